@@ -1,0 +1,327 @@
+//! The directory tables: schools, classes, people and their links. Written by directory-sync
+//! and the admin tools; read by login and by the claims of tokens.
+
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+
+use super::{Db, DbError, now};
+use crate::model::Profile;
+
+/// A school, known by its UAI code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct School {
+    pub id: String,
+    pub uai: String,
+    pub name: String,
+    pub external_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Class {
+    pub id: String,
+    pub school_id: String,
+    pub name: String,
+    pub level: Option<String>,
+    pub external_id: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Person {
+    pub id: String,
+    pub public_sub: String,
+    pub login: String,
+    pub profile: Profile,
+    pub given_name: String,
+    pub family_name: String,
+    pub email: Option<String>,
+    pub external_id: Option<String>,
+    pub disabled: bool,
+}
+
+/// Membership of a class: the pupil's class or a class a teacher teaches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassRole {
+    Pupil,
+    Teacher,
+}
+
+impl ClassRole {
+    fn as_str(self) -> &'static str {
+        match self {
+            ClassRole::Pupil => "pupil",
+            ClassRole::Teacher => "teacher",
+        }
+    }
+}
+
+/// A whole directory (or one school's part of it) to write in one transaction.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub schools: Vec<School>,
+    pub classes: Vec<Class>,
+    pub people: Vec<Person>,
+    /// (person id, school id)
+    pub person_schools: Vec<(String, String)>,
+    /// (class id, person id, role)
+    pub class_members: Vec<(String, String, ClassRole)>,
+    /// (parent id, child id, legal guardian)
+    pub guardianships: Vec<(String, String, bool)>,
+    /// (person id, school id, role)
+    pub staff_roles: Vec<(String, String, String)>,
+}
+
+/// What the claims of a token need to know about a person.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Affiliations {
+    /// UAI codes of the person's schools.
+    pub schools: Vec<String>,
+    /// (class id, class name, school UAI, role)
+    pub classes: Vec<(String, String, String, String)>,
+    /// For parents: (child public sub, child class id, legal guardian)
+    pub children: Vec<(String, Option<String>, bool)>,
+    /// (school UAI, role)
+    pub roles: Vec<(String, String)>,
+}
+
+#[derive(Clone, Debug)]
+pub struct DirectoryStore {
+    db: Db,
+}
+
+const PERSON_COLUMNS: &str =
+    "id, public_sub, login, profile, given_name, family_name, email, external_id, disabled";
+
+fn person_from_row(row: &sqlx::any::AnyRow) -> Result<Person, DbError> {
+    let profile: String = row.try_get("profile")?;
+    Ok(Person {
+        id: row.try_get("id")?,
+        public_sub: row.try_get("public_sub")?,
+        login: row.try_get("login")?,
+        profile: profile
+            .parse()
+            .map_err(|e| DbError::Corrupt(format!("{e}")))?,
+        given_name: row.try_get("given_name")?,
+        family_name: row.try_get("family_name")?,
+        email: row.try_get("email")?,
+        external_id: row.try_get("external_id")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+    })
+}
+
+impl DirectoryStore {
+    pub fn new(db: Db) -> Self {
+        DirectoryStore { db }
+    }
+
+    /// Writes a snapshot: upserts every school, class and person, and replaces the links of the
+    /// people it names. All or nothing.
+    pub async fn import(&self, snap: &Snapshot) -> Result<(), DbError> {
+        let t = now();
+        let mut tx = self.db.pool.begin().await?;
+        for s in &snap.schools {
+            sqlx::query(
+                "INSERT INTO schools (id, uai, name, external_id, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                 ON CONFLICT (id) DO UPDATE SET uai = excluded.uai, name = excluded.name, \
+                 external_id = excluded.external_id, updated_at = excluded.updated_at",
+            )
+            .bind(&s.id)
+            .bind(&s.uai)
+            .bind(&s.name)
+            .bind(&s.external_id)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for c in &snap.classes {
+            sqlx::query(
+                "INSERT INTO classes (id, school_id, name, level, external_id, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+                 ON CONFLICT (id) DO UPDATE SET school_id = excluded.school_id, name = excluded.name, \
+                 level = excluded.level, external_id = excluded.external_id, updated_at = excluded.updated_at",
+            )
+            .bind(&c.id)
+            .bind(&c.school_id)
+            .bind(&c.name)
+            .bind(&c.level)
+            .bind(&c.external_id)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for p in &snap.people {
+            let email = if p.profile.is_minor() {
+                None
+            } else {
+                p.email.clone()
+            };
+            sqlx::query(
+                "INSERT INTO people (id, public_sub, login, profile, given_name, family_name, email, external_id, disabled, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
+                 ON CONFLICT (id) DO UPDATE SET login = excluded.login, profile = excluded.profile, \
+                 given_name = excluded.given_name, family_name = excluded.family_name, email = excluded.email, \
+                 external_id = excluded.external_id, disabled = excluded.disabled, updated_at = excluded.updated_at",
+            )
+            .bind(&p.id)
+            .bind(&p.public_sub)
+            .bind(p.login.to_lowercase())
+            .bind(p.profile.as_str())
+            .bind(&p.given_name)
+            .bind(&p.family_name)
+            .bind(email)
+            .bind(&p.external_id)
+            .bind(p.disabled as i64)
+            .bind(t)
+            .execute(&mut *tx)
+            .await?;
+            for table in ["person_schools", "staff_roles"] {
+                let sql = format!("DELETE FROM {table} WHERE person_id = $1");
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(&p.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("DELETE FROM class_members WHERE person_id = $1")
+                .bind(&p.id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("DELETE FROM guardianships WHERE parent_id = $1")
+                .bind(&p.id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (person, school) in &snap.person_schools {
+            sqlx::query("INSERT INTO person_schools (person_id, school_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+                .bind(person)
+                .bind(school)
+                .execute(&mut *tx)
+                .await?;
+        }
+        for (class, person, role) in &snap.class_members {
+            sqlx::query(
+                "INSERT INTO class_members (class_id, person_id, role) VALUES ($1, $2, $3) \
+                 ON CONFLICT (class_id, person_id) DO UPDATE SET role = excluded.role",
+            )
+            .bind(class)
+            .bind(person)
+            .bind(role.as_str())
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (parent, child, legal) in &snap.guardianships {
+            sqlx::query(
+                "INSERT INTO guardianships (parent_id, child_id, legal) VALUES ($1, $2, $3) \
+                 ON CONFLICT (parent_id, child_id) DO UPDATE SET legal = excluded.legal",
+            )
+            .bind(parent)
+            .bind(child)
+            .bind(*legal as i64)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (person, school, role) in &snap.staff_roles {
+            sqlx::query("INSERT INTO staff_roles (person_id, school_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(person)
+                .bind(school)
+                .bind(role)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn person_by_login(&self, login: &str) -> Result<Option<Person>, DbError> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE login = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(login.trim().to_lowercase())
+            .fetch_optional(&self.db.pool)
+            .await?;
+        row.as_ref().map(person_from_row).transpose()
+    }
+
+    pub async fn person(&self, id: &str) -> Result<Option<Person>, DbError> {
+        let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        row.as_ref().map(person_from_row).transpose()
+    }
+
+    pub async fn count_people(&self) -> Result<i64, DbError> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM people")
+            .fetch_one(&self.db.pool)
+            .await?)
+    }
+
+    /// Schools, classes, children and roles of a person, for the `ent` claims.
+    pub async fn affiliations(&self, person_id: &str) -> Result<Affiliations, DbError> {
+        let pool = &self.db.pool;
+        let schools = sqlx::query_scalar(
+            "SELECT s.uai FROM person_schools ps JOIN schools s ON s.id = ps.school_id WHERE ps.person_id = $1 ORDER BY s.uai",
+        )
+        .bind(person_id)
+        .fetch_all(pool)
+        .await?;
+        let classes = sqlx::query(
+            "SELECT c.id, c.name, s.uai, m.role FROM class_members m JOIN classes c ON c.id = m.class_id \
+             JOIN schools s ON s.id = c.school_id WHERE m.person_id = $1 ORDER BY s.uai, c.name",
+        )
+        .bind(person_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let children = sqlx::query(
+            "SELECT p.public_sub, (SELECT m.class_id FROM class_members m WHERE m.person_id = p.id AND m.role = 'pupil' \
+             ORDER BY m.class_id LIMIT 1) AS class_id, g.legal \
+             FROM guardianships g JOIN people p ON p.id = g.child_id WHERE g.parent_id = $1 AND p.disabled = 0 \
+             ORDER BY p.public_sub",
+        )
+        .bind(person_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get::<i64, _>(2)? != 0)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let roles = sqlx::query(
+            "SELECT s.uai, r.role FROM staff_roles r JOIN schools s ON s.id = r.school_id WHERE r.person_id = $1 ORDER BY s.uai, r.role",
+        )
+        .bind(person_id)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(Affiliations {
+            schools,
+            classes,
+            children,
+            roles,
+        })
+    }
+
+    /// Sets (or replaces) a person's password hash.
+    pub async fn set_password(&self, person_id: &str, phc: &str) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO passwords (person_id, phc, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (person_id) DO UPDATE SET phc = excluded.phc, updated_at = excluded.updated_at",
+        )
+        .bind(person_id)
+        .bind(phc)
+        .bind(now())
+        .execute(&self.db.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn password_hash(&self, person_id: &str) -> Result<Option<String>, DbError> {
+        Ok(
+            sqlx::query_scalar("SELECT phc FROM passwords WHERE person_id = $1")
+                .bind(person_id)
+                .fetch_optional(&self.db.pool)
+                .await?,
+        )
+    }
+}
