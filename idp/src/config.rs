@@ -1,0 +1,196 @@
+//! The provider's configuration: defaults, then an optional TOML file, then `ENT_IDP_…`
+//! environment variables, then command-line flags (applied by the `ent` command).
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Deserialize;
+use url::Url;
+
+use crate::jose::Alg;
+
+/// Everything the provider needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// The issuer identifier: scheme, host and port (and optional path), no trailing slash.
+    pub issuer: Url,
+    /// Where to listen; port 0 picks a free one (tests).
+    pub listen: SocketAddr,
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// Lifetimes.
+    pub code_ttl: Duration,
+    pub access_token_ttl: Duration,
+    pub id_token_ttl: Duration,
+    pub refresh_token_ttl: Duration,
+    pub grant_max_age: Duration,
+    pub session_ttl: Duration,
+    /// Signature algorithm of RFC 9068 access tokens (ID tokens follow each client's choice).
+    pub access_token_alg: Alg,
+    /// Failed logins allowed per account, then per client address, within `throttle_window`.
+    pub max_failures_per_account: i64,
+    pub max_failures_per_address: i64,
+    pub throttle_window: Duration,
+    /// Trust `X-Forwarded-For` from a reverse proxy for the client address (off by default).
+    pub trust_forwarded_for: bool,
+}
+
+impl Config {
+    /// Defaults for an issuer and a database.
+    pub fn new(issuer: Url, database_url: impl Into<String>) -> Self {
+        Config {
+            issuer,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            database_url: database_url.into(),
+            code_ttl: Duration::from_secs(60),
+            access_token_ttl: Duration::from_secs(600),
+            id_token_ttl: Duration::from_secs(600),
+            refresh_token_ttl: Duration::from_secs(14 * 24 * 3600),
+            grant_max_age: Duration::from_secs(90 * 24 * 3600),
+            session_ttl: Duration::from_secs(12 * 3600),
+            access_token_alg: Alg::Es256,
+            max_failures_per_account: 10,
+            max_failures_per_address: 100,
+            throttle_window: Duration::from_secs(15 * 60),
+            trust_forwarded_for: false,
+        }
+    }
+
+    /// The issuer as a string without a trailing slash (the exact `iss` value).
+    pub fn issuer_str(&self) -> String {
+        self.issuer.as_str().trim_end_matches('/').to_string()
+    }
+
+    /// An absolute URL under the issuer.
+    pub fn endpoint(&self, path: &str) -> String {
+        format!("{}{}", self.issuer_str(), path)
+    }
+
+    /// Cookies get `Secure` and the `__Host-` prefix when the issuer is served over https.
+    pub fn secure_cookies(&self) -> bool {
+        self.issuer.scheme() == "https"
+    }
+
+    /// Reads `[idp]` settings from a TOML file over these values. Unknown keys are reported.
+    pub fn apply_file(&mut self, path: &Path) -> Result<Vec<String>, ConfigError> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| ConfigError::Read(path.display().to_string(), e))?;
+        let file: FileConfig =
+            toml::from_str(&text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let mut unknown: Vec<String> = file.rest.keys().cloned().collect();
+        if let Some(idp) = file.idp {
+            unknown.extend(idp.rest.keys().map(|k| format!("idp.{k}")));
+            self.apply(idp.values)?;
+        }
+        Ok(unknown)
+    }
+
+    /// Reads `ENT_IDP_…` environment variables over these values.
+    pub fn apply_env(&mut self) -> Result<(), ConfigError> {
+        let var = |name: &str| std::env::var(format!("ENT_IDP_{name}")).ok();
+        let values = Values {
+            issuer: var("ISSUER"),
+            listen: var("LISTEN"),
+            database_url: var("DATABASE_URL").or_else(|| {
+                let path = var("DATABASE_URL_FILE")?;
+                std::fs::read_to_string(path)
+                    .ok()
+                    .map(|s| s.trim().to_string())
+            }),
+            access_token_alg: var("ACCESS_TOKEN_ALG"),
+            access_token_ttl_secs: parse_num(var("ACCESS_TOKEN_TTL_SECS"))?,
+            refresh_token_ttl_secs: parse_num(var("REFRESH_TOKEN_TTL_SECS"))?,
+            session_ttl_secs: parse_num(var("SESSION_TTL_SECS"))?,
+            trust_forwarded_for: var("TRUST_FORWARDED_FOR").map(|v| v == "true" || v == "1"),
+        };
+        self.apply(values)
+    }
+
+    fn apply(&mut self, v: Values) -> Result<(), ConfigError> {
+        if let Some(issuer) = v.issuer {
+            self.issuer = parse_issuer(&issuer)?;
+        }
+        if let Some(listen) = v.listen {
+            self.listen = listen
+                .parse()
+                .map_err(|_| ConfigError::Invalid("listen", listen))?;
+        }
+        if let Some(url) = v.database_url {
+            self.database_url = url;
+        }
+        if let Some(alg) = v.access_token_alg {
+            self.access_token_alg = alg
+                .parse()
+                .map_err(|_| ConfigError::Invalid("access_token_alg", alg))?;
+        }
+        if let Some(s) = v.access_token_ttl_secs {
+            self.access_token_ttl = Duration::from_secs(s);
+        }
+        if let Some(s) = v.refresh_token_ttl_secs {
+            self.refresh_token_ttl = Duration::from_secs(s);
+        }
+        if let Some(s) = v.session_ttl_secs {
+            self.session_ttl = Duration::from_secs(s);
+        }
+        if let Some(t) = v.trust_forwarded_for {
+            self.trust_forwarded_for = t;
+        }
+        Ok(())
+    }
+}
+
+/// An issuer must be an absolute http(s) URL without query or fragment (OIDC Discovery §3).
+pub fn parse_issuer(s: &str) -> Result<Url, ConfigError> {
+    let url = Url::parse(s).map_err(|_| ConfigError::Invalid("issuer", s.to_string()))?;
+    let ok = matches!(url.scheme(), "http" | "https")
+        && url.host().is_some()
+        && url.query().is_none()
+        && url.fragment().is_none();
+    if !ok {
+        return Err(ConfigError::Invalid("issuer", s.to_string()));
+    }
+    Ok(url)
+}
+
+fn parse_num(v: Option<String>) -> Result<Option<u64>, ConfigError> {
+    v.map(|s| s.parse().map_err(|_| ConfigError::Invalid("duration", s)))
+        .transpose()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read {0}: {1}")]
+    Read(String, std::io::Error),
+    #[error("invalid configuration file: {0}")]
+    Parse(String),
+    #[error("invalid value for {0}: {1:?}")]
+    Invalid(&'static str, String),
+}
+
+#[derive(Deserialize, Default)]
+struct FileConfig {
+    idp: Option<IdpSection>,
+    #[serde(flatten)]
+    rest: toml::Table,
+}
+
+#[derive(Deserialize, Default)]
+struct IdpSection {
+    #[serde(flatten)]
+    values: Values,
+    #[serde(flatten)]
+    rest: toml::Table,
+}
+
+#[derive(Deserialize, Default)]
+struct Values {
+    issuer: Option<String>,
+    listen: Option<String>,
+    database_url: Option<String>,
+    access_token_alg: Option<String>,
+    access_token_ttl_secs: Option<u64>,
+    refresh_token_ttl_secs: Option<u64>,
+    session_ttl_secs: Option<u64>,
+    trust_forwarded_for: Option<bool>,
+}

@@ -1,0 +1,21 @@
+//! ENT's OpenID Connect provider: the single identifier of every pupil, parent, teacher and
+//! school worker, and the tokens every other service trusts.
+
+pub mod app;
+pub mod config;
+pub mod db;
+pub mod jose;
+pub mod keyring;
+pub mod model;
+pub mod oauth;
+pub mod password;
+pub mod secret;
+pub mod state;
+pub mod store;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
+pub mod web;
+
+pub use app::{Server, app, build};
+pub use config::Config;
+pub use state::AppState;

@@ -1,0 +1,108 @@
+//! Who a client sees: the subject identifier (public for first-party services, pairwise for the
+//! schools' own tools, OIDC Core §8) and the claims its granted scopes release — nothing more.
+
+use serde_json::{Map, Value, json};
+
+use crate::secret;
+use crate::state::AppState;
+use crate::store::clients::Client;
+use crate::store::directory::Person;
+
+/// Scopes the provider knows. A client may ask only for those it was registered with.
+pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "ent", "offline_access"];
+
+/// Claims the provider can release (advertised in discovery).
+pub const SUPPORTED_CLAIMS: [&str; 20] = [
+    "iss",
+    "sub",
+    "aud",
+    "exp",
+    "iat",
+    "auth_time",
+    "nonce",
+    "at_hash",
+    "amr",
+    "azp",
+    "name",
+    "given_name",
+    "family_name",
+    "preferred_username",
+    "email",
+    "email_verified",
+    "ent_profile",
+    "ent_schools",
+    "ent_classes",
+    "ent_children",
+];
+
+/// The `sub` a client sees for a person (or a child of that person).
+pub fn subject_for(state: &AppState, client: &Client, public_sub: &str) -> String {
+    if client.first_party {
+        public_sub.to_string()
+    } else {
+        // The sector is the client itself: two tools never share a subject for one child.
+        secret::hmac_b64(
+            &state.pairwise_secret,
+            &format!("{}\u{1f}{}", client.id, public_sub),
+        )
+    }
+}
+
+/// The claims released for these scopes (without `sub`).
+pub async fn user_claims(
+    state: &AppState,
+    client: &Client,
+    person: &Person,
+    scopes: &[&str],
+) -> Result<Map<String, Value>, crate::db::DbError> {
+    let mut c = Map::new();
+    if scopes.contains(&"profile") {
+        c.insert(
+            "name".into(),
+            json!(format!("{} {}", person.given_name, person.family_name)),
+        );
+        c.insert("given_name".into(), json!(person.given_name));
+        c.insert("family_name".into(), json!(person.family_name));
+        if client.first_party {
+            c.insert("preferred_username".into(), json!(person.login));
+        }
+    }
+    if scopes.contains(&"email")
+        && !person.profile.is_minor()
+        && let Some(email) = &person.email
+    {
+        {
+            c.insert("email".into(), json!(email));
+            // Addresses come from the school directory, which vouches for them.
+            c.insert("email_verified".into(), json!(true));
+        }
+    }
+    if scopes.contains(&"ent") {
+        let a = state.directory.affiliations(&person.id).await?;
+        c.insert("ent_profile".into(), json!(person.profile.as_str()));
+        c.insert("ent_schools".into(), json!(a.schools));
+        let classes: Vec<Value> = a
+            .classes
+            .iter()
+            .map(|(id, name, uai, role)| json!({ "id": id, "name": name, "school": uai, "role": role }))
+            .collect();
+        c.insert("ent_classes".into(), Value::Array(classes));
+        if !a.children.is_empty() {
+            let children: Vec<Value> = a
+                .children
+                .iter()
+                .map(|(sub, class, legal)| {
+                    json!({ "sub": subject_for(state, client, sub), "class": class, "legal_guardian": legal })
+                })
+                .collect();
+            c.insert("ent_children".into(), Value::Array(children));
+        }
+        let roles: Vec<Value> = a
+            .roles
+            .iter()
+            .map(|(uai, role)| json!({ "school": uai, "role": role }))
+            .collect();
+        c.insert("ent_roles".into(), Value::Array(roles));
+    }
+    Ok(c)
+}

@@ -1,0 +1,330 @@
+//! The login page: password sign-in that opens the provider session (single sign-on), then
+//! resumes the parked authorization request.
+//!
+//! No user enumeration: an unknown login, a disabled account and a wrong password get the same
+//! answer after the same work (a decoy hash is verified). Failures are throttled per account and
+//! per client address, with a plain message saying when to try again.
+
+use axum::Form;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use super::authorize::{AuthRequest, proceed, server_error_page};
+use crate::state::AppState;
+use crate::store::audit::AuditEvent;
+use crate::web::cookies::SESSION;
+use crate::web::i18n::Lang;
+use crate::web::pages::{self, Chrome, LoginPage, chrome_fields};
+use crate::web::{PeerAddr, csrf};
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    req: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    csrf: Option<String>,
+    req: Option<String>,
+    lang: Option<String>,
+    #[serde(default)]
+    login: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// GET /login?req=…
+pub async fn page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<LoginQuery>,
+) -> Response {
+    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
+    let Some(req_id) = q.req.filter(|r| !r.is_empty()) else {
+        return pages::error(
+            StatusCode::BAD_REQUEST,
+            lang,
+            lang.t().error_request_expired,
+        );
+    };
+    let req = match parked(&state, &req_id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => {
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                lang,
+                lang.t().error_request_expired,
+            );
+        }
+        Err(e) => return server_error_page(lang, e),
+    };
+    let hint = req.login_hint.clone().unwrap_or_default();
+    render(
+        &state,
+        &headers,
+        lang,
+        &req,
+        &req_id,
+        &hint,
+        StatusCode::OK,
+        String::new(),
+    )
+    .await
+}
+
+/// POST /login
+pub async fn submit(
+    State(state): State<AppState>,
+    PeerAddr(peer): PeerAddr,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = Lang::negotiate(form.lang.as_deref(), &headers);
+    let t = lang.t();
+    if !csrf::check(
+        &state.csrf_secret,
+        state.cookies,
+        &headers,
+        &state.origin,
+        form.csrf.as_deref(),
+    ) {
+        return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
+    }
+    let Some(req_id) = form.req.filter(|r| !r.is_empty()) else {
+        return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired);
+    };
+    let req = match parked(&state, &req_id).await {
+        Ok(Some(r)) => r,
+        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
+        Err(e) => return server_error_page(lang, e),
+    };
+    let login = form.login.trim().to_lowercase();
+    let ip = client_ip(&state, peer, &headers);
+    let acct_key = format!(
+        "acct:{}",
+        crate::secret::hmac_b64(&state.csrf_secret, &login)
+    );
+    let addr_key = ip.map(|ip| {
+        format!(
+            "addr:{}",
+            crate::secret::hmac_b64(&state.csrf_secret, &ip.to_string())
+        )
+    });
+
+    // Throttled? Say so, and for how long; do not even look at the password.
+    for key in std::iter::once(&acct_key).chain(addr_key.as_ref()) {
+        match state.throttle.locked_for(key).await {
+            Ok(Some(secs)) => {
+                state
+                    .audit(AuditEvent::new("login", "throttled").client(&req.client_id))
+                    .await;
+                let minutes = (secs + 59) / 60;
+                let msg = format!("{} {minutes}).", t.throttled);
+                let mut res = render(
+                    &state,
+                    &headers,
+                    lang,
+                    &req,
+                    &req_id,
+                    &login,
+                    StatusCode::TOO_MANY_REQUESTS,
+                    msg,
+                )
+                .await;
+                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                    res.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return res;
+            }
+            Ok(None) => {}
+            Err(e) => return server_error_page(lang, e),
+        }
+    }
+
+    let person = match state.directory.person_by_login(&login).await {
+        Ok(p) => p,
+        Err(e) => return server_error_page(lang, e),
+    };
+    let phc = match &person {
+        Some(p) if !p.disabled => match state.directory.password_hash(&p.id).await {
+            Ok(h) => h,
+            Err(e) => return server_error_page(lang, e),
+        },
+        _ => None,
+    };
+    let ok = match state.passwords.verify(&form.password, phc.as_deref()).await {
+        Ok(ok) => ok,
+        Err(e) => return server_error_page(lang, e),
+    };
+    let person = match (ok, person) {
+        (true, Some(p)) => p,
+        (_, person) => {
+            let window = state.config.throttle_window.as_secs() as i64;
+            let counted = async {
+                state
+                    .throttle
+                    .fail(&acct_key, state.config.max_failures_per_account, window)
+                    .await?;
+                if let Some(k) = &addr_key {
+                    state
+                        .throttle
+                        .fail(k, state.config.max_failures_per_address, window)
+                        .await?;
+                }
+                Ok::<_, crate::db::DbError>(())
+            };
+            if let Err(e) = counted.await {
+                return server_error_page(lang, e);
+            }
+            let mut ev = AuditEvent::new("login", "bad_credentials")
+                .client(&req.client_id)
+                .detail(json!({"method": "pwd"}));
+            if let Some(p) = &person {
+                ev = ev.person(&p.id);
+            }
+            state.audit(ev).await;
+            return render(
+                &state,
+                &headers,
+                lang,
+                &req,
+                &req_id,
+                &login,
+                StatusCode::UNAUTHORIZED,
+                t.bad_credentials.into(),
+            )
+            .await;
+        }
+    };
+
+    if let Err(e) = state.throttle.clear(&acct_key).await {
+        return server_error_page(lang, e);
+    }
+    let amr = vec!["pwd".to_string()];
+    let (cookie, _session) = match state
+        .sessions
+        .create(&person.id, &amr, state.config.session_ttl.as_secs() as i64)
+        .await
+    {
+        Ok(s) => s,
+        Err(e) => return server_error_page(lang, e),
+    };
+    state
+        .audit(
+            AuditEvent::new("login", "ok")
+                .person(&person.id)
+                .client(&req.client_id)
+                .detail(json!({"method": "pwd"})),
+        )
+        .await;
+    let client = match state.clients.get(&req.client_id).await {
+        Ok(Some(c)) => c,
+        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_unknown_client),
+        Err(e) => return server_error_page(lang, e),
+    };
+    // The request is spent; `proceed` parks it again if consent is still needed.
+    if let Err(e) = state.sessions.take_request(&req_id).await {
+        return server_error_page(lang, e);
+    }
+    let mut headers_with_session = headers.clone();
+    headers_with_session.insert(
+        header::COOKIE,
+        HeaderValue::from_str(&format!("{}={cookie}", state.cookies.name(SESSION)))
+            .unwrap_or_else(|_| HeaderValue::from_static("")),
+    );
+    let mut res = proceed(&state, &headers_with_session, &client, req, true).await;
+    res.headers_mut().append(
+        header::SET_COOKIE,
+        state.cookies.set(
+            SESSION,
+            &cookie,
+            "Lax",
+            Some(state.config.session_ttl.as_secs() as i64),
+        ),
+    );
+    res
+}
+
+pub async fn parked(state: &AppState, id: &str) -> Result<Option<AuthRequest>, crate::db::DbError> {
+    Ok(state
+        .sessions
+        .parked_request(id)
+        .await?
+        .and_then(|j| serde_json::from_str(&j).ok()))
+}
+
+fn client_ip(
+    state: &AppState,
+    peer: Option<std::net::IpAddr>,
+    headers: &HeaderMap,
+) -> Option<std::net::IpAddr> {
+    if state.config.trust_forwarded_for
+        && let Some(ip) = crate::web::forwarded_ip(headers)
+    {
+        return Some(ip);
+    }
+    peer
+}
+
+/// CSP for pages whose form ends in a redirect to the client: Chrome applies `form-action` to
+/// the redirect chain, so the client's origin must be allowed there.
+pub fn form_csp(redirect_uri: &str) -> HeaderValue {
+    let origin = url::Url::parse(redirect_uri)
+        .map(|u| u.origin().ascii_serialization())
+        .unwrap_or_default();
+    let origin = if origin == "null" {
+        String::new()
+    } else {
+        origin
+    };
+    HeaderValue::from_str(&format!(
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {origin}; frame-ancestors 'none'; base-uri 'none'"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; style-src 'self'; frame-ancestors 'none'"))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn render(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Lang,
+    req: &AuthRequest,
+    req_id: &str,
+    login: &str,
+    status: StatusCode,
+    message: String,
+) -> Response {
+    let client_name = match state.clients.get(&req.client_id).await {
+        Ok(c) => c.map(|c| c.name).unwrap_or_default(),
+        Err(e) => return server_error_page(lang, e),
+    };
+    let token = csrf::issue(&state.csrf_secret, state.cookies, headers);
+    let chrome = Chrome::with_switch(
+        lang,
+        format!("/login?req={req_id}&lang={}", lang.other().code()),
+    );
+    let (lang_code, other_lang, other_name, switch_href, t) = chrome_fields(&chrome);
+    let page = LoginPage {
+        lang: lang_code,
+        other_lang,
+        other_name,
+        switch_href,
+        t,
+        client_name: &client_name,
+        message,
+        csrf: &token.token,
+        req: req_id,
+        login,
+    };
+    let mut res = pages::render(status, &page);
+    res.headers_mut()
+        .insert(header::CONTENT_SECURITY_POLICY, form_csp(&req.redirect_uri));
+    if let Some(c) = token.set_cookie {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res.into_response()
+}

@@ -1,0 +1,15 @@
+//! The OpenID Connect and OAuth 2.0 endpoints.
+
+pub mod authorize;
+pub mod claims;
+pub mod client_auth;
+pub mod consent;
+pub mod discovery;
+pub mod error;
+pub mod introspect;
+pub mod login;
+pub mod logout;
+pub mod revoke;
+pub mod token;
+pub mod tokens;
+pub mod userinfo;
