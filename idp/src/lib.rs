@@ -1,6 +1,7 @@
 //! ENT's OpenID Connect provider: the single identifier of every pupil, parent, teacher and
 //! school worker, and the tokens every other service trusts.
 
+pub mod admin;
 pub mod app;
 pub mod config;
 pub mod db;

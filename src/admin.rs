@@ -1,0 +1,281 @@
+//! The operators' commands: `ent client …`, `ent keys …`, `ent directory …`, `ent audit`.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Args, Subcommand};
+use ent_idp::admin::{ClientSpec, register_client, remove_client, rotate_client_secret};
+use ent_idp::db::Db;
+use ent_idp::jose::Alg;
+use ent_idp::store::audit::AuditStore;
+use ent_idp::store::clients::ClientStore;
+use ent_idp::store::directory::DirectoryStore;
+use ent_idp::store::keys::KeyStore;
+
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// sqlite://… or postgres://… (default: ENT_IDP_DATABASE_URL, else sqlite://ent-data/idp.db)
+    #[arg(long)]
+    pub database_url: Option<String>,
+}
+
+impl DbArgs {
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .or_else(|| std::env::var("ENT_IDP_DATABASE_URL").ok())
+            .unwrap_or_else(|| "sqlite://ent-data/idp.db".into())
+    }
+
+    pub async fn connect(&self) -> anyhow::Result<Db> {
+        let url = self.url();
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if let Some(dir) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent() {
+                if !dir.as_os_str().is_empty() {
+                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+                }
+            }
+        }
+        Db::connect(&url).await.with_context(|| "opening the provider's database".to_string())
+    }
+}
+
+#[derive(Subcommand)]
+pub enum ClientCommand {
+    /// Registers a client and prints its id and (once) its secret.
+    Add(AddClient),
+    /// Lists the registered clients.
+    List(DbArgs),
+    /// Removes a client and everything issued to it.
+    Remove {
+        client_id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Issues a new secret; the old one stops working at once.
+    RotateSecret {
+        client_id: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Args)]
+pub struct AddClient {
+    /// The name users see on the consent screen.
+    #[arg(long)]
+    name: String,
+    /// Exact redirect URI (repeat for several).
+    #[arg(long = "redirect-uri")]
+    redirect_uris: Vec<String>,
+    /// Exact post-logout redirect URI (repeat for several).
+    #[arg(long = "post-logout-redirect-uri")]
+    post_logout_redirect_uris: Vec<String>,
+    /// Choose the client id (default: generated).
+    #[arg(long)]
+    client_id: Option<String>,
+    /// A public client (no secret; browser or mobile app).
+    #[arg(long)]
+    public: bool,
+    /// A service of ENT itself: no consent screen, public `sub`.
+    #[arg(long)]
+    first_party: bool,
+    /// Scopes the client may ask for (default: openid profile).
+    #[arg(long = "scope")]
+    scopes: Vec<String>,
+    /// Grant types (default: authorization_code refresh_token).
+    #[arg(long = "grant")]
+    grants: Vec<String>,
+    /// ID token algorithm: RS256 (default), ES256 or EdDSA.
+    #[arg(long, default_value = "RS256")]
+    id_token_alg: String,
+    /// Resource indicator when the client is also an API (RFC 8707).
+    #[arg(long)]
+    audience: Option<String>,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
+    match cmd {
+        ClientCommand::Add(a) => {
+            let db = a.db.connect().await?;
+            let mut spec = ClientSpec::new(a.name, a.redirect_uris);
+            spec.id = a.client_id;
+            spec.post_logout_redirect_uris = a.post_logout_redirect_uris;
+            spec.public = a.public;
+            spec.first_party = a.first_party;
+            if !a.scopes.is_empty() {
+                spec.scopes = split_all(&a.scopes);
+            }
+            if !a.grants.is_empty() {
+                spec.grant_types = split_all(&a.grants);
+            }
+            spec.id_token_alg = a.id_token_alg.parse::<Alg>().map_err(|_| anyhow::anyhow!("--id-token-alg: RS256, ES256 or EdDSA"))?;
+            spec.audience = a.audience;
+            let r = register_client(&ClientStore::new(db.clone()), &AuditStore::new(db), spec).await?;
+            println!("client_id:     {}", r.client.id);
+            match r.secret {
+                Some(s) => {
+                    println!("client_secret: {s}");
+                    println!("(the secret is shown only now; it is stored hashed)");
+                }
+                None => println!("public client: no secret; PKCE S256 is required"),
+            }
+        }
+        ClientCommand::List(db) => {
+            let clients = ClientStore::new(db.connect().await?).list().await?;
+            if clients.is_empty() {
+                println!("no clients");
+            }
+            for c in clients {
+                println!(
+                    "{}\t{}\t{}{}\tscopes={}\tredirects={}",
+                    c.id,
+                    c.name,
+                    if c.is_public() { "public" } else { "confidential" },
+                    if c.first_party { ", first-party" } else { "" },
+                    c.scopes.join(" "),
+                    c.redirect_uris.join(" ")
+                );
+            }
+        }
+        ClientCommand::Remove { client_id, db } => {
+            let db = db.connect().await?;
+            if remove_client(&ClientStore::new(db.clone()), &AuditStore::new(db), &client_id).await? {
+                println!("removed {client_id}");
+            } else {
+                anyhow::bail!("no client {client_id:?}");
+            }
+        }
+        ClientCommand::RotateSecret { client_id, db } => {
+            let db = db.connect().await?;
+            match rotate_client_secret(&ClientStore::new(db.clone()), &AuditStore::new(db), &client_id).await? {
+                Some(s) => println!("client_secret: {s}"),
+                None => anyhow::bail!("no confidential client {client_id:?}"),
+            }
+        }
+    }
+    Ok(())
+}
+
+fn split_all(v: &[String]) -> Vec<String> {
+    v.iter().flat_map(|s| s.split([' ', ','])).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+}
+
+#[derive(Subcommand)]
+pub enum KeysCommand {
+    /// One rotation step: next → current, current → previous, previous → retired, new next.
+    Rotate {
+        /// Only this algorithm (default: all).
+        #[arg(long)]
+        alg: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Lists the published keys.
+    List(DbArgs),
+}
+
+pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
+    match cmd {
+        KeysCommand::Rotate { alg, db } => {
+            let db = db.connect().await?;
+            let store = KeyStore::new(db.clone());
+            let algs = match alg {
+                Some(a) => vec![a.parse::<Alg>().map_err(|_| anyhow::anyhow!("--alg: RS256, ES256 or EdDSA"))?],
+                None => Alg::ALL.to_vec(),
+            };
+            for alg in algs {
+                store.ensure(alg).await?;
+                let kid = store.rotate(alg).await?;
+                println!("{alg}: now signing with {kid}");
+            }
+            AuditStore::new(db).record(&ent_idp::store::audit::AuditEvent::new("keys.rotate", "ok")).await?;
+            println!("running providers pick the new keys up within a minute");
+        }
+        KeysCommand::List(db) => {
+            for k in KeyStore::new(db.connect().await?).active().await? {
+                println!("{}\t{}\t{:?}", k.key.kid(), k.key.alg(), k.state);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum DirectoryCommand {
+    /// Generates a synthetic school network (deterministic for a seed).
+    Generate {
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        #[arg(long, default_value_t = 1)]
+        schools: usize,
+        #[arg(long, default_value_t = 4)]
+        classes_per_school: usize,
+        #[arg(long, default_value_t = 12)]
+        pupils_per_class: usize,
+        /// Write the snapshot as JSON here instead of loading it into the database.
+        #[arg(long)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub async fn directory(cmd: DirectoryCommand) -> anyhow::Result<()> {
+    match cmd {
+        DirectoryCommand::Generate { seed, schools, classes_per_school, pupils_per_class, output, db } => {
+            let opts = ent_directory_sync::generate::GenerateOptions { seed, schools, classes_per_school, pupils_per_class };
+            let generated = ent_directory_sync::generate::generate(&opts);
+            let snap = &generated.snapshot;
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, serde_json::to_vec_pretty(snap)?).with_context(|| format!("writing {}", path.display()))?;
+                    println!("wrote {}", path.display());
+                }
+                None => {
+                    let db = db.connect().await?;
+                    DirectoryStore::new(db.clone()).import(snap).await?;
+                    AuditStore::new(db)
+                        .record(&ent_idp::store::audit::AuditEvent::new("directory.import", "ok").detail(serde_json::json!({
+                            "schools": snap.schools.len(), "people": snap.people.len(),
+                        })))
+                        .await?;
+                    println!("loaded into the provider's database");
+                }
+            }
+            println!(
+                "{} schools, {} classes, {} people, {} parent-child links",
+                snap.schools.len(),
+                snap.classes.len(),
+                snap.people.len(),
+                snap.guardianships.len()
+            );
+        }
+    }
+    Ok(())
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    #[arg(long, default_value_t = 50)]
+    limit: i64,
+    #[command(flatten)]
+    db: DbArgs,
+}
+
+pub async fn audit(args: AuditArgs) -> anyhow::Result<()> {
+    for e in AuditStore::new(args.db.connect().await?).recent(args.limit).await? {
+        println!(
+            "{}\t{}\t{}\tperson={}\tclient={}\t{}",
+            e.at,
+            e.event,
+            e.outcome,
+            e.person_id.unwrap_or_default(),
+            e.client_id.unwrap_or_default(),
+            e.detail.unwrap_or_default()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! `ent demo`: the provider and a demo tool on localhost, SQLite files in one data folder, a
+//! generated school, and one account per profile printed. Running it again reuses the data.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::Args;
+use ent_directory_sync::generate::{GenerateOptions, generate};
+use ent_idp::admin::{ClientSpec, register_client};
+use ent_idp::state::{AppState, StartError};
+use serde::{Deserialize, Serialize};
+use tokio::net::TcpListener;
+
+/// The password of every demo account (the demo is for trying, never for real data).
+pub const DEMO_PASSWORD: &str = "ecole-demo-2026";
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// Where the demo keeps its SQLite files.
+    #[arg(long, default_value = "ent-data")]
+    data: PathBuf,
+    /// Port of the identity provider (the issuer is http://localhost:PORT).
+    #[arg(long, default_value_t = 8400)]
+    port: u16,
+    /// Port of the demo tool that signs in with the provider.
+    #[arg(long, default_value_t = 8401)]
+    app_port: u16,
+}
+
+#[derive(Serialize, Deserialize)]
+struct DemoClient {
+    client_id: String,
+    client_secret: String,
+}
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
+    std::fs::create_dir_all(&args.data).with_context(|| format!("creating {}", args.data.display()))?;
+    let issuer = format!("http://localhost:{}", args.port);
+    let db_url = format!("sqlite://{}", args.data.join("idp.db").display());
+    let mut config = ent_idp::Config::new(ent_idp::config::parse_issuer(&issuer)?, db_url);
+    config.listen = SocketAddr::from(([127, 0, 0, 1], args.port));
+    let idp_listener = bind(config.listen).await?;
+    let app_addr = SocketAddr::from(([127, 0, 0, 1], args.app_port));
+    let app_listener = bind(app_addr).await?;
+
+    let state = AppState::init(config).await.map_err(|e| crate::port_message(e, SocketAddr::from(([127, 0, 0, 1], args.port))))?;
+    let accounts = seed_directory(&state).await?;
+    let app_url = format!("http://localhost:{}", args.app_port);
+    let client = demo_client(&state, &args.data, &app_url).await?;
+    let server = ent_idp::app::serve(idp_listener, state).await?;
+    let app = crate::demo_app::serve(app_listener, crate::demo_app::DemoApp::new(&issuer, &app_url, &client.client_id, &client.client_secret)?);
+
+    println!();
+    println!("ENT demo is running (data in {}).", args.data.display());
+    println!("  identity provider  {issuer}   (discovery: {issuer}/.well-known/openid-configuration)");
+    println!("  demo school tool   {app_url}   (signs in with the provider; open it in a browser)");
+    println!("  demo client        client_id={}  client_secret={}", client.client_id, client.client_secret);
+    println!();
+    println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
+    for (profile, login, description) in &accounts {
+        println!("  {profile:<11} {login:<17} {description}");
+    }
+    println!();
+    println!("Stop with Ctrl-C.");
+    tokio::select! {
+        _ = crate::shutdown_signal() => {},
+        r = app => { r.context("demo tool stopped")?; },
+    }
+    server.abort();
+    Ok(())
+}
+
+async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr).await.map_err(|e| crate::port_message(StartError::Bind(addr, e), addr))
+}
+
+/// Fills an empty directory with the generated school and sets the demo passwords.
+async fn seed_directory(state: &AppState) -> anyhow::Result<Vec<(String, String, String)>> {
+    let generated = generate(&GenerateOptions::default());
+    let accounts = generated
+        .demo_accounts
+        .iter()
+        .map(|a| (a.profile.to_string(), a.login.clone(), a.description.clone()))
+        .collect();
+    if state.directory.count_people().await? > 0 {
+        return Ok(accounts);
+    }
+    state.directory.import(&generated.snapshot).await?;
+    let phc = state.passwords.hash(DEMO_PASSWORD).await?;
+    for a in &generated.demo_accounts {
+        state.directory.set_password(&a.person_id, &phc).await?;
+    }
+    Ok(accounts)
+}
+
+/// The demo tool's registration, kept in the data folder so that a second run reuses it.
+async fn demo_client(state: &AppState, data: &Path, app_url: &str) -> anyhow::Result<DemoClient> {
+    let file = data.join("demo-client.json");
+    if let Ok(text) = std::fs::read_to_string(&file) {
+        if let Ok(saved) = serde_json::from_str::<DemoClient>(&text) {
+            if let Some(c) = state.clients.get(&saved.client_id).await? {
+                if c.redirect_uris.iter().any(|r| r == &format!("{app_url}/callback")) {
+                    return Ok(saved);
+                }
+                state.clients.remove(&saved.client_id).await?;
+            }
+        }
+    }
+    let mut spec = ClientSpec::new("Outil de l'école (démo)", vec![format!("{app_url}/callback")]);
+    spec.id = Some("demo-tool".into());
+    spec.post_logout_redirect_uris = vec![format!("{app_url}/")];
+    spec.scopes = ["openid", "profile", "email", "ent", "offline_access"].map(String::from).to_vec();
+    let _ = state.clients.remove("demo-tool").await?;
+    let r = register_client(&state.clients, &state.audit, spec).await?;
+    let saved = DemoClient { client_id: r.client.id, client_secret: r.secret.unwrap_or_default() };
+    write_private(&file, &serde_json::to_vec_pretty(&saved)?)?;
+    Ok(saved)
+}
+
+/// Writes a file readable by its owner only (it holds a client secret).
+fn write_private(path: &Path, bytes: &[u8]) -> anyhow::Result<()> {
+    let tmp = path.with_extension("tmp");
+    std::fs::write(&tmp, bytes)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o600))?;
+    }
+    std::fs::rename(&tmp, path)?;
+    Ok(())
+}
