@@ -46,7 +46,7 @@ pub fn security_headers() -> Vec<(HeaderName, HeaderValue)> {
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         (
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            HeaderValue::from_static("same-origin"),
         ),
         (
             header::CONTENT_SECURITY_POLICY,
