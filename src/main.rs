@@ -69,8 +69,12 @@ fn main() -> anyhow::Result<()> {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("ENT_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
+    let filter = EnvFilter::try_from_env("ENT_LOG")
+        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
 }
 
 async fn run_idp(args: IdpArgs) -> anyhow::Result<()> {
@@ -87,27 +91,40 @@ async fn run_idp(args: IdpArgs) -> anyhow::Result<()> {
         config.issuer = ent_idp::config::parse_issuer(i)?;
     }
     if let Some(l) = &args.listen {
-        config.listen = l.parse().with_context(|| format!("invalid --listen {l:?}"))?;
+        config.listen = l
+            .parse()
+            .with_context(|| format!("invalid --listen {l:?}"))?;
     }
     if args.db.database_url.is_some() {
         config.database_url = args.db.url();
     }
+    if let Some(path) = config.database_url.strip_prefix("sqlite://") {
+        let file = std::path::Path::new(path.split('?').next().unwrap_or(path));
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        }
+    }
     let listen = config.listen;
     let issuer = config.issuer_str();
-    let server = ent_idp::build(config).await.map_err(|e| port_message(e, listen))?;
+    let server = ent_idp::build(config)
+        .await
+        .map_err(|e| port_message(e, listen))?;
     tracing::info!(issuer = %issuer, addr = %server.addr, "identity provider ready");
     shutdown_signal().await;
-    server.abort();
+    tracing::info!("stopping: finishing the requests in flight");
+    server.shutdown().await?;
     Ok(())
 }
 
 /// A busy port gets a sentence, not a stack of errors.
 pub fn port_message(e: ent_idp::state::StartError, addr: std::net::SocketAddr) -> anyhow::Error {
     match e {
-        ent_idp::state::StartError::Bind(_, io) if io.kind() == std::io::ErrorKind::AddrInUse => anyhow::anyhow!(
-            "port {} is already in use (another program, or another ENT, is listening there); choose another port",
-            addr.port()
-        ),
+        ent_idp::state::StartError::Bind(_, io) if io.kind() == std::io::ErrorKind::AddrInUse => {
+            anyhow::anyhow!(
+                "port {} is already in use (another program, or another ENT, is listening there); choose another port",
+                addr.port()
+            )
+        }
         other => anyhow::Error::new(other),
     }
 }
@@ -116,13 +133,14 @@ pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},

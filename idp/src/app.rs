@@ -113,6 +113,7 @@ pub struct Server {
     pub state: AppState,
     pub handle: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
+    stop: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
@@ -124,6 +125,18 @@ impl Server {
     pub fn abort(&self) {
         self.handle.abort();
         self.housekeeping.abort();
+    }
+
+    /// Stops accepting connections and waits for the requests in flight to finish.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.stop.send(true);
+        self.housekeeping.abort();
+        let mut this = self;
+        match (&mut this.handle).await {
+            Ok(r) => r,
+            Err(e) if e.is_cancelled() => Ok(()),
+            Err(e) => Err(std::io::Error::other(e)),
+        }
     }
 }
 
@@ -148,11 +161,15 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<Server, Sta
         .local_addr()
         .map_err(|e| StartError::Bind(state.config.listen, e))?;
     let router = app(state.clone());
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let handle = tokio::spawn(async move {
         axum::serve(
             listener,
             router.into_make_service_with_connect_info::<SocketAddr>(),
         )
+        .with_graceful_shutdown(async move {
+            let _ = stopped.wait_for(|s| *s).await;
+        })
         .await
     });
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
@@ -161,6 +178,7 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<Server, Sta
         state,
         handle,
         housekeeping,
+        stop,
     })
 }
 
