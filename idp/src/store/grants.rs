@@ -283,7 +283,8 @@ impl GrantStore {
     ) -> Result<Option<(Grant, i64)>, DbError> {
         let sql = format!(
             "SELECT {GRANT_COLUMNS}, r.expires_at AS token_expires_at FROM refresh_tokens r JOIN grants g ON g.id = r.grant_id \
-             WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2"
+             WHERE r.token_hash = $1 AND r.used_at IS NULL AND r.expires_at > $2 \
+             AND g.revoked_at IS NULL AND g.expires_at > $2"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(secret::sha256_hex(token))
@@ -295,7 +296,9 @@ impl GrantStore {
         if client_id.is_some_and(|c| c != grant.client_id) {
             return Ok(None);
         }
-        Ok(Some((grant, row.try_get("token_expires_at")?)))
+        let token_exp: i64 = row.try_get("token_expires_at")?;
+        // A refresh token never outlives its grant.
+        Ok(Some((grant.clone(), token_exp.min(grant.expires_at))))
     }
 
     /// Revokes a grant: its refresh tokens stop working and its access tokens introspect inactive.

@@ -1,0 +1,1467 @@
+//! The store conformance suite: every behaviour the provider relies on, checked on SQLite and on
+//! PostgreSQL (`name::sqlite` and `name::postgres`; the latter are skipped when no server answers,
+//! see `ent_idp::testing`).
+//!
+//! Run: `cargo test -p ent-idp --features testing --test store`.
+
+use ent_idp::both_backends;
+use ent_idp::db::{Backend, Db, DbError};
+use ent_idp::jose::{self, Alg};
+use ent_idp::model::Profile;
+use ent_idp::secret;
+use ent_idp::store::audit::{AuditEvent, AuditStore};
+use ent_idp::store::clients::{Client, ClientStore};
+use ent_idp::store::directory::{Class, ClassRole, DirectoryStore, Person, School, Snapshot};
+use ent_idp::store::grants::{GrantStore, NewCode, Refusal};
+use ent_idp::store::keys::{KeyState, KeyStore};
+use ent_idp::store::sessions::SessionStore;
+use ent_idp::store::settings::SettingsStore;
+use ent_idp::store::throttle::ThrottleStore;
+use serde_json::json;
+
+// ----- Fixtures -----
+
+const PORTAL: &str = "portal";
+const OTHER_CLIENT: &str = "cantine";
+
+fn school(id: &str, uai: &str) -> School {
+    School {
+        id: id.into(),
+        uai: uai.into(),
+        name: format!("École {uai}"),
+        external_id: Some(format!("ext-{id}")),
+    }
+}
+
+fn class(id: &str, school_id: &str, name: &str) -> Class {
+    Class {
+        id: id.into(),
+        school_id: school_id.into(),
+        name: name.into(),
+        level: Some("CM1".into()),
+        external_id: None,
+    }
+}
+
+fn person(id: &str, login: &str, profile: Profile, email: Option<&str>) -> Person {
+    Person {
+        id: id.into(),
+        public_sub: format!("sub-{id}"),
+        login: login.into(),
+        profile,
+        given_name: format!("Given {id}"),
+        family_name: format!("Family {id}"),
+        email: email.map(Into::into),
+        external_id: Some(format!("ext-{id}")),
+        disabled: false,
+    }
+}
+
+/// Two schools; a pupil in CM1-A of the first, her parent, and a teacher of CM1-A and CM2-B.
+fn snapshot() -> Snapshot {
+    Snapshot {
+        schools: vec![school("s1", "0750001A"), school("s2", "0750002B")],
+        classes: vec![
+            class("c1a", "s1", "CM1-A"),
+            class("c1b", "s1", "CM1-B"),
+            class("c2b", "s2", "CM2-B"),
+        ],
+        people: vec![
+            person(
+                "pupil1",
+                "Lea.Martin",
+                Profile::Pupil,
+                Some("lea@example.org"),
+            ),
+            person(
+                "parent1",
+                "paul.martin",
+                Profile::Parent,
+                Some("paul@example.org"),
+            ),
+            person(
+                "teacher1",
+                "anne.prof",
+                Profile::Teacher,
+                Some("anne@example.org"),
+            ),
+        ],
+        person_schools: vec![
+            ("pupil1".into(), "s1".into()),
+            ("teacher1".into(), "s1".into()),
+            ("teacher1".into(), "s2".into()),
+        ],
+        class_members: vec![
+            ("c1a".into(), "pupil1".into(), ClassRole::Pupil),
+            ("c1a".into(), "teacher1".into(), ClassRole::Teacher),
+            ("c2b".into(), "teacher1".into(), ClassRole::Teacher),
+        ],
+        guardianships: vec![("parent1".into(), "pupil1".into(), true)],
+        staff_roles: vec![("teacher1".into(), "s1".into(), "teacher".into())],
+    }
+}
+
+fn client(id: &str, secret: Option<&str>) -> Client {
+    Client {
+        id: id.into(),
+        name: format!("Client {id}"),
+        secret_hash: secret.map(secret::sha256_hex),
+        first_party: id == PORTAL,
+        redirect_uris: vec![format!("https://{id}.example.org/cb")],
+        post_logout_redirect_uris: vec![format!("https://{id}.example.org/")],
+        grant_types: vec!["authorization_code".into(), "refresh_token".into()],
+        scopes: vec!["openid".into(), "profile".into(), "ent".into()],
+        id_token_alg: Alg::Es256,
+        audience: Some(format!("https://{id}.example.org")),
+    }
+}
+
+/// The directory snapshot plus two clients: what grants, sessions and consents hang off.
+async fn seed(db: &Db) {
+    DirectoryStore::new(db.clone())
+        .import(&snapshot())
+        .await
+        .expect("import");
+    let clients = ClientStore::new(db.clone());
+    clients
+        .insert(&client(PORTAL, Some("portal-secret")))
+        .await
+        .expect("insert portal");
+    clients
+        .insert(&client(OTHER_CLIENT, None))
+        .await
+        .expect("insert other client");
+}
+
+fn code(ttl_secs: i64) -> NewCode {
+    NewCode {
+        redirect_uri: "https://portal.example.org/cb".into(),
+        code_challenge: secret::pkce_s256("verifier"),
+        nonce: Some("n-0S6_WzA2Mj".into()),
+        ttl_secs,
+    }
+}
+
+/// A grant for the pupil at the portal, with its code.
+async fn grant_with_code(grants: &GrantStore, code_ttl: i64) -> (String, String) {
+    let (grant, code) = grants
+        .create_with_code(
+            PORTAL,
+            "pupil1",
+            Some("session-hash"),
+            "openid profile",
+            1_700_000_000,
+            &["pwd".to_string()],
+            3600,
+            &code(code_ttl),
+        )
+        .await
+        .expect("create_with_code");
+    (grant.id, code)
+}
+
+fn is_unique_violation(e: &DbError) -> bool {
+    matches!(e, DbError::Sqlx(sqlx::Error::Database(d)) if d.is_unique_violation())
+}
+
+async fn count(db: &Db, sql: &'static str, arg: &str) -> i64 {
+    sqlx::query_scalar(sql)
+        .bind(arg.to_string())
+        .fetch_one(&db.pool)
+        .await
+        .expect("count")
+}
+
+// ----- Database -----
+
+both_backends!(migrations_apply_twice, |t: &TestDb| async move {
+    let again = Db::connect(&t.url).await.expect("second connect");
+    assert_eq!(again.backend, t.db.backend);
+    let third = Db::connect(&t.url).await.expect("third connect");
+    // The schema is there once, and usable from every instance.
+    SettingsStore::new(again.clone())
+        .get_or_create("probe", || "1".into())
+        .await
+        .expect("write through second instance");
+    let seen = SettingsStore::new(third.clone())
+        .get_or_create("probe", || "2".into())
+        .await
+        .expect("read through third instance");
+    assert_eq!(seen, "1");
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&t.db.pool)
+        .await
+        .expect("migrations table");
+    let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
+        .expect("migrations dir")
+        .filter(|e| {
+            e.as_ref()
+                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
+        })
+        .count() as i64;
+    assert_eq!(applied, files);
+    again.pool.close().await;
+    third.pool.close().await;
+});
+
+/// Two provider instances starting at once on one PostgreSQL database both come up.
+#[test]
+fn postgres_instances_start_concurrently() {
+    ent_idp::testing::run(async {
+        let Some((url, guard)) = ent_idp::testing::postgres_shared_url().await else {
+            return;
+        };
+        let (a, b) = tokio::join!(Db::connect(&url), Db::connect(&url));
+        let (a, b) = (a.expect("first instance"), b.expect("second instance"));
+        assert_eq!(a.backend, Backend::Postgres);
+        KeyStore::new(a.clone())
+            .ensure(Alg::EdDsa)
+            .await
+            .expect("ensure");
+        assert_eq!(
+            KeyStore::new(b.clone())
+                .active()
+                .await
+                .expect("active")
+                .len(),
+            2
+        );
+        a.pool.close().await;
+        b.pool.close().await;
+        guard.cleanup().await;
+    });
+}
+
+// ----- Directory -----
+
+both_backends!(directory_import_and_lookup, |db| async move {
+    let dir = DirectoryStore::new(db);
+    dir.import(&snapshot()).await.expect("import");
+    assert_eq!(dir.count_people().await.expect("count"), 3);
+
+    // Logins are stored lower-cased and looked up case-insensitively (and trimmed).
+    for login in ["lea.martin", "LEA.MARTIN", "Lea.Martin", "  lea.martin "] {
+        let p = dir
+            .person_by_login(login)
+            .await
+            .expect("lookup")
+            .unwrap_or_else(|| panic!("{login:?} not found"));
+        assert_eq!(p.id, "pupil1");
+        assert_eq!(p.login, "lea.martin");
+        assert_eq!(p.profile, Profile::Pupil);
+        assert_eq!(p.public_sub, "sub-pupil1");
+    }
+    assert!(
+        dir.person_by_login("nobody")
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+
+    // Minors' e-mail addresses are never stored; adults' are.
+    let pupil = dir.person("pupil1").await.expect("person").expect("pupil");
+    assert_eq!(pupil.email, None);
+    let parent = dir
+        .person("parent1")
+        .await
+        .expect("person")
+        .expect("parent");
+    assert_eq!(parent.email.as_deref(), Some("paul@example.org"));
+    assert!(!parent.disabled);
+
+    let pupil_aff = dir.affiliations("pupil1").await.expect("affiliations");
+    assert_eq!(pupil_aff.schools, vec!["0750001A".to_string()]);
+    assert_eq!(
+        pupil_aff.classes,
+        vec![(
+            "c1a".to_string(),
+            "CM1-A".to_string(),
+            "0750001A".to_string(),
+            "pupil".to_string()
+        )]
+    );
+    assert!(pupil_aff.children.is_empty());
+
+    // A parent sees the child's public sub and class, never the internal id.
+    let parent_aff = dir.affiliations("parent1").await.expect("affiliations");
+    assert_eq!(
+        parent_aff.children,
+        vec![("sub-pupil1".to_string(), Some("c1a".to_string()), true)]
+    );
+    assert!(parent_aff.classes.is_empty());
+
+    // A teacher sees the classes taught, with the role, across schools.
+    let teacher_aff = dir.affiliations("teacher1").await.expect("affiliations");
+    assert_eq!(
+        teacher_aff.schools,
+        vec!["0750001A".to_string(), "0750002B".to_string()]
+    );
+    assert_eq!(
+        teacher_aff.classes,
+        vec![
+            (
+                "c1a".to_string(),
+                "CM1-A".to_string(),
+                "0750001A".to_string(),
+                "teacher".to_string()
+            ),
+            (
+                "c2b".to_string(),
+                "CM2-B".to_string(),
+                "0750002B".to_string(),
+                "teacher".to_string()
+            ),
+        ]
+    );
+    assert_eq!(
+        teacher_aff.roles,
+        vec![("0750001A".to_string(), "teacher".to_string())]
+    );
+
+    // Passwords are per person and replaceable.
+    assert_eq!(dir.password_hash("pupil1").await.expect("hash"), None);
+    dir.set_password("pupil1", "$argon2id$v=19$first")
+        .await
+        .expect("set");
+    dir.set_password("pupil1", "$argon2id$v=19$second")
+        .await
+        .expect("replace");
+    assert_eq!(
+        dir.password_hash("pupil1").await.expect("hash").as_deref(),
+        Some("$argon2id$v=19$second")
+    );
+});
+
+both_backends!(directory_reimport_replaces_links, |db| async move {
+    let dir = DirectoryStore::new(db);
+    dir.import(&snapshot()).await.expect("first import");
+
+    // Next sync: the pupil moved to CM1-B, the teacher no longer teaches in the second school,
+    // the parent's link is no longer legal guardianship, and names changed.
+    let mut next = snapshot();
+    next.class_members = vec![
+        ("c1b".into(), "pupil1".into(), ClassRole::Pupil),
+        ("c1a".into(), "teacher1".into(), ClassRole::Teacher),
+    ];
+    next.person_schools = vec![
+        ("pupil1".into(), "s1".into()),
+        ("teacher1".into(), "s1".into()),
+    ];
+    next.guardianships = vec![("parent1".into(), "pupil1".into(), false)];
+    next.people[0].family_name = "Martin-Durand".into();
+    next.people[1].email = Some("paul.new@example.org".into());
+    next.schools[1].name = "École renommée".into();
+    next.classes[0].name = "CM1 A".into();
+    dir.import(&next).await.expect("second import");
+
+    assert_eq!(dir.count_people().await.expect("count"), 3);
+    let pupil = dir.person("pupil1").await.expect("person").expect("pupil");
+    assert_eq!(pupil.family_name, "Martin-Durand");
+    assert_eq!(pupil.public_sub, "sub-pupil1");
+    let parent = dir
+        .person("parent1")
+        .await
+        .expect("person")
+        .expect("parent");
+    assert_eq!(parent.email.as_deref(), Some("paul.new@example.org"));
+
+    let pupil_aff = dir.affiliations("pupil1").await.expect("affiliations");
+    assert_eq!(
+        pupil_aff.classes,
+        vec![(
+            "c1b".to_string(),
+            "CM1-B".to_string(),
+            "0750001A".to_string(),
+            "pupil".to_string()
+        )],
+        "the pupil is in the new class only"
+    );
+    let parent_aff = dir.affiliations("parent1").await.expect("affiliations");
+    assert_eq!(
+        parent_aff.children,
+        vec![("sub-pupil1".to_string(), Some("c1b".to_string()), false)]
+    );
+    let teacher_aff = dir.affiliations("teacher1").await.expect("affiliations");
+    assert_eq!(teacher_aff.schools, vec!["0750001A".to_string()]);
+    assert_eq!(
+        teacher_aff.classes,
+        vec![(
+            "c1a".to_string(),
+            "CM1 A".to_string(),
+            "0750001A".to_string(),
+            "teacher".to_string()
+        )]
+    );
+
+    // A guardianship dropped from the directory is gone too.
+    let mut last = next.clone();
+    last.guardianships.clear();
+    dir.import(&last).await.expect("third import");
+    assert!(
+        dir.affiliations("parent1")
+            .await
+            .expect("affiliations")
+            .children
+            .is_empty()
+    );
+});
+
+both_backends!(directory_disabled_child_is_not_listed, |db| async move {
+    let dir = DirectoryStore::new(db);
+    let mut snap = snapshot();
+    snap.people[0].disabled = true;
+    dir.import(&snap).await.expect("import");
+    assert!(
+        dir.person("pupil1")
+            .await
+            .expect("person")
+            .expect("pupil")
+            .disabled
+    );
+    assert!(
+        dir.affiliations("parent1")
+            .await
+            .expect("affiliations")
+            .children
+            .is_empty()
+    );
+});
+
+both_backends!(directory_import_is_all_or_nothing, |db| async move {
+    let dir = DirectoryStore::new(db);
+    let mut bad = snapshot();
+    // A class of an unknown school violates a foreign key: nothing of the snapshot is kept.
+    bad.classes.push(class("c9", "no-such-school", "CP"));
+    assert!(dir.import(&bad).await.is_err());
+    assert_eq!(dir.count_people().await.expect("count"), 0);
+    assert!(
+        dir.person_by_login("lea.martin")
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+});
+
+// ----- Clients -----
+
+both_backends!(clients_insert_get_list_remove, |db| async move {
+    let clients = ClientStore::new(db);
+    assert!(clients.list().await.expect("list").is_empty());
+    clients
+        .insert(&client(PORTAL, Some("portal-secret")))
+        .await
+        .expect("insert");
+    clients
+        .insert(&client(OTHER_CLIENT, None))
+        .await
+        .expect("insert");
+
+    let portal = clients.get(PORTAL).await.expect("get").expect("portal");
+    let expected = client(PORTAL, Some("portal-secret"));
+    assert_eq!(portal.name, expected.name);
+    assert_eq!(portal.secret_hash, expected.secret_hash);
+    assert!(portal.first_party);
+    assert!(!portal.is_public());
+    assert_eq!(portal.redirect_uris, expected.redirect_uris);
+    assert_eq!(
+        portal.post_logout_redirect_uris,
+        expected.post_logout_redirect_uris
+    );
+    assert_eq!(portal.grant_types, expected.grant_types);
+    assert!(portal.allows_grant("refresh_token"));
+    assert!(!portal.allows_grant("client_credentials"));
+    assert_eq!(portal.scopes, expected.scopes);
+    assert_eq!(portal.id_token_alg, Alg::Es256);
+    assert_eq!(portal.audience, expected.audience);
+
+    assert!(clients.get("nope").await.expect("get").is_none());
+    let by_aud = clients
+        .by_audience("https://cantine.example.org")
+        .await
+        .expect("by_audience")
+        .expect("cantine");
+    assert_eq!(by_aud.id, OTHER_CLIENT);
+    assert!(by_aud.is_public());
+
+    let ids: Vec<String> = clients
+        .list()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    assert_eq!(ids, vec![OTHER_CLIENT.to_string(), PORTAL.to_string()]);
+
+    assert!(clients.remove(OTHER_CLIENT).await.expect("remove"));
+    assert!(!clients.remove(OTHER_CLIENT).await.expect("remove again"));
+    assert!(clients.get(OTHER_CLIENT).await.expect("get").is_none());
+    assert_eq!(clients.list().await.expect("list").len(), 1);
+});
+
+both_backends!(
+    clients_duplicate_id_is_a_unique_violation,
+    |db| async move {
+        let clients = ClientStore::new(db);
+        clients
+            .insert(&client(PORTAL, Some("a")))
+            .await
+            .expect("insert");
+        let err = clients
+            .insert(&client(PORTAL, None))
+            .await
+            .expect_err("duplicate id must fail");
+        assert!(is_unique_violation(&err), "not a unique violation: {err:?}");
+        // The first one is untouched.
+        let kept = clients.get(PORTAL).await.expect("get").expect("portal");
+        assert!(kept.secret_matches("a"));
+    }
+);
+
+both_backends!(clients_secrets, |db| async move {
+    let clients = ClientStore::new(db);
+    clients
+        .insert(&client(PORTAL, Some("right")))
+        .await
+        .expect("insert");
+    clients
+        .insert(&client(OTHER_CLIENT, None))
+        .await
+        .expect("insert");
+    let portal = clients.get(PORTAL).await.expect("get").expect("portal");
+    assert!(portal.secret_matches("right"));
+    assert!(!portal.secret_matches("wrong"));
+    assert!(!portal.secret_matches(""));
+    // A public client matches no secret at all.
+    let public = clients
+        .get(OTHER_CLIENT)
+        .await
+        .expect("get")
+        .expect("public");
+    assert!(!public.secret_matches(""));
+
+    assert!(
+        clients
+            .set_secret_hash(PORTAL, &secret::sha256_hex("new"))
+            .await
+            .expect("set")
+    );
+    let portal = clients.get(PORTAL).await.expect("get").expect("portal");
+    assert!(portal.secret_matches("new"));
+    assert!(!portal.secret_matches("right"));
+    // A public client does not become confidential by accident.
+    assert!(
+        !clients
+            .set_secret_hash(OTHER_CLIENT, &secret::sha256_hex("x"))
+            .await
+            .expect("set")
+    );
+});
+
+both_backends!(clients_remove_cascades, |db| async move {
+    seed(&db).await;
+    let grants = GrantStore::new(db.clone());
+    let sessions = SessionStore::new(db.clone());
+    let (grant_id, code) = grant_with_code(&grants, 60).await;
+    let refresh = grants.issue_refresh(&grant_id, 3600).await.expect("issue");
+    sessions
+        .record_consent("pupil1", PORTAL, &["openid".into()])
+        .await
+        .expect("consent");
+
+    assert!(
+        ClientStore::new(db.clone())
+            .remove(PORTAL)
+            .await
+            .expect("remove")
+    );
+    assert!(grants.get(&grant_id).await.expect("get").is_none());
+    assert!(!grants.is_active(&grant_id).await.expect("is_active"));
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM auth_codes WHERE grant_id = $1",
+            &grant_id
+        )
+        .await,
+        0
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM refresh_tokens WHERE grant_id = $1",
+            &grant_id
+        )
+        .await,
+        0
+    );
+    assert!(
+        grants
+            .grant_of_refresh(&refresh, None)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert!(
+        grants
+            .redeem_code(&code, PORTAL)
+            .await
+            .expect("redeem")
+            .is_err()
+    );
+    assert!(
+        sessions
+            .consented_scopes("pupil1", PORTAL)
+            .await
+            .expect("consents")
+            .is_empty()
+    );
+});
+
+// ----- Signing keys -----
+
+async fn states(keys: &KeyStore, alg: Alg) -> Vec<(String, KeyState)> {
+    keys.active()
+        .await
+        .expect("active")
+        .into_iter()
+        .filter(|k| k.key.alg() == alg)
+        .map(|k| (k.key.kid().to_string(), k.state))
+        .collect()
+}
+
+fn one(states: &[(String, KeyState)], state: KeyState) -> String {
+    let found: Vec<&String> = states
+        .iter()
+        .filter(|(_, s)| *s == state)
+        .map(|(k, _)| k)
+        .collect();
+    assert_eq!(found.len(), 1, "expected one {state:?} key in {states:?}");
+    found[0].clone()
+}
+
+async fn stored_state(db: &Db, kid: &str) -> String {
+    sqlx::query_scalar("SELECT state FROM signing_keys WHERE kid = $1")
+        .bind(kid.to_string())
+        .fetch_one(&db.pool)
+        .await
+        .expect("state")
+}
+
+both_backends!(keys_ensure_creates_current_and_next_once, |db| async move {
+    let keys = KeyStore::new(db.clone());
+    for alg in Alg::ALL {
+        keys.ensure(alg).await.expect("ensure");
+        let first = states(&keys, alg).await;
+        assert_eq!(first.len(), 2, "{alg}: {first:?}");
+        let current = one(&first, KeyState::Current);
+        let next = one(&first, KeyState::Next);
+        assert_ne!(current, next);
+
+        keys.ensure(alg).await.expect("ensure again");
+        let second = states(&keys, alg).await;
+        assert_eq!(second.len(), 2, "{alg}: ensure added keys: {second:?}");
+        assert_eq!(one(&second, KeyState::Current), current);
+        assert_eq!(one(&second, KeyState::Next), next);
+    }
+    assert_eq!(
+        keys.active().await.expect("active").len(),
+        2 * Alg::ALL.len()
+    );
+});
+
+both_backends!(keys_rotate, |db| async move {
+    let keys = KeyStore::new(db.clone());
+    for alg in Alg::ALL {
+        keys.ensure(alg).await.expect("ensure");
+        let s0 = states(&keys, alg).await;
+        let (c0, n0) = (one(&s0, KeyState::Current), one(&s0, KeyState::Next));
+
+        let now_current = keys.rotate(alg).await.expect("rotate");
+        assert_eq!(now_current, n0, "{alg}: next becomes current");
+        let s1 = states(&keys, alg).await;
+        assert_eq!(s1.len(), 3, "{alg}: {s1:?}");
+        assert_eq!(one(&s1, KeyState::Current), n0);
+        assert_eq!(one(&s1, KeyState::Previous), c0);
+        let n1 = one(&s1, KeyState::Next);
+        assert!(n1 != c0 && n1 != n0, "{alg}: a fresh next key");
+
+        let now_current = keys.rotate(alg).await.expect("rotate again");
+        assert_eq!(now_current, n1);
+        let s2 = states(&keys, alg).await;
+        assert_eq!(s2.len(), 3, "{alg}: {s2:?}");
+        assert_eq!(one(&s2, KeyState::Current), n1);
+        assert_eq!(one(&s2, KeyState::Previous), n0);
+        let n2 = one(&s2, KeyState::Next);
+        assert!(![c0.as_str(), n0.as_str(), n1.as_str()].contains(&n2.as_str()));
+        // The first key is retired: kept in the table, no longer active.
+        assert!(s2.iter().all(|(k, _)| *k != c0));
+        assert_eq!(stored_state(&db, &c0).await, "retired");
+    }
+    // Other algorithms' keys are not touched by one algorithm's rotation.
+    assert_eq!(
+        keys.active().await.expect("active").len(),
+        3 * Alg::ALL.len()
+    );
+    assert_eq!(
+        keys.purge_retired().await.expect("purge"),
+        Alg::ALL.len() as u64
+    );
+    assert_eq!(
+        keys.active().await.expect("active").len(),
+        3 * Alg::ALL.len()
+    );
+});
+
+both_backends!(keys_round_trip_and_sign, |db| async move {
+    let keys = KeyStore::new(db.clone());
+    for alg in Alg::ALL {
+        keys.ensure(alg).await.expect("ensure");
+    }
+    keys.rotate(Alg::Rs256).await.expect("rotate");
+    // Two independent loads, as two provider instances would do: what one signs, the other's
+    // published keys verify.
+    let signer = keys.active().await.expect("load");
+    let verifier = KeyStore::new(db.clone())
+        .active()
+        .await
+        .expect("load again");
+    assert_eq!(signer.len(), verifier.len());
+    let published: Vec<jose::VerifyingKey> =
+        verifier.iter().map(|k| k.key.verifying_key()).collect();
+    for stored in &signer {
+        let key = &stored.key;
+        let twin = verifier
+            .iter()
+            .find(|k| k.key.kid() == key.kid())
+            .expect("same kid in both loads");
+        assert_eq!(
+            key.verifying_key().to_jwk(),
+            twin.key.verifying_key().to_jwk()
+        );
+        assert_eq!(stored.state, twin.state);
+
+        let claims = json!({"iss": "https://idp.example.org", "sub": "s", "kid_was": key.kid()});
+        let token = key.sign_json(Some("JWT"), &claims).expect("sign");
+        let (header, got) = jose::verify(&token, &published, &[key.alg()]).expect("verify");
+        assert_eq!(header.kid.as_deref(), Some(key.kid()));
+        assert_eq!(got, claims);
+        // And with exactly its own verifying key.
+        jose::verify(&token, &[key.verifying_key()], &[key.alg()]).expect("own key");
+    }
+});
+
+both_backends!(keys_concurrent_ensure, |db| async move {
+    for alg in Alg::ALL {
+        let (a, b) = (KeyStore::new(db.clone()), KeyStore::new(db.clone()));
+        let (ra, rb) = tokio::join!(a.ensure(alg), b.ensure(alg));
+        ra.expect("first ensure");
+        rb.expect("second ensure");
+        let s = states(&a, alg).await;
+        assert_eq!(s.len(), 2, "{alg}: {s:?}");
+        one(&s, KeyState::Current);
+        one(&s, KeyState::Next);
+    }
+    // Same again from two runtime tasks (really in parallel on the multi-threaded runtime).
+    let db2 = db.clone();
+    let (ra, rb) = tokio::join!(
+        tokio::spawn(async move { KeyStore::new(db2).ensure(Alg::Rs256).await }),
+        tokio::spawn({
+            let db = db.clone();
+            async move { KeyStore::new(db).ensure(Alg::Rs256).await }
+        })
+    );
+    ra.expect("task").expect("ensure");
+    rb.expect("task").expect("ensure");
+    assert_eq!(
+        KeyStore::new(db).active().await.expect("active").len(),
+        2 * Alg::ALL.len()
+    );
+});
+
+// ----- Grants: authorization codes -----
+
+both_backends!(codes_redeem_once, |db| async move {
+    seed(&db).await;
+    let grants = GrantStore::new(db);
+    let (grant_id, code) = grant_with_code(&grants, 60).await;
+    assert!(grants.is_active(&grant_id).await.expect("is_active"));
+
+    let redeemed = grants
+        .redeem_code(&code, PORTAL)
+        .await
+        .expect("redeem")
+        .expect("first redemption succeeds");
+    assert_eq!(redeemed.grant.id, grant_id);
+    assert_eq!(redeemed.grant.client_id, PORTAL);
+    assert_eq!(redeemed.grant.person_id, "pupil1");
+    assert_eq!(redeemed.grant.session_id.as_deref(), Some("session-hash"));
+    assert_eq!(redeemed.grant.scope, "openid profile");
+    assert_eq!(redeemed.grant.auth_time, 1_700_000_000);
+    assert_eq!(redeemed.grant.amr, vec!["pwd".to_string()]);
+    assert!(!redeemed.grant.revoked);
+    assert_eq!(redeemed.redirect_uri, "https://portal.example.org/cb");
+    assert_eq!(redeemed.code_challenge, secret::pkce_s256("verifier"));
+    assert_eq!(redeemed.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
+    assert_eq!(
+        grants
+            .grants_of_session("session-hash")
+            .await
+            .expect("of session"),
+        vec![grant_id.clone()]
+    );
+
+    // A second use is a replay: refused, and the grant is revoked.
+    assert_eq!(
+        grants
+            .redeem_code(&code, PORTAL)
+            .await
+            .expect("redeem")
+            .err(),
+        Some(Refusal::Replayed)
+    );
+    assert!(!grants.is_active(&grant_id).await.expect("is_active"));
+    assert!(
+        grants
+            .get(&grant_id)
+            .await
+            .expect("get")
+            .expect("grant")
+            .revoked
+    );
+    assert!(
+        grants
+            .grants_of_session("session-hash")
+            .await
+            .expect("of session")
+            .is_empty()
+    );
+});
+
+both_backends!(codes_are_bound_to_their_client, |db| async move {
+    seed(&db).await;
+    let grants = GrantStore::new(db);
+    let (grant_id, code) = grant_with_code(&grants, 60).await;
+    assert_eq!(
+        grants
+            .redeem_code(&code, OTHER_CLIENT)
+            .await
+            .expect("redeem")
+            .err(),
+        Some(Refusal::Invalid)
+    );
+    // Not a replay: the grant lives on and the right client still redeems the code.
+    assert!(grants.is_active(&grant_id).await.expect("is_active"));
+    let redeemed = grants
+        .redeem_code(&code, PORTAL)
+        .await
+        .expect("redeem")
+        .expect("the right client redeems");
+    assert_eq!(redeemed.grant.id, grant_id);
+    assert_eq!(
+        grants
+            .redeem_code("not-a-code", PORTAL)
+            .await
+            .expect("redeem")
+            .err(),
+        Some(Refusal::Invalid)
+    );
+});
+
+both_backends!(codes_expire, |db| async move {
+    seed(&db).await;
+    let grants = GrantStore::new(db);
+    let (grant_id, code) = grant_with_code(&grants, -1).await;
+    assert_eq!(
+        grants
+            .redeem_code(&code, PORTAL)
+            .await
+            .expect("redeem")
+            .err(),
+        Some(Refusal::Invalid)
+    );
+    // An expired code is not a replay: the grant is not revoked for it.
+    assert!(grants.is_active(&grant_id).await.expect("is_active"));
+});
+
+// Two redemptions at once are a replay: at most one gets the grant, the other is refused as a
+// replay, and the grant ends revoked (RFC 6749 §4.1.2). The winner may also be refused, when the
+// replay revokes the grant before it has read it: that is fine, its tokens would be dead anyway.
+both_backends!(codes_concurrent_redemption, |db| async move {
+    seed(&db).await;
+    let grants = GrantStore::new(db);
+    for _round in 0..5 {
+        let (grant_id, code) = grant_with_code(&grants, 60).await;
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let (grants, code) = (grants.clone(), code.clone());
+                tokio::spawn(async move { grants.redeem_code(&code, PORTAL).await })
+            })
+            .collect();
+        let mut outcomes = Vec::new();
+        for task in tasks {
+            outcomes.push(
+                task.await
+                    .expect("task")
+                    .expect("redeem")
+                    .map(|r| r.grant.id),
+            );
+        }
+        let won = outcomes.iter().filter(|o| o.is_ok()).count();
+        assert!(won <= 1, "two redemptions won: {outcomes:?}");
+        assert!(
+            outcomes.contains(&Err(Refusal::Replayed)),
+            "the second use is a replay: {outcomes:?}"
+        );
+        assert!(!grants.is_active(&grant_id).await.expect("is_active"));
+    }
+});
+
+// ----- Grants: refresh tokens -----
+
+async fn live_grant(grants: &GrantStore) -> String {
+    let (grant_id, code) = grant_with_code(grants, 60).await;
+    grants
+        .redeem_code(&code, PORTAL)
+        .await
+        .expect("redeem")
+        .expect("redeemed");
+    grant_id
+}
+
+both_backends!(refresh_rotation_and_replay, |db| async move {
+    seed(&db).await;
+    let grants = GrantStore::new(db);
+    let grant_id = live_grant(&grants).await;
+    let first = grants.issue_refresh(&grant_id, 3600).await.expect("issue");
+    let (g, token_exp) = grants
+        .grant_of_refresh(&first, Some(PORTAL))
+        .await
+        .expect("lookup")
+        .expect("live token");
+    assert_eq!(g.id, grant_id);
+    assert!(token_exp > ent_idp::db::now());
+
+    let (grant, second) = grants
+        .rotate_refresh(&first, PORTAL, 3600)
+        .await
+        .expect("rotate")
+        .expect("first rotation succeeds");
+    assert_eq!(grant.id, grant_id);
+    assert_ne!(second, first);
+    assert!(
+        grants
+            .grant_of_refresh(&first, None)
+            .await
+            .expect("lookup")
+            .is_none(),
+        "a spent token is not live"
+    );
+    assert!(
+        grants
+            .grant_of_refresh(&second, Some(PORTAL))
+            .await
+            .expect("lookup")
+            .is_some()
+    );
+
+    // Replaying the spent token revokes the grant, and with it the token that replaced it.
+    assert_eq!(
+        grants
+            .rotate_refresh(&first, PORTAL, 3600)
+            .await
+            .expect("rotate")
+            .err(),
+        Some(Refusal::Replayed)
+    );
+    assert!(!grants.is_active(&grant_id).await.expect("is_active"));
+    assert!(
+        grants
+            .rotate_refresh(&second, PORTAL, 3600)
+            .await
+            .expect("rotate")
+            .is_err(),
+        "the newer token of a revoked grant must not rotate"
+    );
+    assert!(
+        grants
+            .grant_of_refresh(&second, None)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+});
+
+both_backends!(refresh_is_bound_to_its_client, |db| async move {
+    seed(&db).await;
+    let grants = GrantStore::new(db);
+    let grant_id = live_grant(&grants).await;
+    let token = grants.issue_refresh(&grant_id, 3600).await.expect("issue");
+    assert_eq!(
+        grants
+            .rotate_refresh(&token, OTHER_CLIENT, 3600)
+            .await
+            .expect("rotate")
+            .err(),
+        Some(Refusal::Invalid)
+    );
+    assert!(
+        grants
+            .grant_of_refresh(&token, Some(OTHER_CLIENT))
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    // The grant is untouched and the right client still rotates.
+    assert!(grants.is_active(&grant_id).await.expect("is_active"));
+    grants
+        .rotate_refresh(&token, PORTAL, 3600)
+        .await
+        .expect("rotate")
+        .expect("the right client rotates");
+    assert_eq!(
+        grants
+            .rotate_refresh("not-a-token", PORTAL, 3600)
+            .await
+            .expect("rotate")
+            .err(),
+        Some(Refusal::Invalid)
+    );
+});
+
+both_backends!(refresh_expires, |db| async move {
+    seed(&db).await;
+    let grants = GrantStore::new(db);
+    let grant_id = live_grant(&grants).await;
+    let token = grants.issue_refresh(&grant_id, -1).await.expect("issue");
+    assert_eq!(
+        grants
+            .rotate_refresh(&token, PORTAL, 3600)
+            .await
+            .expect("rotate")
+            .err(),
+        Some(Refusal::Invalid)
+    );
+    assert!(
+        grants
+            .grant_of_refresh(&token, None)
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert!(grants.is_active(&grant_id).await.expect("is_active"));
+});
+
+both_backends!(refresh_concurrent_rotation, |db| async move {
+    seed(&db).await;
+    let grants = GrantStore::new(db);
+    for _round in 0..5 {
+        let grant_id = live_grant(&grants).await;
+        let token = grants.issue_refresh(&grant_id, 3600).await.expect("issue");
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let (grants, token) = (grants.clone(), token.clone());
+                tokio::spawn(async move { grants.rotate_refresh(&token, PORTAL, 3600).await })
+            })
+            .collect();
+        let mut ok = 0;
+        for task in tasks {
+            if task.await.expect("task").expect("rotate").is_ok() {
+                ok += 1;
+            }
+        }
+        assert_eq!(ok, 1, "exactly one rotation of a token wins");
+    }
+});
+
+both_backends!(revoked_access_tokens, |db| async move {
+    let grants = GrantStore::new(db);
+    assert!(!grants.is_jti_revoked("jti-1").await.expect("check"));
+    let exp = ent_idp::db::now() + 600;
+    grants.revoke_jti("jti-1", exp).await.expect("revoke");
+    grants
+        .revoke_jti("jti-1", exp)
+        .await
+        .expect("revoking twice is fine");
+    assert!(grants.is_jti_revoked("jti-1").await.expect("check"));
+    assert!(!grants.is_jti_revoked("jti-2").await.expect("check"));
+});
+
+both_backends!(revoke_grant_kills_refresh_tokens, |db| async move {
+    seed(&db).await;
+    let grants = GrantStore::new(db);
+    let grant_id = live_grant(&grants).await;
+    let token = grants.issue_refresh(&grant_id, 3600).await.expect("issue");
+    assert!(
+        grants
+            .grant_of_refresh(&token, Some(PORTAL))
+            .await
+            .expect("lookup")
+            .is_some()
+    );
+    assert!(
+        grants
+            .revoke_grant(&grant_id, "logout")
+            .await
+            .expect("revoke")
+    );
+    assert!(
+        !grants
+            .revoke_grant(&grant_id, "logout")
+            .await
+            .expect("revoke again"),
+        "already revoked"
+    );
+    assert!(
+        grants
+            .grant_of_refresh(&token, Some(PORTAL))
+            .await
+            .expect("lookup")
+            .is_none()
+    );
+    assert!(!grants.is_active(&grant_id).await.expect("is_active"));
+    assert!(
+        grants
+            .rotate_refresh(&token, PORTAL, 3600)
+            .await
+            .expect("rotate")
+            .is_err()
+    );
+});
+
+// A refresh token never outlives its grant: once the grant's absolute lifetime is over, the
+// token is not live (introspection and revocation rely on this).
+both_backends!(
+    refresh_of_expired_grant_is_not_live,
+    |db| async move {
+        seed(&db).await;
+        let grants = GrantStore::new(db);
+        // A grant whose absolute lifetime is over, with a refresh token that would outlive it.
+        let (grant, _code) = grants
+            .create_with_code(
+                PORTAL,
+                "pupil1",
+                None,
+                "openid",
+                1_700_000_000,
+                &["pwd".to_string()],
+                -1,
+                &code(60),
+            )
+            .await
+            .expect("create");
+        let token = grants.issue_refresh(&grant.id, 3600).await.expect("issue");
+        assert!(!grants.is_active(&grant.id).await.expect("is_active"));
+        assert!(
+            grants
+                .rotate_refresh(&token, PORTAL, 3600)
+                .await
+                .expect("rotate")
+                .is_err()
+        );
+        assert!(
+            grants
+                .grant_of_refresh(&token, Some(PORTAL))
+                .await
+                .expect("lookup")
+                .is_none(),
+            "a refresh token of an expired grant must not introspect as live"
+        );
+    }
+);
+
+// ----- Sessions, parked requests, consents -----
+
+both_backends!(sessions_create_find_delete, |db| async move {
+    seed(&db).await;
+    let sessions = SessionStore::new(db);
+    let amr = vec!["pwd".to_string(), "mfa".to_string()];
+    let (cookie, session) = sessions.create("pupil1", &amr, 3600).await.expect("create");
+    assert_eq!(session.id_hash, secret::sha256_hex(&cookie));
+    assert_ne!(session.id_hash, cookie, "only the hash is stored");
+
+    let found = sessions.find(&cookie).await.expect("find").expect("live");
+    assert_eq!(found, session);
+    assert_eq!(found.amr, amr);
+    assert!(sessions.find("other-cookie").await.expect("find").is_none());
+    assert!(
+        sessions
+            .find(&session.id_hash)
+            .await
+            .expect("find")
+            .is_none(),
+        "the stored hash is not a cookie"
+    );
+
+    assert!(sessions.delete(&session.id_hash).await.expect("delete"));
+    assert!(
+        !sessions
+            .delete(&session.id_hash)
+            .await
+            .expect("delete again")
+    );
+    assert!(sessions.find(&cookie).await.expect("find").is_none());
+
+    let (expired, _) = sessions
+        .create("pupil1", &amr, -1)
+        .await
+        .expect("create expired");
+    assert!(sessions.find(&expired).await.expect("find").is_none());
+    sessions.purge_expired().await.expect("purge");
+});
+
+both_backends!(parked_requests_are_single_use, |db| async move {
+    let sessions = SessionStore::new(db);
+    let params = r#"{"client_id":"portal","scope":"openid","state":"xyz"}"#;
+    let id = sessions
+        .park_request(PORTAL, params, 600)
+        .await
+        .expect("park");
+    assert_eq!(
+        sessions.parked_request(&id).await.expect("peek").as_deref(),
+        Some(params)
+    );
+    assert_eq!(
+        sessions.parked_request(&id).await.expect("peek").as_deref(),
+        Some(params),
+        "looking does not consume"
+    );
+    assert_eq!(
+        sessions.take_request(&id).await.expect("take").as_deref(),
+        Some(params)
+    );
+    assert!(
+        sessions
+            .take_request(&id)
+            .await
+            .expect("take again")
+            .is_none()
+    );
+    assert!(sessions.parked_request(&id).await.expect("peek").is_none());
+
+    let stale = sessions
+        .park_request(PORTAL, params, -1)
+        .await
+        .expect("park");
+    assert!(
+        sessions
+            .parked_request(&stale)
+            .await
+            .expect("peek")
+            .is_none()
+    );
+    assert!(sessions.take_request(&stale).await.expect("take").is_none());
+});
+
+both_backends!(
+    parked_request_taken_once_under_concurrency,
+    |db| async move {
+        let sessions = SessionStore::new(db);
+        let id = sessions
+            .park_request(PORTAL, "{}", 600)
+            .await
+            .expect("park");
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let (sessions, id) = (sessions.clone(), id.clone());
+                tokio::spawn(async move { sessions.take_request(&id).await })
+            })
+            .collect();
+        let mut taken = 0;
+        for task in tasks {
+            if task.await.expect("task").expect("take").is_some() {
+                taken += 1;
+            }
+        }
+        assert_eq!(taken, 1);
+    }
+);
+
+both_backends!(consents_record_and_read_back, |db| async move {
+    seed(&db).await;
+    let sessions = SessionStore::new(db);
+    assert!(
+        sessions
+            .consented_scopes("parent1", OTHER_CLIENT)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    let first = vec!["openid".to_string(), "profile".to_string()];
+    sessions
+        .record_consent("parent1", OTHER_CLIENT, &first)
+        .await
+        .expect("record");
+    assert_eq!(
+        sessions
+            .consented_scopes("parent1", OTHER_CLIENT)
+            .await
+            .expect("read"),
+        first
+    );
+    let wider = vec![
+        "openid".to_string(),
+        "profile".to_string(),
+        "ent".to_string(),
+    ];
+    sessions
+        .record_consent("parent1", OTHER_CLIENT, &wider)
+        .await
+        .expect("record again");
+    assert_eq!(
+        sessions
+            .consented_scopes("parent1", OTHER_CLIENT)
+            .await
+            .expect("read"),
+        wider
+    );
+    // Per person and per client.
+    assert!(
+        sessions
+            .consented_scopes("parent1", PORTAL)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    assert!(
+        sessions
+            .consented_scopes("teacher1", OTHER_CLIENT)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+});
+
+// ----- Throttle -----
+
+both_backends!(throttle_counts_locks_and_clears, |db| async move {
+    let throttle = ThrottleStore::new(db);
+    let key = format!("acct:{}", secret::sha256_hex("lea.martin"));
+    let other = format!("addr:{}", secret::sha256_hex("192.0.2.1"));
+    assert_eq!(throttle.locked_for(&key).await.expect("locked_for"), None);
+
+    assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 1);
+    assert_eq!(throttle.locked_for(&key).await.expect("locked_for"), None);
+    assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 2);
+    assert_eq!(throttle.locked_for(&key).await.expect("locked_for"), None);
+    assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 3);
+    let locked = throttle
+        .locked_for(&key)
+        .await
+        .expect("locked_for")
+        .expect("locked at max");
+    assert!((1..=300).contains(&locked), "locked for {locked}s");
+    // Counting goes on while locked.
+    assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 4);
+    assert!(
+        throttle
+            .locked_for(&key)
+            .await
+            .expect("locked_for")
+            .is_some()
+    );
+
+    // Keys are independent.
+    assert_eq!(throttle.locked_for(&other).await.expect("locked_for"), None);
+    assert_eq!(throttle.fail(&other, 3, 300).await.expect("fail"), 1);
+
+    throttle.clear(&key).await.expect("clear");
+    assert_eq!(throttle.locked_for(&key).await.expect("locked_for"), None);
+    assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 1);
+    throttle.purge_expired(300).await.expect("purge");
+});
+
+both_backends!(throttle_window_restarts, |db| async move {
+    let throttle = ThrottleStore::new(db);
+    // With a zero-length window every failure starts a new window.
+    assert_eq!(throttle.fail("k", 5, 0).await.expect("fail"), 1);
+    assert_eq!(throttle.fail("k", 5, 0).await.expect("fail"), 1);
+    assert_eq!(throttle.locked_for("k").await.expect("locked_for"), None);
+});
+
+both_backends!(throttle_concurrent_failures_all_count, |db| async move {
+    let throttle = ThrottleStore::new(db);
+    let tasks: Vec<_> = (0..8)
+        .map(|_| {
+            let throttle = throttle.clone();
+            tokio::spawn(async move { throttle.fail("acct:x", 100, 300).await })
+        })
+        .collect();
+    let mut seen = Vec::new();
+    for task in tasks {
+        seen.push(task.await.expect("task").expect("fail"));
+    }
+    seen.sort_unstable();
+    assert_eq!(seen, (1..=8).collect::<Vec<i64>>());
+});
+
+// ----- Audit -----
+
+both_backends!(audit_recent_is_newest_first, |db| async move {
+    let audit = AuditStore::new(db);
+    assert!(audit.recent(10).await.expect("recent").is_empty());
+    let events = [
+        AuditEvent::new("login", "bad_credentials").client(PORTAL),
+        AuditEvent::new("login", "ok")
+            .person("pupil1")
+            .client(PORTAL),
+        AuditEvent::new("token.revoke", "ok")
+            .client(OTHER_CLIENT)
+            .detail(json!({"kind": "refresh_token"})),
+    ];
+    for e in &events {
+        audit.record(e).await.expect("record");
+    }
+    let recent = audit.recent(10).await.expect("recent");
+    let expected: Vec<AuditEvent> = events.iter().rev().cloned().collect();
+    assert_eq!(recent, expected);
+    let last_two = audit.recent(2).await.expect("recent");
+    assert_eq!(last_two, expected[..2].to_vec());
+    assert_eq!(
+        last_two[0].detail.as_deref(),
+        Some(r#"{"kind":"refresh_token"}"#)
+    );
+});
+
+// ----- Settings -----
+
+both_backends!(settings_are_created_once, |db| async move {
+    let settings = SettingsStore::new(db.clone());
+    let first = settings
+        .get_or_create("pairwise_secret", || "first".into())
+        .await
+        .expect("create");
+    assert_eq!(first, "first");
+    let again = SettingsStore::new(db)
+        .get_or_create("pairwise_secret", || "second".into())
+        .await
+        .expect("read");
+    assert_eq!(again, "first");
+    let other = settings
+        .get_or_create("other", || "x".into())
+        .await
+        .expect("other");
+    assert_eq!(other, "x");
+});
+
+both_backends!(settings_concurrent_first_start_agrees, |db| async move {
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let settings = SettingsStore::new(db.clone());
+            tokio::spawn(async move {
+                settings
+                    .get_or_create("pairwise_secret", move || format!("value-{i}"))
+                    .await
+            })
+        })
+        .collect();
+    let mut values = Vec::new();
+    for task in tasks {
+        values.push(task.await.expect("task").expect("get_or_create"));
+    }
+    values.dedup();
+    assert_eq!(
+        values.len(),
+        1,
+        "every instance reads the same value: {values:?}"
+    );
+});
