@@ -35,7 +35,8 @@ struct DemoClient {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.data).with_context(|| format!("creating {}", args.data.display()))?;
+    std::fs::create_dir_all(&args.data)
+        .with_context(|| format!("creating {}", args.data.display()))?;
     let issuer = format!("http://localhost:{}", args.port);
     let db_url = format!("sqlite://{}", args.data.join("idp.db").display());
     let mut config = ent_idp::Config::new(ent_idp::config::parse_issuer(&issuer)?, db_url);
@@ -44,18 +45,28 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let app_addr = SocketAddr::from(([127, 0, 0, 1], args.app_port));
     let app_listener = bind(app_addr).await?;
 
-    let state = AppState::init(config).await.map_err(|e| crate::port_message(e, SocketAddr::from(([127, 0, 0, 1], args.port))))?;
+    let state = AppState::init(config)
+        .await
+        .map_err(|e| crate::port_message(e, SocketAddr::from(([127, 0, 0, 1], args.port))))?;
     let accounts = seed_directory(&state).await?;
     let app_url = format!("http://localhost:{}", args.app_port);
     let client = demo_client(&state, &args.data, &app_url).await?;
     let server = ent_idp::app::serve(idp_listener, state).await?;
-    let app = crate::demo_app::serve(app_listener, crate::demo_app::DemoApp::new(&issuer, &app_url, &client.client_id, &client.client_secret)?);
+    let app = crate::demo_app::serve(
+        app_listener,
+        crate::demo_app::DemoApp::new(&issuer, &app_url, &client.client_id, &client.client_secret)?,
+    );
 
     println!();
     println!("ENT demo is running (data in {}).", args.data.display());
-    println!("  identity provider  {issuer}   (discovery: {issuer}/.well-known/openid-configuration)");
+    println!(
+        "  identity provider  {issuer}   (discovery: {issuer}/.well-known/openid-configuration)"
+    );
     println!("  demo school tool   {app_url}   (signs in with the provider; open it in a browser)");
-    println!("  demo client        client_id={}  client_secret={}", client.client_id, client.client_secret);
+    println!(
+        "  demo client        client_id={}  client_secret={}",
+        client.client_id, client.client_secret
+    );
     println!();
     println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
     for (profile, login, description) in &accounts {
@@ -72,7 +83,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 }
 
 async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr).await.map_err(|e| crate::port_message(StartError::Bind(addr, e), addr))
+    TcpListener::bind(addr)
+        .await
+        .map_err(|e| crate::port_message(StartError::Bind(addr, e), addr))
 }
 
 /// Fills an empty directory with the generated school and sets the demo passwords.
@@ -81,7 +94,13 @@ async fn seed_directory(state: &AppState) -> anyhow::Result<Vec<(String, String,
     let accounts = generated
         .demo_accounts
         .iter()
-        .map(|a| (a.profile.to_string(), a.login.clone(), a.description.clone()))
+        .map(|a| {
+            (
+                a.profile.to_string(),
+                a.login.clone(),
+                a.description.clone(),
+            )
+        })
         .collect();
     if state.directory.count_people().await? > 0 {
         return Ok(accounts);
@@ -100,20 +119,31 @@ async fn demo_client(state: &AppState, data: &Path, app_url: &str) -> anyhow::Re
     if let Ok(text) = std::fs::read_to_string(&file) {
         if let Ok(saved) = serde_json::from_str::<DemoClient>(&text) {
             if let Some(c) = state.clients.get(&saved.client_id).await? {
-                if c.redirect_uris.iter().any(|r| r == &format!("{app_url}/callback")) {
+                if c.redirect_uris
+                    .iter()
+                    .any(|r| r == &format!("{app_url}/callback"))
+                {
                     return Ok(saved);
                 }
                 state.clients.remove(&saved.client_id).await?;
             }
         }
     }
-    let mut spec = ClientSpec::new("Outil de l'école (démo)", vec![format!("{app_url}/callback")]);
+    let mut spec = ClientSpec::new(
+        "Outil de l'école (démo)",
+        vec![format!("{app_url}/callback")],
+    );
     spec.id = Some("demo-tool".into());
     spec.post_logout_redirect_uris = vec![format!("{app_url}/")];
-    spec.scopes = ["openid", "profile", "email", "ent", "offline_access"].map(String::from).to_vec();
+    spec.scopes = ["openid", "profile", "email", "ent", "offline_access"]
+        .map(String::from)
+        .to_vec();
     let _ = state.clients.remove("demo-tool").await?;
     let r = register_client(&state.clients, &state.audit, spec).await?;
-    let saved = DemoClient { client_id: r.client.id, client_secret: r.secret.unwrap_or_default() };
+    let saved = DemoClient {
+        client_id: r.client.id,
+        client_secret: r.secret.unwrap_or_default(),
+    };
     write_private(&file, &serde_json::to_vec_pretty(&saved)?)?;
     Ok(saved)
 }
