@@ -30,17 +30,13 @@ impl DbArgs {
     pub async fn connect(&self) -> anyhow::Result<Db> {
         let url = self.url();
         if let Some(path) = url.strip_prefix("sqlite://") {
-            if let Some(dir) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent()
-            {
+            if let Some(dir) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent() {
                 if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir)
-                        .with_context(|| format!("creating {}", dir.display()))?;
+                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
                 }
             }
         }
-        Db::connect(&url)
-            .await
-            .with_context(|| "opening the provider's database".to_string())
+        Db::connect(&url).await.with_context(|| "opening the provider's database".to_string())
     }
 }
 
@@ -115,13 +111,10 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
             if !a.grants.is_empty() {
                 spec.grant_types = split_all(&a.grants);
             }
-            spec.id_token_alg = a
-                .id_token_alg
-                .parse::<Alg>()
-                .map_err(|_| anyhow::anyhow!("--id-token-alg: RS256, ES256 or EdDSA"))?;
+            spec.id_token_alg =
+                a.id_token_alg.parse::<Alg>().map_err(|_| anyhow::anyhow!("--id-token-alg: RS256, ES256 or EdDSA"))?;
             spec.audience = a.audience;
-            let r =
-                register_client(&ClientStore::new(db.clone()), &AuditStore::new(db), spec).await?;
+            let r = register_client(&ClientStore::new(db.clone()), &AuditStore::new(db), spec).await?;
             println!("client_id:     {}", r.client.id);
             match r.secret {
                 Some(s) => {
@@ -141,11 +134,7 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
                     "{}\t{}\t{}{}\tscopes={}\tredirects={}",
                     c.id,
                     c.name,
-                    if c.is_public() {
-                        "public"
-                    } else {
-                        "confidential"
-                    },
+                    if c.is_public() { "public" } else { "confidential" },
                     if c.first_party { ", first-party" } else { "" },
                     c.scopes.join(" "),
                     c.redirect_uris.join(" ")
@@ -154,13 +143,7 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
         }
         ClientCommand::Remove { client_id, db } => {
             let db = db.connect().await?;
-            if remove_client(
-                &ClientStore::new(db.clone()),
-                &AuditStore::new(db),
-                &client_id,
-            )
-            .await?
-            {
+            if remove_client(&ClientStore::new(db.clone()), &AuditStore::new(db), &client_id).await? {
                 println!("removed {client_id}");
             } else {
                 anyhow::bail!("no client {client_id:?}");
@@ -168,13 +151,7 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
         }
         ClientCommand::RotateSecret { client_id, db } => {
             let db = db.connect().await?;
-            match rotate_client_secret(
-                &ClientStore::new(db.clone()),
-                &AuditStore::new(db),
-                &client_id,
-            )
-            .await?
-            {
+            match rotate_client_secret(&ClientStore::new(db.clone()), &AuditStore::new(db), &client_id).await? {
                 Some(s) => println!("client_secret: {s}"),
                 None => anyhow::bail!("no confidential client {client_id:?}"),
             }
@@ -184,11 +161,7 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
 }
 
 fn split_all(v: &[String]) -> Vec<String> {
-    v.iter()
-        .flat_map(|s| s.split([' ', ',']))
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
+    v.iter().flat_map(|s| s.split([' ', ','])).filter(|s| !s.is_empty()).map(str::to_owned).collect()
 }
 
 #[derive(Subcommand)]
@@ -211,10 +184,7 @@ pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
             let db = db.connect().await?;
             let store = KeyStore::new(db.clone());
             let algs = match alg {
-                Some(a) => vec![
-                    a.parse::<Alg>()
-                        .map_err(|_| anyhow::anyhow!("--alg: RS256, ES256 or EdDSA"))?,
-                ],
+                Some(a) => vec![a.parse::<Alg>().map_err(|_| anyhow::anyhow!("--alg: RS256, ES256 or EdDSA"))?],
                 None => Alg::ALL.to_vec(),
             };
             for alg in algs {
@@ -222,9 +192,7 @@ pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
                 let kid = store.rotate(alg).await?;
                 println!("{alg}: now signing with {kid}");
             }
-            AuditStore::new(db)
-                .record(&ent_idp::store::audit::AuditEvent::new("keys.rotate", "ok"))
-                .await?;
+            AuditStore::new(db).record(&ent_idp::store::audit::AuditEvent::new("keys.rotate", "ok")).await?;
             println!("running providers pick the new keys up within a minute");
         }
         KeysCommand::List(db) => {
@@ -258,20 +226,9 @@ pub enum DirectoryCommand {
 
 pub async fn directory(cmd: DirectoryCommand) -> anyhow::Result<()> {
     match cmd {
-        DirectoryCommand::Generate {
-            seed,
-            schools,
-            classes_per_school,
-            pupils_per_class,
-            output,
-            db,
-        } => {
-            let opts = ent_directory_sync::generate::GenerateOptions {
-                seed,
-                schools,
-                classes_per_school,
-                pupils_per_class,
-            };
+        DirectoryCommand::Generate { seed, schools, classes_per_school, pupils_per_class, output, db } => {
+            let opts =
+                ent_directory_sync::generate::GenerateOptions { seed, schools, classes_per_school, pupils_per_class };
             let generated = ent_directory_sync::generate::generate(&opts);
             let snap = &generated.snapshot;
             match output {
@@ -284,12 +241,11 @@ pub async fn directory(cmd: DirectoryCommand) -> anyhow::Result<()> {
                     let db = db.connect().await?;
                     DirectoryStore::new(db.clone()).import(snap).await?;
                     AuditStore::new(db)
-                        .record(
-                            &ent_idp::store::audit::AuditEvent::new("directory.import", "ok")
-                                .detail(serde_json::json!({
-                                    "schools": snap.schools.len(), "people": snap.people.len(),
-                                })),
-                        )
+                        .record(&ent_idp::store::audit::AuditEvent::new("directory.import", "ok").detail(
+                            serde_json::json!({
+                                "schools": snap.schools.len(), "people": snap.people.len(),
+                            }),
+                        ))
                         .await?;
                     println!("loaded into the provider's database");
                 }
@@ -315,10 +271,7 @@ pub struct AuditArgs {
 }
 
 pub async fn audit(args: AuditArgs) -> anyhow::Result<()> {
-    for e in AuditStore::new(args.db.connect().await?)
-        .recent(args.limit)
-        .await?
-    {
+    for e in AuditStore::new(args.db.connect().await?).recent(args.limit).await? {
         println!(
             "{}\t{}\t{}\tperson={}\tclient={}\t{}",
             e.at,

@@ -35,8 +35,7 @@ struct DemoClient {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
-    std::fs::create_dir_all(&args.data)
-        .with_context(|| format!("creating {}", args.data.display()))?;
+    std::fs::create_dir_all(&args.data).with_context(|| format!("creating {}", args.data.display()))?;
     let issuer = format!("http://localhost:{}", args.port);
     let db_url = format!("sqlite://{}", args.data.join("idp.db").display());
     let mut config = ent_idp::Config::new(ent_idp::config::parse_issuer(&issuer)?, db_url);
@@ -59,14 +58,9 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     println!();
     println!("ENT demo is running (data in {}).", args.data.display());
-    println!(
-        "  identity provider  {issuer}   (discovery: {issuer}/.well-known/openid-configuration)"
-    );
+    println!("  identity provider  {issuer}   (discovery: {issuer}/.well-known/openid-configuration)");
     println!("  demo school tool   {app_url}   (signs in with the provider; open it in a browser)");
-    println!(
-        "  demo client        client_id={}  client_secret={}",
-        client.client_id, client.client_secret
-    );
+    println!("  demo client        client_id={}  client_secret={}", client.client_id, client.client_secret);
     println!();
     println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
     for (profile, login, description) in &accounts {
@@ -83,9 +77,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 }
 
 async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
-    TcpListener::bind(addr)
-        .await
-        .map_err(|e| crate::port_message(StartError::Bind(addr, e), addr))
+    TcpListener::bind(addr).await.map_err(|e| crate::port_message(StartError::Bind(addr, e), addr))
 }
 
 /// Fills an empty directory with the generated school and sets the demo passwords.
@@ -94,13 +86,7 @@ async fn seed_directory(state: &AppState) -> anyhow::Result<Vec<(String, String,
     let accounts = generated
         .demo_accounts
         .iter()
-        .map(|a| {
-            (
-                a.profile.to_string(),
-                a.login.clone(),
-                a.description.clone(),
-            )
-        })
+        .map(|a| (a.profile.to_string(), a.login.clone(), a.description.clone()))
         .collect();
     if state.directory.count_people().await? > 0 {
         return Ok(accounts);
@@ -119,31 +105,20 @@ async fn demo_client(state: &AppState, data: &Path, app_url: &str) -> anyhow::Re
     if let Ok(text) = std::fs::read_to_string(&file) {
         if let Ok(saved) = serde_json::from_str::<DemoClient>(&text) {
             if let Some(c) = state.clients.get(&saved.client_id).await? {
-                if c.redirect_uris
-                    .iter()
-                    .any(|r| r == &format!("{app_url}/callback"))
-                {
+                if c.redirect_uris.iter().any(|r| r == &format!("{app_url}/callback")) {
                     return Ok(saved);
                 }
                 state.clients.remove(&saved.client_id).await?;
             }
         }
     }
-    let mut spec = ClientSpec::new(
-        "Outil de l'école (démo)",
-        vec![format!("{app_url}/callback")],
-    );
+    let mut spec = ClientSpec::new("Outil de l'école (démo)", vec![format!("{app_url}/callback")]);
     spec.id = Some("demo-tool".into());
     spec.post_logout_redirect_uris = vec![format!("{app_url}/")];
-    spec.scopes = ["openid", "profile", "email", "ent", "offline_access"]
-        .map(String::from)
-        .to_vec();
+    spec.scopes = ["openid", "profile", "email", "ent", "offline_access"].map(String::from).to_vec();
     let _ = state.clients.remove("demo-tool").await?;
     let r = register_client(&state.clients, &state.audit, spec).await?;
-    let saved = DemoClient {
-        client_id: r.client.id,
-        client_secret: r.secret.unwrap_or_default(),
-    };
+    let saved = DemoClient { client_id: r.client.id, client_secret: r.secret.unwrap_or_default() };
     write_private(&file, &serde_json::to_vec_pretty(&saved)?)?;
     Ok(saved)
 }

@@ -14,21 +14,14 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use openidconnect::core::{CoreAuthenticationFlow, CoreClient, CoreProviderMetadata};
 use openidconnect::{
-    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet,
-    EndpointSet, IssuerUrl, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier,
-    RedirectUrl, Scope, TokenResponse,
+    AuthorizationCode, ClientId, ClientSecret, CsrfToken, EndpointMaybeSet, EndpointNotSet, EndpointSet, IssuerUrl,
+    Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, RedirectUrl, Scope, TokenResponse,
 };
 use serde::Deserialize;
 use tokio::net::TcpListener;
 
-type Client = CoreClient<
-    EndpointSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointNotSet,
-    EndpointMaybeSet,
-    EndpointMaybeSet,
->;
+type Client =
+    CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
 #[derive(Clone)]
 pub struct DemoApp {
@@ -42,15 +35,8 @@ pub struct DemoApp {
 }
 
 impl DemoApp {
-    pub fn new(
-        issuer: &str,
-        app_url: &str,
-        client_id: &str,
-        client_secret: &str,
-    ) -> anyhow::Result<Self> {
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+    pub fn new(issuer: &str, app_url: &str, client_id: &str, client_secret: &str) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build()?;
         Ok(DemoApp {
             issuer: issuer.into(),
             app_url: app_url.into(),
@@ -62,10 +48,9 @@ impl DemoApp {
     }
 
     async fn client(&self) -> anyhow::Result<(Client, CoreProviderMetadata)> {
-        let meta =
-            CoreProviderMetadata::discover_async(IssuerUrl::new(self.issuer.clone())?, &self.http)
-                .await
-                .context("discovery failed")?;
+        let meta = CoreProviderMetadata::discover_async(IssuerUrl::new(self.issuer.clone())?, &self.http)
+            .await
+            .context("discovery failed")?;
         let client = CoreClient::from_provider_metadata(
             meta.clone(),
             ClientId::new(self.client_id.clone()),
@@ -94,23 +79,16 @@ fn page(title: &str, body: &str) -> Response {
         t = escape(title)
     );
     let mut res = Html(html).into_response();
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
-        ),
+        HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"),
     );
     res
 }
 
 fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 
 async fn home(State(app): State<DemoApp>) -> Response {
@@ -131,11 +109,7 @@ async fn login(State(app): State<DemoApp>) -> Response {
     };
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
     let (url, csrf, nonce) = client
-        .authorize_url(
-            CoreAuthenticationFlow::AuthorizationCode,
-            CsrfToken::new_random,
-            Nonce::new_random,
-        )
+        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
         .add_scopes(["profile", "email", "ent"].map(|s| Scope::new(s.into())))
         .set_pkce_challenge(challenge)
         .url();
@@ -143,10 +117,7 @@ async fn login(State(app): State<DemoApp>) -> Response {
         if pending.len() > 1000 {
             pending.clear();
         }
-        pending.insert(
-            csrf.secret().clone(),
-            (verifier.secret().clone(), nonce.secret().clone()),
-        );
+        pending.insert(csrf.secret().clone(), (verifier.secret().clone(), nonce.secret().clone()));
     }
     Redirect::to(url.as_str()).into_response()
 }
@@ -160,24 +131,14 @@ struct Callback {
     error_description: Option<String>,
 }
 
-async fn callback(
-    State(app): State<DemoApp>,
-    _headers: HeaderMap,
-    Query(cb): Query<Callback>,
-) -> Response {
+async fn callback(State(app): State<DemoApp>, _headers: HeaderMap, Query(cb): Query<Callback>) -> Response {
     if cb.iss.as_deref() != Some(app.issuer.as_str()) {
         return failure("the response does not come from the expected provider (RFC 9207 iss)");
     }
     if let Some(e) = cb.error {
-        return failure(&format!(
-            "{e}: {}",
-            cb.error_description.unwrap_or_default()
-        ));
+        return failure(&format!("{e}: {}", cb.error_description.unwrap_or_default()));
     }
-    let pending = cb
-        .state
-        .as_ref()
-        .and_then(|s| app.pending.lock().ok().and_then(|mut p| p.remove(s)));
+    let pending = cb.state.as_ref().and_then(|s| app.pending.lock().ok().and_then(|mut p| p.remove(s)));
     let (Some((verifier, nonce)), Some(code)) = (pending, cb.code) else {
         return failure("unknown or reused state");
     };
@@ -187,12 +148,7 @@ async fn callback(
     }
 }
 
-async fn finish(
-    app: &DemoApp,
-    code: String,
-    verifier: String,
-    nonce: String,
-) -> anyhow::Result<String> {
+async fn finish(app: &DemoApp, code: String, verifier: String, nonce: String) -> anyhow::Result<String> {
     let (client, meta) = app.client().await?;
     let token = client
         .exchange_code(AuthorizationCode::new(code))?
@@ -201,14 +157,8 @@ async fn finish(
         .await
         .context("code exchange failed")?;
     let id_token = token.id_token().context("no ID token")?;
-    let claims = id_token
-        .claims(&client.id_token_verifier(), &Nonce::new(nonce))
-        .context("ID token refused")?;
-    let userinfo_url = meta
-        .userinfo_endpoint()
-        .context("no userinfo endpoint")?
-        .url()
-        .clone();
+    let claims = id_token.claims(&client.id_token_verifier(), &Nonce::new(nonce)).context("ID token refused")?;
+    let userinfo_url = meta.userinfo_endpoint().context("no userinfo endpoint")?.url().clone();
     let userinfo: serde_json::Value = app
         .http
         .get(userinfo_url)
@@ -222,8 +172,7 @@ async fn finish(
         "{}/logout?id_token_hint={}&post_logout_redirect_uri={}",
         app.issuer,
         id_token,
-        url::form_urlencoded::byte_serialize(format!("{}/", app.app_url).as_bytes())
-            .collect::<String>()
+        url::form_urlencoded::byte_serialize(format!("{}/", app.app_url).as_bytes()).collect::<String>()
     );
     Ok(format!(
         "<p>ID token checked (signature, issuer, audience, nonce). Subject seen by this tool (pairwise): <code>{}</code></p>\
@@ -235,10 +184,7 @@ async fn finish(
 }
 
 fn failure(msg: &str) -> Response {
-    let mut res = page(
-        "Erreur",
-        &format!("<p>{}</p><p><a href=\"/\">Recommencer</a></p>", escape(msg)),
-    );
+    let mut res = page("Erreur", &format!("<p>{}</p><p><a href=\"/\">Recommencer</a></p>", escape(msg)));
     *res.status_mut() = StatusCode::BAD_REQUEST;
     res
 }

@@ -69,12 +69,9 @@ fn main() -> anyhow::Result<()> {
 
 fn init_tracing() {
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_env("ENT_LOG")
-        .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_target(false)
-        .init();
+    let filter =
+        EnvFilter::try_from_env("ENT_LOG").unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    tracing_subscriber::fmt().with_env_filter(filter).with_target(false).init();
 }
 
 async fn run_idp(args: IdpArgs) -> anyhow::Result<()> {
@@ -91,9 +88,7 @@ async fn run_idp(args: IdpArgs) -> anyhow::Result<()> {
         config.issuer = ent_idp::config::parse_issuer(i)?;
     }
     if let Some(l) = &args.listen {
-        config.listen = l
-            .parse()
-            .with_context(|| format!("invalid --listen {l:?}"))?;
+        config.listen = l.parse().with_context(|| format!("invalid --listen {l:?}"))?;
     }
     if args.db.database_url.is_some() {
         config.database_url = args.db.url();
@@ -106,9 +101,7 @@ async fn run_idp(args: IdpArgs) -> anyhow::Result<()> {
     }
     let listen = config.listen;
     let issuer = config.issuer_str();
-    let server = ent_idp::build(config)
-        .await
-        .map_err(|e| port_message(e, listen))?;
+    let server = ent_idp::build(config).await.map_err(|e| port_message(e, listen))?;
     tracing::info!(issuer = %issuer, addr = %server.addr, "identity provider ready");
     shutdown_signal().await;
     tracing::info!("stopping: finishing the requests in flight");
@@ -133,14 +126,13 @@ pub async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
         tokio::select! {
             _ = ctrl_c => {},
             _ = term.recv() => {},

@@ -17,10 +17,7 @@ mod rng;
 #[cfg(test)]
 mod tests;
 
-use names::{
-    ADULT_FIRST_NAMES, CHILD_FIRST_NAMES, DEPARTEMENTS, ELEMENTARY_NAMESAKES, FAMILY_NAMES,
-    NURSERY_NAMES,
-};
+use names::{ADULT_FIRST_NAMES, CHILD_FIRST_NAMES, DEPARTEMENTS, ELEMENTARY_NAMESAKES, FAMILY_NAMES, NURSERY_NAMES};
 use rng::Rng;
 
 /// Domain of the generated e-mail addresses (the `.example` TLD is reserved, RFC 2606).
@@ -53,12 +50,7 @@ pub struct GenerateOptions {
 impl Default for GenerateOptions {
     /// The demo size: one elementary school of four classes of twelve pupils.
     fn default() -> Self {
-        GenerateOptions {
-            seed: 2026,
-            schools: 1,
-            classes_per_school: 4,
-            pupils_per_class: 12,
-        }
+        GenerateOptions { seed: 2026, schools: 1, classes_per_school: 4, pupils_per_class: 12 }
     }
 }
 
@@ -117,20 +109,11 @@ pub fn generate(opts: &GenerateOptions) -> Generated {
     if let Some(school) = &first {
         chosen = b.demo_school_accounts(school);
     }
-    chosen.push((
-        city_agent,
-        format!("city agent of {city}, linked to no school"),
-    ));
-    chosen.push((
-        admin,
-        "administrator of the whole network, linked to no school".to_string(),
-    ));
+    chosen.push((city_agent, format!("city agent of {city}, linked to no school")));
+    chosen.push((admin, "administrator of the whole network, linked to no school".to_string()));
     let mut demo_accounts = Vec::new();
     for (profile, login) in DEMO_LOGINS {
-        let Some((index, description)) = chosen
-            .iter()
-            .find(|(i, _)| b.snap.people[*i].profile == profile)
-            .cloned()
+        let Some((index, description)) = chosen.iter().find(|(i, _)| b.snap.people[*i].profile == profile).cloned()
         else {
             continue;
         };
@@ -146,10 +129,7 @@ pub fn generate(opts: &GenerateOptions) -> Generated {
             description,
         });
     }
-    Generated {
-        snapshot: b.snap,
-        demo_accounts,
-    }
+    Generated { snapshot: b.snap, demo_accounts }
 }
 
 /// Lower-case ASCII form of a name for a login: accents folded, anything but a-z and 0-9
@@ -213,28 +193,12 @@ struct Builder {
 }
 
 impl Builder {
-    fn school(
-        &mut self,
-        index: usize,
-        uai_number: u32,
-        classes: usize,
-        pupils: usize,
-    ) -> SchoolRecord {
+    fn school(&mut self, index: usize, uai_number: u32, classes: usize, pupils: usize) -> SchoolRecord {
         let nursery = index > 0 && self.rng.below(4) == 0;
         let (kind, levels, namesakes, staff_role): (_, &[&str], _, _) = if nursery {
-            (
-                "École maternelle",
-                &["PS", "MS", "GS"],
-                NURSERY_NAMES,
-                "atsem",
-            )
+            ("École maternelle", &["PS", "MS", "GS"], NURSERY_NAMES, "atsem")
         } else {
-            (
-                "École élémentaire",
-                &["CP", "CE1", "CE2", "CM1", "CM2"],
-                ELEMENTARY_NAMESAKES,
-                "secretariat",
-            )
+            ("École élémentaire", &["CP", "CE1", "CE2", "CM1", "CM2"], ELEMENTARY_NAMESAKES, "secretariat")
         };
         let base = format!("{kind} {}", self.rng.pick(namesakes));
         let mut name = base.clone();
@@ -246,12 +210,7 @@ impl Builder {
         let school_id = self.rng.uuid();
         let external_id = Some(self.rng.uuid());
         let school = self.snap.schools.len();
-        self.snap.schools.push(School {
-            id: school_id.clone(),
-            uai: uai(uai_number),
-            name,
-            external_id,
-        });
+        self.snap.schools.push(School { id: school_id.clone(), uai: uai(uai_number), name, external_id });
 
         let mut per_level = vec![0usize; levels.len()];
         let mut class_ids = Vec::with_capacity(classes);
@@ -285,9 +244,7 @@ impl Builder {
                 t
             };
             let id = self.snap.people[teacher].id.clone();
-            self.snap
-                .class_members
-                .push((class_id.clone(), id, ClassRole::Teacher));
+            self.snap.class_members.push((class_id.clone(), id, ClassRole::Teacher));
             teachers.push(teacher);
         }
         let staff = self.adult(Profile::Staff);
@@ -295,9 +252,7 @@ impl Builder {
         self.role(staff, &school_id, staff_role);
 
         // Pupils: a shuffled list of class seats, consumed family by family.
-        let mut seats: Vec<usize> = (0..classes)
-            .flat_map(|c| std::iter::repeat_n(c, pupils))
-            .collect();
+        let mut seats: Vec<usize> = (0..classes).flat_map(|c| std::iter::repeat_n(c, pupils)).collect();
         self.rng.shuffle(&mut seats);
         let mut families = Vec::new();
         let mut rest = seats.as_slice();
@@ -313,23 +268,11 @@ impl Builder {
             families.push(self.family(&school_id, &class_ids, mine));
         }
         let classes = class_ids.iter().map(|(i, _)| *i).zip(teachers).collect();
-        SchoolRecord {
-            school,
-            staff_role,
-            staff,
-            director,
-            classes,
-            families,
-        }
+        SchoolRecord { school, staff_role, staff, director, classes, families }
     }
 
     /// Siblings seated in `seats` (class positions in the school) and their parents.
-    fn family(
-        &mut self,
-        school_id: &str,
-        class_ids: &[(usize, String)],
-        seats: &[usize],
-    ) -> Family {
+    fn family(&mut self, school_id: &str, class_ids: &[(usize, String)], seats: &[usize]) -> Family {
         let name = self.rng.pick(FAMILY_NAMES);
         let two_parents = self.rng.chance(75);
         let other_name = (two_parents && self.rng.chance(35)).then(|| self.rng.pick(FAMILY_NAMES));
@@ -345,9 +288,7 @@ impl Builder {
             let pupil = self.person(Profile::Pupil, given, &children_name);
             self.link_school(pupil, school_id);
             let id = self.snap.people[pupil].id.clone();
-            self.snap
-                .class_members
-                .push((class_ids[seat].1.clone(), id, ClassRole::Pupil));
+            self.snap.class_members.push((class_ids[seat].1.clone(), id, ClassRole::Pupil));
             children.push((pupil, seat));
         }
         let mut parents = vec![(self.parent(name), true)];
@@ -363,20 +304,11 @@ impl Builder {
             let parent_id = self.snap.people[parent].id.clone();
             for &(child, _) in &children {
                 let child_id = self.snap.people[child].id.clone();
-                self.snap
-                    .guardianships
-                    .push((parent_id.clone(), child_id, legal));
+                self.snap.guardianships.push((parent_id.clone(), child_id, legal));
             }
         }
-        let legal_parents = parents
-            .iter()
-            .filter(|(_, legal)| *legal)
-            .map(|(p, _)| *p)
-            .collect();
-        Family {
-            children,
-            legal_parents,
-        }
+        let legal_parents = parents.iter().filter(|(_, legal)| *legal).map(|(p, _)| *p).collect();
+        Family { children, legal_parents }
     }
 
     fn parent(&mut self, family_name: &str) -> usize {
@@ -419,11 +351,7 @@ impl Builder {
             _ => format!("{given}{family}"),
         };
         let next = self.login_next.entry(base.clone()).or_insert(1);
-        let mut login = if *next == 1 {
-            base.clone()
-        } else {
-            format!("{base}{next}")
-        };
+        let mut login = if *next == 1 { base.clone() } else { format!("{base}{next}") };
         while self.logins.contains(&login) {
             *next += 1;
             login = format!("{base}{next}");
@@ -440,9 +368,7 @@ impl Builder {
 
     fn role(&mut self, person: usize, school_id: &str, role: &str) {
         let id = self.snap.people[person].id.clone();
-        self.snap
-            .staff_roles
-            .push((id, school_id.to_string(), role.to_string()));
+        self.snap.staff_roles.push((id, school_id.to_string(), role.to_string()));
     }
 
     /// Demo accounts of the first school: a pupil (with a sibling if possible) in a class a
@@ -476,23 +402,12 @@ impl Builder {
             let description = format!("parent of {n} pupil{plural} in {list}");
             out.extend(family.legal_parents.first().map(|p| (*p, description)));
             let teacher = rec.classes[seat].1;
-            out.push((
-                teacher,
-                format!("teacher of {class} (the demo pupil's class) at {school}"),
-            ));
+            out.push((teacher, format!("teacher of {class} (the demo pupil's class) at {school}")));
         }
         let director_class = rec.classes.iter().find(|(_, t)| *t == rec.director);
-        let teaching =
-            director_class.map(|(c, _)| format!(", also teaching {}", self.snap.classes[*c].name));
-        out.push((
-            rec.director,
-            format!("director of {school}{}", teaching.unwrap_or_default()),
-        ));
-        let job = if rec.staff_role == "atsem" {
-            "ATSEM (nursery assistant)"
-        } else {
-            "school secretary"
-        };
+        let teaching = director_class.map(|(c, _)| format!(", also teaching {}", self.snap.classes[*c].name));
+        out.push((rec.director, format!("director of {school}{}", teaching.unwrap_or_default())));
+        let job = if rec.staff_role == "atsem" { "ATSEM (nursery assistant)" } else { "school secretary" };
         out.push((rec.staff, format!("{job} at {school}")));
         out
     }

@@ -74,10 +74,7 @@ pub async fn register_client(
         return invalid("a name is required".into());
     }
     for g in &spec.grant_types {
-        if !matches!(
-            g.as_str(),
-            "authorization_code" | "refresh_token" | "client_credentials"
-        ) {
+        if !matches!(g.as_str(), "authorization_code" | "refresh_token" | "client_credentials") {
             return invalid(format!("unsupported grant type {g}"));
         }
     }
@@ -88,31 +85,19 @@ pub async fn register_client(
     if uses_redirects && spec.redirect_uris.is_empty() {
         return invalid("at least one redirect URI is required".into());
     }
-    for uri in spec
-        .redirect_uris
-        .iter()
-        .chain(&spec.post_logout_redirect_uris)
-    {
+    for uri in spec.redirect_uris.iter().chain(&spec.post_logout_redirect_uris) {
         check_redirect_uri(uri).map_err(AdminError::Invalid)?;
     }
     for s in &spec.scopes {
         // User scopes are the provider's; other scopes name an API for client_credentials.
         let api_scope = !SUPPORTED_SCOPES.contains(&s.as_str());
-        if s.is_empty()
-            || s.contains(char::is_whitespace)
-            || (api_scope && !s.bytes().all(|b| b.is_ascii_graphic()))
-        {
+        if s.is_empty() || s.contains(char::is_whitespace) || (api_scope && !s.bytes().all(|b| b.is_ascii_graphic())) {
             return invalid(format!("invalid scope {s:?}"));
         }
     }
     let id = match spec.id {
         Some(id) => {
-            if id.is_empty()
-                || id.len() > 64
-                || !id
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
-            {
+            if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b)) {
                 return invalid("client id: 1 to 64 characters among a-z A-Z 0-9 - _ .".into());
             }
             id
@@ -144,24 +129,13 @@ pub async fn register_client(
             "first_party": client.first_party, "public": client.is_public(), "scopes": client.scopes,
         })))
         .await?;
-    Ok(Registered {
-        client,
-        secret: secret_value,
-    })
+    Ok(Registered { client, secret: secret_value })
 }
 
 /// Removes a client (and everything issued to it).
-pub async fn remove_client(
-    clients: &ClientStore,
-    audit: &AuditStore,
-    id: &str,
-) -> Result<bool, AdminError> {
+pub async fn remove_client(clients: &ClientStore, audit: &AuditStore, id: &str) -> Result<bool, AdminError> {
     let removed = clients.remove(id).await?;
-    audit
-        .record(
-            &AuditEvent::new("client.remove", if removed { "ok" } else { "not_found" }).client(id),
-        )
-        .await?;
+    audit.record(&AuditEvent::new("client.remove", if removed { "ok" } else { "not_found" }).client(id)).await?;
     Ok(removed)
 }
 
@@ -172,12 +146,8 @@ pub async fn rotate_client_secret(
     id: &str,
 ) -> Result<Option<String>, AdminError> {
     let value = secret::new_secret();
-    let done = clients
-        .set_secret_hash(id, &secret::sha256_hex(&value))
-        .await?;
-    audit
-        .record(&AuditEvent::new("client.secret", if done { "ok" } else { "not_found" }).client(id))
-        .await?;
+    let done = clients.set_secret_hash(id, &secret::sha256_hex(&value)).await?;
+    audit.record(&AuditEvent::new("client.secret", if done { "ok" } else { "not_found" }).client(id)).await?;
     Ok(done.then_some(value))
 }
 

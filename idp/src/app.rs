@@ -17,9 +17,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::oauth::{
-    authorize, consent, discovery, introspect, login, logout, revoke, token, userinfo,
-};
+use crate::oauth::{authorize, consent, discovery, introspect, login, logout, revoke, token, userinfo};
 use crate::state::{AppState, StartError};
 use crate::web::i18n::Lang;
 use crate::web::pages;
@@ -30,14 +28,8 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(home))
         .route("/healthz", get(health))
         .route("/assets/idp.css", get(stylesheet))
-        .route(
-            "/.well-known/openid-configuration",
-            get(discovery::configuration),
-        )
-        .route(
-            "/.well-known/oauth-authorization-server",
-            get(discovery::oauth_metadata),
-        )
+        .route("/.well-known/openid-configuration", get(discovery::configuration))
+        .route("/.well-known/oauth-authorization-server", get(discovery::oauth_metadata))
         .route("/jwks", get(discovery::jwks))
         .route("/authorize", get(authorize::get).post(authorize::post))
         .route("/login", get(login::page).post(login::submit))
@@ -49,10 +41,7 @@ pub fn app(state: AppState) -> Router {
         .route("/logout", get(logout::get).post(logout::post))
         .layer(middleware::from_fn(security_headers))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
-        .layer(TimeoutLayer::with_status_code(
-            StatusCode::REQUEST_TIMEOUT,
-            Duration::from_secs(30),
-        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The path only: query strings carry codes, states and hints.
             tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
@@ -72,10 +61,7 @@ async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 async fn health(State(state): State<AppState>) -> Response {
-    match sqlx::query_scalar::<_, i64>("SELECT 1")
-        .fetch_one(&state.db.pool)
-        .await
-    {
+    match sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&state.db.pool).await {
         Ok(_) => (StatusCode::OK, "ok").into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unreachable");
@@ -86,14 +72,8 @@ async fn health(State(state): State<AppState>) -> Response {
 
 async fn stylesheet() -> Response {
     let mut res = include_str!("../assets/idp.css").into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("text/css; charset=utf-8"),
-    );
-    res.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=3600"),
-    );
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     res
 }
 
@@ -148,38 +128,25 @@ impl Drop for Server {
 
 /// Starts the provider from a configuration.
 pub async fn build(config: Config) -> Result<Server, StartError> {
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .map_err(|e| StartError::Bind(config.listen, e))?;
+    let listener = TcpListener::bind(config.listen).await.map_err(|e| StartError::Bind(config.listen, e))?;
     let state = AppState::init(config).await?;
     serve(listener, state).await
 }
 
 /// Serves an already-initialised state on a bound listener.
 pub async fn serve(listener: TcpListener, state: AppState) -> Result<Server, StartError> {
-    let addr = listener
-        .local_addr()
-        .map_err(|e| StartError::Bind(state.config.listen, e))?;
+    let addr = listener.local_addr().map_err(|e| StartError::Bind(state.config.listen, e))?;
     let router = app(state.clone());
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
     let handle = tokio::spawn(async move {
-        axum::serve(
-            listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
-            let _ = stopped.wait_for(|s| *s).await;
-        })
-        .await
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await
     });
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
-    Ok(Server {
-        addr,
-        state,
-        handle,
-        housekeeping,
-        stop,
-    })
+    Ok(Server { addr, state, handle, housekeeping, stop })
 }
 
 /// Reloads keys (rotations made elsewhere) and purges expired rows, once a minute.

@@ -74,10 +74,8 @@ impl Config {
 
     /// Reads `[idp]` settings from a TOML file over these values. Unknown keys are reported.
     pub fn apply_file(&mut self, path: &Path) -> Result<Vec<String>, ConfigError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| ConfigError::Read(path.display().to_string(), e))?;
-        let file: FileConfig =
-            toml::from_str(&text).map_err(|e| ConfigError::Parse(e.to_string()))?;
+        let text = std::fs::read_to_string(path).map_err(|e| ConfigError::Read(path.display().to_string(), e))?;
+        let file: FileConfig = toml::from_str(&text).map_err(|e| ConfigError::Parse(e.to_string()))?;
         let mut unknown: Vec<String> = file.rest.keys().cloned().collect();
         if let Some(idp) = file.idp {
             unknown.extend(idp.rest.keys().map(|k| format!("idp.{k}")));
@@ -94,9 +92,7 @@ impl Config {
             listen: var("LISTEN"),
             database_url: var("DATABASE_URL").or_else(|| {
                 let path = var("DATABASE_URL_FILE")?;
-                std::fs::read_to_string(path)
-                    .ok()
-                    .map(|s| s.trim().to_string())
+                std::fs::read_to_string(path).ok().map(|s| s.trim().to_string())
             }),
             access_token_alg: var("ACCESS_TOKEN_ALG"),
             access_token_ttl_secs: parse_num(var("ACCESS_TOKEN_TTL_SECS"))?,
@@ -112,17 +108,13 @@ impl Config {
             self.issuer = parse_issuer(&issuer)?;
         }
         if let Some(listen) = v.listen {
-            self.listen = listen
-                .parse()
-                .map_err(|_| ConfigError::Invalid("listen", listen))?;
+            self.listen = listen.parse().map_err(|_| ConfigError::Invalid("listen", listen))?;
         }
         if let Some(url) = v.database_url {
             self.database_url = url;
         }
         if let Some(alg) = v.access_token_alg {
-            self.access_token_alg = alg
-                .parse()
-                .map_err(|_| ConfigError::Invalid("access_token_alg", alg))?;
+            self.access_token_alg = alg.parse().map_err(|_| ConfigError::Invalid("access_token_alg", alg))?;
         }
         if let Some(s) = v.access_token_ttl_secs {
             self.access_token_ttl = Duration::from_secs(s);
@@ -154,8 +146,7 @@ pub fn parse_issuer(s: &str) -> Result<Url, ConfigError> {
 }
 
 fn parse_num(v: Option<String>) -> Result<Option<u64>, ConfigError> {
-    v.map(|s| s.parse().map_err(|_| ConfigError::Invalid("duration", s)))
-        .transpose()
+    v.map(|s| s.parse().map_err(|_| ConfigError::Invalid("duration", s))).transpose()
 }
 
 #[derive(Debug, thiserror::Error)]

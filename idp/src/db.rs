@@ -107,8 +107,5 @@ fn create_if_missing(options: AnyConnectOptions, url: &str) -> Result<AnyConnect
 
 /// Seconds since the Unix epoch: the portable timestamp of every table.
 pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }

@@ -28,11 +28,7 @@ impl KeySet {
             }
         }
         let jwks = serde_json::json!({ "keys": verifying.iter().map(VerifyingKey::to_jwk).collect::<Vec<_>>() });
-        KeySet {
-            signing,
-            verifying,
-            jwks_json: jwks.to_string(),
-        }
+        KeySet { signing, verifying, jwks_json: jwks.to_string() }
     }
 
     /// The key that signs for an algorithm now.
@@ -65,10 +61,7 @@ impl Keyring {
             store.ensure(alg).await?;
         }
         let set = KeySet::from_store(store.active().await?);
-        Ok(Keyring {
-            store,
-            current: Arc::new(RwLock::new(Arc::new(set))),
-        })
+        Ok(Keyring { store, current: Arc::new(RwLock::new(Arc::new(set))) })
     }
 
     /// The keys in force.

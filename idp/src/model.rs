@@ -47,10 +47,7 @@ impl Profile {
 impl std::str::FromStr for Profile {
     type Err = UnknownProfile;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Profile::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| UnknownProfile(s.to_string()))
+        Profile::ALL.into_iter().find(|p| p.as_str() == s).ok_or_else(|| UnknownProfile(s.to_string()))
     }
 }
 

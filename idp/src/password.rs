@@ -43,63 +43,36 @@ fn argon2() -> Argon2<'static> {
 impl Passwords {
     /// `concurrency` hashes at most at once (default: the number of cores).
     pub fn new(concurrency: Option<usize>) -> Result<Self, PasswordError> {
-        let n = concurrency
-            .unwrap_or_else(|| {
-                std::thread::available_parallelism()
-                    .map(|n| n.get())
-                    .unwrap_or(2)
-            })
-            .max(1);
+        let n =
+            concurrency.unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)).max(1);
         let decoy = hash_blocking(&crate::secret::new_secret())?;
-        Ok(Passwords {
-            permits: Arc::new(Semaphore::new(n)),
-            decoy: Arc::new(decoy),
-        })
+        Ok(Passwords { permits: Arc::new(Semaphore::new(n)), decoy: Arc::new(decoy) })
     }
 
     /// A PHC string (`$argon2id$v=19$m=19456,t=2,p=1$…`).
     pub async fn hash(&self, password: &str) -> Result<String, PasswordError> {
-        let _permit = self
-            .permits
-            .acquire()
-            .await
-            .map_err(|_| PasswordError::Task)?;
+        let _permit = self.permits.acquire().await.map_err(|_| PasswordError::Task)?;
         let pw = password.to_owned();
-        tokio::task::spawn_blocking(move || hash_blocking(&pw))
-            .await
-            .map_err(|_| PasswordError::Task)?
+        tokio::task::spawn_blocking(move || hash_blocking(&pw)).await.map_err(|_| PasswordError::Task)?
     }
 
     /// Verifies a password against a stored hash, or against the decoy when there is none.
     /// Parameters are read from the PHC string, so older hashes keep working.
     pub async fn verify(&self, password: &str, phc: Option<&str>) -> Result<bool, PasswordError> {
-        let _permit = self
-            .permits
-            .acquire()
+        let _permit = self.permits.acquire().await.map_err(|_| PasswordError::Task)?;
+        let known = phc.is_some();
+        let phc = phc.map(str::to_owned).unwrap_or_else(|| self.decoy.as_ref().clone());
+        let pw = password.to_owned();
+        let ok = tokio::task::spawn_blocking(move || argon2().verify_password(pw.as_bytes(), phc.as_str()).is_ok())
             .await
             .map_err(|_| PasswordError::Task)?;
-        let known = phc.is_some();
-        let phc = phc
-            .map(str::to_owned)
-            .unwrap_or_else(|| self.decoy.as_ref().clone());
-        let pw = password.to_owned();
-        let ok = tokio::task::spawn_blocking(move || {
-            argon2()
-                .verify_password(pw.as_bytes(), phc.as_str())
-                .is_ok()
-        })
-        .await
-        .map_err(|_| PasswordError::Task)?;
         Ok(ok && known)
     }
 }
 
 /// Hashes on the calling thread (for tools and the demo seeding, which are not async workers).
 pub fn hash_blocking(password: &str) -> Result<String, PasswordError> {
-    argon2()
-        .hash_password(password.as_bytes())
-        .map(|h| h.to_string())
-        .map_err(|e| PasswordError::Hash(e.to_string()))
+    argon2().hash_password(password.as_bytes()).map(|h| h.to_string()).map_err(|e| PasswordError::Hash(e.to_string()))
 }
 
 #[cfg(test)]

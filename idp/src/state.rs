@@ -70,18 +70,12 @@ impl AppState {
 
     pub async fn with_db(config: Config, db: Db) -> Result<Self, StartError> {
         let settings = SettingsStore::new(db.clone());
-        let pairwise = settings
-            .get_or_create("pairwise_secret", crate::secret::new_secret)
-            .await?;
-        let csrf = settings
-            .get_or_create("csrf_secret", crate::secret::new_secret)
-            .await?;
+        let pairwise = settings.get_or_create("pairwise_secret", crate::secret::new_secret).await?;
+        let csrf = settings.get_or_create("csrf_secret", crate::secret::new_secret).await?;
         let keys = Keyring::load(KeyStore::new(db.clone())).await?;
         let origin = config.issuer.origin().ascii_serialization();
         Ok(AppState(Arc::new(Inner {
-            cookies: CookiePolicy {
-                secure: config.secure_cookies(),
-            },
+            cookies: CookiePolicy { secure: config.secure_cookies() },
             clients: ClientStore::new(db.clone()),
             directory: DirectoryStore::new(db.clone()),
             sessions: SessionStore::new(db.clone()),

@@ -96,16 +96,11 @@ impl Drop for DbGuard {
             Target::Postgres { admin_url, name } => {
                 // We may be inside a runtime (even a current-thread one): do the async work on a
                 // thread of its own, with a runtime of its own, and wait for it.
-                let worker = std::thread::Builder::new()
-                    .name("ent-test-dropdb".into())
-                    .spawn(move || {
-                        if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
-                            .enable_all()
-                            .build()
-                        {
-                            let _ = rt.block_on(drop_database(&admin_url, &name));
-                        }
-                    });
+                let worker = std::thread::Builder::new().name("ent-test-dropdb".into()).spawn(move || {
+                    if let Ok(rt) = tokio::runtime::Builder::new_current_thread().enable_all().build() {
+                        let _ = rt.block_on(drop_database(&admin_url, &name));
+                    }
+                });
                 if let Ok(worker) = worker {
                     let _ = worker.join();
                 }
@@ -129,9 +124,7 @@ fn random_suffix() -> String {
 /// A fresh SQLite database in a new directory under the system temp dir.
 pub async fn sqlite() -> TestDb {
     let (url, guard) = sqlite_shared_url();
-    let db = Db::connect(&url)
-        .await
-        .unwrap_or_else(|e| panic!("cannot open the test SQLite database {url}: {e}"));
+    let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("cannot open the test SQLite database {url}: {e}"));
     TestDb { db, url, guard }
 }
 
@@ -140,15 +133,9 @@ pub fn sqlite_shared_url() -> (String, DbGuard) {
     static SWEEP: Once = Once::new();
     SWEEP.call_once(sweep_sqlite_dirs);
     let dir = std::env::temp_dir().join(format!("{SQLITE_DIR_PREFIX}{}", random_suffix()));
-    std::fs::create_dir_all(&dir)
-        .unwrap_or_else(|e| panic!("cannot create the test directory {}: {e}", dir.display()));
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create the test directory {}: {e}", dir.display()));
     let url = format!("sqlite://{}", dir.join("idp.db").display());
-    (
-        url,
-        DbGuard {
-            target: Target::Sqlite { dir },
-        },
-    )
+    (url, DbGuard { target: Target::Sqlite { dir } })
 }
 
 /// Removes test directories that earlier (killed) runs left in the temp dir.
@@ -158,11 +145,7 @@ fn sweep_sqlite_dirs() {
     };
     let stale = Duration::from_secs(STALE_AFTER_SECS.unsigned_abs());
     for entry in entries.flatten() {
-        if !entry
-            .file_name()
-            .to_string_lossy()
-            .starts_with(SQLITE_DIR_PREFIX)
-        {
+        if !entry.file_name().to_string_lossy().starts_with(SQLITE_DIR_PREFIX) {
             continue;
         }
         let old = entry
@@ -231,12 +214,7 @@ pub async fn postgres_shared_url() -> Option<(String, DbGuard)> {
         .unwrap_or_else(|e| panic!("cannot create the test database {name} at {admin_url}: {e}"));
     let _ = admin.close().await;
     let url = database_url(&admin_url, &name);
-    Some((
-        url,
-        DbGuard {
-            target: Target::Postgres { admin_url, name },
-        },
-    ))
+    Some((url, DbGuard { target: Target::Postgres { admin_url, name } }))
 }
 
 /// Skips (once noted on stderr), or panics when PostgreSQL is required.
@@ -278,9 +256,8 @@ fn database_url(admin_url: &str, name: &str) -> String {
 }
 
 async fn admin_connection(admin_url: &str) -> Result<PgConnection, String> {
-    let options = PgConnectOptions::from_str(admin_url)
-        .map_err(|e| format!("bad URL: {e}"))?
-        .disable_statement_logging();
+    let options =
+        PgConnectOptions::from_str(admin_url).map_err(|e| format!("bad URL: {e}"))?.disable_statement_logging();
     match tokio::time::timeout(CONNECT_TIMEOUT, options.connect()).await {
         Ok(Ok(conn)) => Ok(conn),
         Ok(Err(e)) => Err(e.to_string()),
@@ -291,47 +268,35 @@ async fn admin_connection(admin_url: &str) -> Result<PgConnection, String> {
 async fn drop_database(admin_url: &str, name: &str) -> Result<(), String> {
     let mut admin = admin_connection(admin_url).await?;
     let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-    let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-        .execute(&mut admin)
-        .await
-        .map(|_| ())
-        .map_err(|e| e.to_string());
+    let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await.map(|_| ()).map_err(|e| e.to_string());
     let _ = admin.close().await;
     done
 }
 
 /// Drops the test databases that earlier (killed) runs left behind, once they are an hour old.
 async fn sweep_postgres(admin: &mut PgConnection) {
-    let names: Vec<String> =
-        match sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
-            .bind(PREFIX)
-            .fetch_all(&mut *admin)
-            .await
-        {
-            Ok(names) => names,
-            Err(_) => return,
-        };
+    let names: Vec<String> = match sqlx::query_scalar("SELECT datname FROM pg_database WHERE starts_with(datname, $1)")
+        .bind(PREFIX)
+        .fetch_all(&mut *admin)
+        .await
+    {
+        Ok(names) => names,
+        Err(_) => return,
+    };
     let cutoff = now() - STALE_AFTER_SECS;
     for name in names {
-        let created = name
-            .strip_prefix(PREFIX)
-            .and_then(|rest| rest.split('_').next())
-            .and_then(|secs| secs.parse::<i64>().ok());
+        let created =
+            name.strip_prefix(PREFIX).and_then(|rest| rest.split('_').next()).and_then(|secs| secs.parse::<i64>().ok());
         if created.is_some_and(|t| t < cutoff) && is_test_name(&name) {
             let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
-                .execute(&mut *admin)
-                .await;
+            let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut *admin).await;
         }
     }
 }
 
 /// Only names this module makes (so that the quoting above is never in doubt).
 fn is_test_name(name: &str) -> bool {
-    name.starts_with(PREFIX)
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+    name.starts_with(PREFIX) && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
 // ----- Running tests -----
@@ -457,16 +422,10 @@ mod tests {
     #[test]
     fn database_url_keeps_the_server_and_the_query() {
         assert_eq!(
-            database_url(
-                "postgres://u:p@db.example:6543/postgres?sslmode=disable",
-                "ent_test_1_ab"
-            ),
+            database_url("postgres://u:p@db.example:6543/postgres?sslmode=disable", "ent_test_1_ab"),
             "postgres://u:p@db.example:6543/ent_test_1_ab?sslmode=disable"
         );
-        assert_eq!(
-            database_url("postgres://postgres@127.0.0.1:5432", "x"),
-            "postgres://postgres@127.0.0.1:5432/x"
-        );
+        assert_eq!(database_url("postgres://postgres@127.0.0.1:5432", "x"), "postgres://postgres@127.0.0.1:5432/x");
     }
 
     #[test]
@@ -477,11 +436,7 @@ mod tests {
 
     #[test]
     fn only_our_names_are_swept() {
-        assert!(is_test_name(&format!(
-            "{PREFIX}{}_{}",
-            now(),
-            random_suffix()
-        )));
+        assert!(is_test_name(&format!("{PREFIX}{}_{}", now(), random_suffix())));
         assert!(!is_test_name("ent_test_1\"; DROP"));
         assert!(!is_test_name("postgres"));
     }

@@ -4,18 +4,8 @@ use std::collections::{HashMap, HashSet};
 
 use super::*;
 
-fn opts(
-    seed: u64,
-    schools: usize,
-    classes_per_school: usize,
-    pupils_per_class: usize,
-) -> GenerateOptions {
-    GenerateOptions {
-        seed,
-        schools,
-        classes_per_school,
-        pupils_per_class,
-    }
+fn opts(seed: u64, schools: usize, classes_per_school: usize, pupils_per_class: usize) -> GenerateOptions {
+    GenerateOptions { seed, schools, classes_per_school, pupils_per_class }
 }
 
 fn count(snap: &Snapshot, profile: Profile) -> usize {
@@ -24,22 +14,14 @@ fn count(snap: &Snapshot, profile: Profile) -> usize {
 
 /// `^[a-z0-9]+(\.[a-z0-9]+)*[0-9]*$`: dot-separated non-empty runs of a-z0-9.
 fn login_ok(login: &str) -> bool {
-    login.split('.').all(|part| {
-        !part.is_empty()
-            && part
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-    })
+    login.split('.').all(|part| !part.is_empty() && part.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()))
 }
 
 /// 8-4-4-4-12 lower-case hex.
 fn uuid_ok(s: &str) -> bool {
     let groups: Vec<&str> = s.split('-').collect();
     groups.iter().map(|g| g.len()).eq([8, 4, 4, 4, 12])
-        && groups.iter().all(|g| {
-            g.bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-        })
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)))
 }
 
 /// Every structural invariant of a generated directory.
@@ -57,22 +39,14 @@ fn check(generated: &Generated) {
         .schools
         .iter()
         .flat_map(|s| [Some(&s.id), s.external_id.as_ref()])
-        .chain(
-            snap.classes
-                .iter()
-                .flat_map(|c| [Some(&c.id), c.external_id.as_ref()]),
-        )
+        .chain(snap.classes.iter().flat_map(|c| [Some(&c.id), c.external_id.as_ref()]))
     {
         let id = id.expect("external id");
         assert!(uuid_ok(id), "{id}");
         assert!(ids.insert(id.clone()), "duplicate id {id}");
     }
     for p in &snap.people {
-        for id in [
-            &p.id,
-            &p.public_sub,
-            p.external_id.as_ref().expect("external id"),
-        ] {
+        for id in [&p.id, &p.public_sub, p.external_id.as_ref().expect("external id")] {
             assert!(uuid_ok(id), "{id}");
             assert!(ids.insert(id.clone()), "duplicate id {id}");
         }
@@ -81,11 +55,7 @@ fn check(generated: &Generated) {
     let mut uais = HashSet::new();
     for s in &snap.schools {
         let (digits, letter) = s.uai.split_at(7);
-        assert!(
-            s.uai.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit()),
-            "{}",
-            s.uai
-        );
+        assert!(s.uai.len() == 8 && digits.bytes().all(|b| b.is_ascii_digit()), "{}", s.uai);
         assert!(letter.bytes().all(|b| b.is_ascii_uppercase()), "{}", s.uai);
         let number: u32 = digits.parse().expect("digits");
         assert_eq!(s.uai, uai(number), "check letter");
@@ -96,20 +66,13 @@ fn check(generated: &Generated) {
     let mut class_names = HashSet::new();
     for c in &snap.classes {
         assert!(schools.contains(c.school_id.as_str()));
-        assert!(
-            class_names.insert((c.school_id.clone(), c.name.clone())),
-            "class name unique in school"
-        );
+        assert!(class_names.insert((c.school_id.clone(), c.name.clone())), "class name unique in school");
     }
 
     let mut logins = HashSet::new();
     for p in &snap.people {
         assert!(login_ok(&p.login), "{:?}", p.login);
-        assert!(
-            logins.insert(p.login.clone()),
-            "duplicate login {}",
-            p.login
-        );
+        assert!(logins.insert(p.login.clone()), "duplicate login {}", p.login);
         match (&p.email, p.profile) {
             (Some(_), Profile::Pupil) => panic!("pupil {} has an e-mail", p.login),
             (None, Profile::Pupil) => {}
@@ -121,10 +84,7 @@ fn check(generated: &Generated) {
     let mut links = HashSet::new();
     for (person, school) in &snap.person_schools {
         assert!(people.contains_key(person.as_str()) && schools.contains(school.as_str()));
-        assert!(
-            links.insert((person, school)),
-            "duplicate person_schools link"
-        );
+        assert!(links.insert((person, school)), "duplicate person_schools link");
     }
     let mut pupil_classes: HashMap<&str, usize> = HashMap::new();
     let mut class_teachers: HashMap<&str, usize> = HashMap::new();
@@ -133,10 +93,7 @@ fn check(generated: &Generated) {
         let p = people.get(person.as_str()).expect("class member exists");
         let c = classes.get(class.as_str()).expect("class exists");
         assert!(members.insert((class, person)), "duplicate class member");
-        assert!(
-            links.contains(&(person, &c.school_id)),
-            "class member linked to the class's school"
-        );
+        assert!(links.contains(&(person, &c.school_id)), "class member linked to the class's school");
         match role {
             ClassRole::Pupil => {
                 assert_eq!(p.profile, Profile::Pupil);
@@ -149,20 +106,10 @@ fn check(generated: &Generated) {
         }
     }
     for p in snap.people.iter().filter(|p| p.profile == Profile::Pupil) {
-        assert_eq!(
-            pupil_classes.get(p.id.as_str()),
-            Some(&1),
-            "pupil {} in exactly one class",
-            p.login
-        );
+        assert_eq!(pupil_classes.get(p.id.as_str()), Some(&1), "pupil {} in exactly one class", p.login);
     }
     for c in &snap.classes {
-        assert_eq!(
-            class_teachers.get(c.id.as_str()),
-            Some(&1),
-            "class {} has one teacher",
-            c.name
-        );
+        assert_eq!(class_teachers.get(c.id.as_str()), Some(&1), "class {} has one teacher", c.name);
     }
 
     let mut schools_of: HashMap<&str, Vec<&String>> = HashMap::new();
@@ -172,53 +119,27 @@ fn check(generated: &Generated) {
     let mut legal_guardians: HashMap<&str, usize> = HashMap::new();
     let mut guardianships = HashSet::new();
     for (parent, child, legal) in &snap.guardianships {
-        assert_eq!(
-            people.get(parent.as_str()).map(|p| p.profile),
-            Some(Profile::Parent)
-        );
-        assert_eq!(
-            people.get(child.as_str()).map(|p| p.profile),
-            Some(Profile::Pupil)
-        );
-        assert!(
-            guardianships.insert((parent, child)),
-            "duplicate guardianship"
-        );
+        assert_eq!(people.get(parent.as_str()).map(|p| p.profile), Some(Profile::Parent));
+        assert_eq!(people.get(child.as_str()).map(|p| p.profile), Some(Profile::Pupil));
+        assert!(guardianships.insert((parent, child)), "duplicate guardianship");
         if *legal {
             *legal_guardians.entry(child).or_default() += 1;
         }
         for school in schools_of.get(child.as_str()).into_iter().flatten() {
-            assert!(
-                links.contains(&(parent, *school)),
-                "parent linked to the child's school"
-            );
+            assert!(links.contains(&(parent, *school)), "parent linked to the child's school");
         }
     }
     for p in snap.people.iter().filter(|p| p.profile == Profile::Pupil) {
         let n = legal_guardians.get(p.id.as_str()).copied().unwrap_or(0);
-        assert!(
-            (1..=2).contains(&n),
-            "pupil {} has {n} legal guardians",
-            p.login
-        );
+        assert!((1..=2).contains(&n), "pupil {} has {n} legal guardians", p.login);
     }
     for (person, school, role) in &snap.staff_roles {
-        assert!(
-            links.contains(&(person, school)),
-            "staff role holder linked to the school"
-        );
-        assert!(
-            ["director", "atsem", "secretariat"].contains(&role.as_str()),
-            "{role}"
-        );
+        assert!(links.contains(&(person, school)), "staff role holder linked to the school");
+        assert!(["director", "atsem", "secretariat"].contains(&role.as_str()), "{role}");
     }
     for p in &snap.people {
         if matches!(p.profile, Profile::CityAgent | Profile::Admin) {
-            assert!(
-                !schools_of.contains_key(p.id.as_str()),
-                "{} has no school",
-                p.login
-            );
+            assert!(!schools_of.contains_key(p.id.as_str()), "{} has no school", p.login);
         }
     }
     check_demo(generated, &people);
@@ -231,32 +152,16 @@ fn check_demo(generated: &Generated, people: &HashMap<&str, &Person>) {
     for ((profile, login), account) in DEMO_LOGINS.iter().zip(demo) {
         assert_eq!(account.profile, *profile);
         assert_eq!(account.login, *login);
-        let person = people
-            .get(account.person_id.as_str())
-            .expect("demo person exists");
+        let person = people.get(account.person_id.as_str()).expect("demo person exists");
         assert_eq!(person.profile, *profile);
         assert_eq!(person.login, *login);
         assert!(!account.description.is_empty());
     }
-    let id = |profile: Profile| {
-        demo.iter()
-            .find(|a| a.profile == profile)
-            .map(|a| a.person_id.as_str())
-    };
-    let (pupil, parent, teacher) = (
-        id(Profile::Pupil),
-        id(Profile::Parent),
-        id(Profile::Teacher),
-    );
-    let (pupil, parent, teacher) = (
-        pupil.expect("pupil"),
-        parent.expect("parent"),
-        teacher.expect("teacher"),
-    );
+    let id = |profile: Profile| demo.iter().find(|a| a.profile == profile).map(|a| a.person_id.as_str());
+    let (pupil, parent, teacher) = (id(Profile::Pupil), id(Profile::Parent), id(Profile::Teacher));
+    let (pupil, parent, teacher) = (pupil.expect("pupil"), parent.expect("parent"), teacher.expect("teacher"));
     assert!(
-        snap.guardianships
-            .iter()
-            .any(|(p, c, legal)| p == parent && c == pupil && *legal),
+        snap.guardianships.iter().any(|(p, c, legal)| p == parent && c == pupil && *legal),
         "the demo parent is a legal guardian of the demo pupil"
     );
     let class = snap
@@ -266,9 +171,7 @@ fn check_demo(generated: &Generated, people: &HashMap<&str, &Person>) {
         .map(|(c, _, _)| c)
         .expect("demo pupil's class");
     assert!(
-        snap.class_members
-            .iter()
-            .any(|(c, p, role)| c == class && p == teacher && *role == ClassRole::Teacher),
+        snap.class_members.iter().any(|(c, p, role)| c == class && p == teacher && *role == ClassRole::Teacher),
         "the demo teacher teaches the demo pupil's class"
     );
 }
@@ -321,22 +224,14 @@ fn same_options_same_bytes() {
     let a = serde_json::to_string(&generate(&options).snapshot).expect("json");
     let b = serde_json::to_string(&generate(&options).snapshot).expect("json");
     assert_eq!(a, b);
-    assert_eq!(
-        generate(&options).demo_accounts,
-        generate(&options).demo_accounts
-    );
+    assert_eq!(generate(&options).demo_accounts, generate(&options).demo_accounts);
 }
 
 #[test]
 fn different_seed_different_ids() {
     let a = generate(&opts(1, 1, 4, 12)).snapshot;
     let b = generate(&opts(2, 1, 4, 12)).snapshot;
-    let ids = |s: &Snapshot| {
-        s.people
-            .iter()
-            .map(|p| p.id.clone())
-            .collect::<HashSet<_>>()
-    };
+    let ids = |s: &Snapshot| s.people.iter().map(|p| p.id.clone()).collect::<HashSet<_>>();
     assert!(ids(&a).is_disjoint(&ids(&b)));
     assert_ne!(a.schools[0].id, b.schools[0].id);
     assert_ne!(a.schools[0].uai, b.schools[0].uai);
@@ -381,10 +276,7 @@ fn login_normalisation() {
 fn uai_check_letter() {
     // 691234 = 23 × 30053 + 15: the sixteenth letter, I and O being skipped.
     assert_eq!(uai(691_234), "0691234S");
-    assert_eq!(
-        uai(751_000),
-        format!("0751000{}", UAI_LETTERS[751_000 % 23] as char)
-    );
+    assert_eq!(uai(751_000), format!("0751000{}", UAI_LETTERS[751_000 % 23] as char));
     assert_eq!(class_letters(0), "A");
     assert_eq!(class_letters(25), "Z");
     assert_eq!(class_letters(26), "AA");

@@ -16,8 +16,7 @@ use aws_lc_rs::error::KeyRejected;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::KeySize;
 use aws_lc_rs::signature::{
-    self as sig, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, ParsedPublicKey, RsaKeyPair,
-    RsaPublicKeyComponents,
+    self as sig, EcdsaKeyPair, Ed25519KeyPair, KeyPair as _, ParsedPublicKey, RsaKeyPair, RsaPublicKeyComponents,
 };
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -66,10 +65,7 @@ impl FromStr for Alg {
 
     /// Exact, case-sensitive JOSE names only.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Alg::ALL
-            .into_iter()
-            .find(|alg| alg.as_str() == s)
-            .ok_or_else(|| JoseError::unsupported(s))
+        Alg::ALL.into_iter().find(|alg| alg.as_str() == s).ok_or_else(|| JoseError::unsupported(s))
     }
 }
 
@@ -127,10 +123,7 @@ pub struct SigningKey {
 
 impl fmt::Debug for SigningKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SigningKey")
-            .field("kid", &self.kid())
-            .field("alg", &self.alg())
-            .finish_non_exhaustive()
+        f.debug_struct("SigningKey").field("kid", &self.kid()).field("alg", &self.alg()).finish_non_exhaustive()
     }
 }
 
@@ -140,9 +133,9 @@ impl SigningKey {
         let failed = |_| JoseError::Crypto("key generation failed");
         let key = match alg {
             Alg::Rs256 => PrivateKey::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).map_err(failed)?),
-            Alg::Es256 => PrivateKey::Ec(
-                EcdsaKeyPair::generate(&sig::ECDSA_P256_SHA256_FIXED_SIGNING).map_err(failed)?,
-            ),
+            Alg::Es256 => {
+                PrivateKey::Ec(EcdsaKeyPair::generate(&sig::ECDSA_P256_SHA256_FIXED_SIGNING).map_err(failed)?)
+            }
             Alg::EdDsa => PrivateKey::Ed(Ed25519KeyPair::generate().map_err(failed)?),
         };
         Self::new(alg, kid.into(), key)
@@ -151,16 +144,11 @@ impl SigningKey {
     /// Loads an unencrypted PKCS#8 DER key (v1 or, for Ed25519, v2), which must suit `alg`.
     pub fn from_pkcs8(alg: Alg, kid: impl Into<String>, der: &[u8]) -> Result<Self, JoseError> {
         let key = match alg {
-            Alg::Rs256 => {
-                PrivateKey::Rsa(RsaKeyPair::from_pkcs8(der).map_err(JoseError::rejected)?)
-            }
+            Alg::Rs256 => PrivateKey::Rsa(RsaKeyPair::from_pkcs8(der).map_err(JoseError::rejected)?),
             Alg::Es256 => PrivateKey::Ec(
-                EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, der)
-                    .map_err(JoseError::rejected)?,
+                EcdsaKeyPair::from_pkcs8(&sig::ECDSA_P256_SHA256_FIXED_SIGNING, der).map_err(JoseError::rejected)?,
             ),
-            Alg::EdDsa => {
-                PrivateKey::Ed(Ed25519KeyPair::from_pkcs8(der).map_err(JoseError::rejected)?)
-            }
+            Alg::EdDsa => PrivateKey::Ed(Ed25519KeyPair::from_pkcs8(der).map_err(JoseError::rejected)?),
         };
         Self::new(alg, kid.into(), key)
     }
@@ -179,17 +167,12 @@ impl SigningKey {
                 match point {
                     [0x04, xy @ ..] if xy.len() == 2 * COORD_LEN => {
                         let (x, y) = xy.split_at(COORD_LEN);
-                        PublicParams::Ec {
-                            x: x.to_vec(),
-                            y: y.to_vec(),
-                        }
+                        PublicParams::Ec { x: x.to_vec(), y: y.to_vec() }
                     }
                     _ => return Err(JoseError::Crypto("unexpected EC public key encoding")),
                 }
             }
-            PrivateKey::Ed(kp) => PublicParams::Okp {
-                x: kp.public_key().as_ref().to_vec(),
-            },
+            PrivateKey::Ed(kp) => PublicParams::Okp { x: kp.public_key().as_ref().to_vec() },
         };
         let public = VerifyingKey::new(kid, alg, params)?;
         Ok(SigningKey { key, public })
@@ -199,10 +182,7 @@ impl SigningKey {
     pub fn to_pkcs8(&self) -> Result<Vec<u8>, JoseError> {
         let failed = |_| JoseError::Crypto("PKCS#8 serialisation failed");
         Ok(match &self.key {
-            PrivateKey::Rsa(kp) => AsDer::<Pkcs8V1Der>::as_der(kp)
-                .map_err(failed)?
-                .as_ref()
-                .to_vec(),
+            PrivateKey::Rsa(kp) => AsDer::<Pkcs8V1Der>::as_der(kp).map_err(failed)?.as_ref().to_vec(),
             PrivateKey::Ec(kp) => kp.to_pkcs8v1().map_err(failed)?.as_ref().to_vec(),
             PrivateKey::Ed(kp) => kp.to_pkcs8v1().map_err(failed)?.as_ref().to_vec(),
         })
@@ -248,11 +228,7 @@ impl SigningKey {
             #[serde(skip_serializing_if = "Option::is_none")]
             typ: Option<&'a str>,
         }
-        let header = serde_json::to_vec(&OutHeader {
-            alg: self.alg().as_str(),
-            kid: self.kid(),
-            typ,
-        })?;
+        let header = serde_json::to_vec(&OutHeader { alg: self.alg().as_str(), kid: self.kid(), typ })?;
         let mut token = String::with_capacity((header.len() + payload.len()) * 4 / 3 + 400);
         URL_SAFE_NO_PAD.encode_string(&header, &mut token);
         token.push('.');
@@ -268,20 +244,10 @@ impl SigningKey {
         match &self.key {
             PrivateKey::Rsa(kp) => {
                 let mut out = vec![0; kp.public_modulus_len()];
-                kp.sign(
-                    &sig::RSA_PKCS1_SHA256,
-                    &SystemRandom::new(),
-                    message,
-                    &mut out,
-                )
-                .map_err(failed)?;
+                kp.sign(&sig::RSA_PKCS1_SHA256, &SystemRandom::new(), message, &mut out).map_err(failed)?;
                 Ok(out)
             }
-            PrivateKey::Ec(kp) => Ok(kp
-                .sign(&SystemRandom::new(), message)
-                .map_err(failed)?
-                .as_ref()
-                .to_vec()),
+            PrivateKey::Ec(kp) => Ok(kp.sign(&SystemRandom::new(), message).map_err(failed)?.as_ref().to_vec()),
             PrivateKey::Ed(kp) => Ok(kp.try_sign(message).map_err(failed)?.as_ref().to_vec()),
         }
     }
@@ -310,10 +276,7 @@ pub struct VerifyingKey {
 
 impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("VerifyingKey")
-            .field("kid", &self.kid())
-            .field("alg", &self.alg())
-            .finish_non_exhaustive()
+        f.debug_struct("VerifyingKey").field("kid", &self.kid()).field("alg", &self.alg()).finish_non_exhaustive()
     }
 }
 
@@ -323,8 +286,9 @@ impl VerifyingKey {
             return Err(JoseError::Malformed("empty kid"));
         }
         let parsed = match (&params, alg) {
-            (PublicParams::Rsa { n, e }, Alg::Rs256) => RsaPublicKeyComponents { n, e }
-                .to_parsed_public_key(&sig::RSA_PKCS1_2048_8192_SHA256),
+            (PublicParams::Rsa { n, e }, Alg::Rs256) => {
+                RsaPublicKeyComponents { n, e }.to_parsed_public_key(&sig::RSA_PKCS1_2048_8192_SHA256)
+            }
             (PublicParams::Ec { x, y }, Alg::Es256) => {
                 let mut point = Vec::with_capacity(1 + 2 * COORD_LEN);
                 point.push(0x04);
@@ -336,14 +300,7 @@ impl VerifyingKey {
             _ => return Err(JoseError::Malformed("key type does not match alg")),
         }
         .map_err(JoseError::rejected)?;
-        Ok(VerifyingKey {
-            inner: Arc::new(VerifyingInner {
-                kid,
-                alg,
-                params,
-                parsed,
-            }),
-        })
+        Ok(VerifyingKey { inner: Arc::new(VerifyingInner { kid, alg, params, parsed }) })
     }
 
     pub fn kid(&self) -> &str {
@@ -376,16 +333,13 @@ impl VerifyingKey {
     /// (RSA → RS256, EC P-256 → ES256, OKP Ed25519 → EdDSA). A `use` other than "sig" is refused.
     /// Private members, if any, are ignored.
     pub fn from_jwk(jwk: &Value) -> Result<Self, JoseError> {
-        let obj = jwk
-            .as_object()
-            .ok_or(JoseError::Malformed("JWK is not a JSON object"))?;
+        let obj = jwk.as_object().ok_or(JoseError::Malformed("JWK is not a JSON object"))?;
         let kid = member(obj, "kid")?.ok_or(JoseError::Malformed("JWK without kid"))?;
         if member(obj, "use")?.is_some_and(|u| u != "sig") {
             return Err(JoseError::Malformed("JWK use is not sig"));
         }
         let declared = member(obj, "alg")?.map(Alg::from_str).transpose()?;
-        let required =
-            |name: &str| member(obj, name)?.ok_or(JoseError::Malformed("JWK member missing"));
+        let required = |name: &str| member(obj, name)?.ok_or(JoseError::Malformed("JWK member missing"));
         let (inferred, params) = match required("kty")? {
             "RSA" => {
                 let n = strip_zeros(b64url_decode(required("n")?)?);
@@ -410,12 +364,7 @@ impl VerifyingKey {
                 if required("crv")? != "Ed25519" {
                     return Err(JoseError::Malformed("unsupported OKP curve"));
                 }
-                (
-                    Alg::EdDsa,
-                    PublicParams::Okp {
-                        x: coordinate(required("x")?)?,
-                    },
-                )
+                (Alg::EdDsa, PublicParams::Okp { x: coordinate(required("x")?)? })
             }
             _ => return Err(JoseError::Malformed("unsupported JWK kty")),
         };
@@ -477,10 +426,7 @@ fn split(token: &str) -> Result<(&str, &str, &str), JoseError> {
     if token.len() > MAX_TOKEN_LEN {
         return Err(JoseError::Malformed("token too long"));
     }
-    if !token
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-    {
+    if !token.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.')) {
         return Err(JoseError::Malformed("token is not base64url"));
     }
     let mut parts = token.split('.');
@@ -504,11 +450,7 @@ fn parse_header(encoded: &str) -> Result<RawHeader, JoseError> {
 pub fn decode_header(token: &str) -> Result<Header, JoseError> {
     let (header, _, _) = split(token)?;
     let raw = parse_header(header)?;
-    Ok(Header {
-        alg: raw.alg,
-        kid: raw.kid,
-        typ: raw.typ,
-    })
+    Ok(Header { alg: raw.alg, kid: raw.kid, typ: raw.typ })
 }
 
 /// Verifies a compact JWS against the given keys: the header's alg must be one of `allowed` (so
@@ -516,11 +458,7 @@ pub fn decode_header(token: &str) -> Result<Header, JoseError> {
 /// `keys` whose alg equals the header alg, no `crit` member is accepted, and the signature must
 /// verify. Returns the header and the claims (a JSON object; a non-object payload is an error).
 /// Does NOT check exp/aud/iss: callers do.
-pub fn verify(
-    token: &str,
-    keys: &[VerifyingKey],
-    allowed: &[Alg],
-) -> Result<(Header, Value), JoseError> {
+pub fn verify(token: &str, keys: &[VerifyingKey], allowed: &[Alg]) -> Result<(Header, Value), JoseError> {
     let (header64, payload64, signature64) = split(token)?;
     let raw = parse_header(header64)?;
     if raw.crit {
@@ -531,25 +469,15 @@ pub fn verify(
         return Err(JoseError::unsupported(&raw.alg));
     }
     let kid = raw.kid.as_deref().ok_or(JoseError::UnknownKey)?;
-    let key = keys
-        .iter()
-        .find(|k| k.alg() == alg && k.kid() == kid)
-        .ok_or(JoseError::UnknownKey)?;
+    let key = keys.iter().find(|k| k.alg() == alg && k.kid() == kid).ok_or(JoseError::UnknownKey)?;
     let signature = b64url_decode(signature64)?;
     let signing_input = &token[..header64.len() + 1 + payload64.len()];
-    key.inner
-        .parsed
-        .verify_sig(signing_input.as_bytes(), &signature)
-        .map_err(|_| JoseError::BadSignature)?;
+    key.inner.parsed.verify_sig(signing_input.as_bytes(), &signature).map_err(|_| JoseError::BadSignature)?;
     let claims: Value = serde_json::from_slice(&b64url_decode(payload64)?)?;
     if !claims.is_object() {
         return Err(JoseError::Malformed("claims are not a JSON object"));
     }
-    let header = Header {
-        alg: raw.alg,
-        kid: raw.kid,
-        typ: raw.typ,
-    };
+    let header = Header { alg: raw.alg, kid: raw.kid, typ: raw.typ };
     Ok((header, claims))
 }
 
@@ -574,7 +502,5 @@ pub fn b64url(bytes: &[u8]) -> String {
 /// Decodes base64url without padding; padding, other alphabets and non-canonical trailing bits
 /// are refused.
 pub fn b64url_decode(s: &str) -> Result<Vec<u8>, JoseError> {
-    URL_SAFE_NO_PAD
-        .decode(s)
-        .map_err(|_| JoseError::Malformed("invalid base64url"))
+    URL_SAFE_NO_PAD.decode(s).map_err(|_| JoseError::Malformed("invalid base64url"))
 }

@@ -21,11 +21,7 @@ fn with_header(token: &str, header: &str) -> String {
 
 /// Signs `header.payload` with HMAC-SHA256 under `secret`.
 fn hs256(header: &str, payload: &Value, secret: &[u8]) -> String {
-    let input = format!(
-        "{}.{}",
-        b64url(header.as_bytes()),
-        b64url(payload.to_string().as_bytes())
-    );
+    let input = format!("{}.{}", b64url(header.as_bytes()), b64url(payload.to_string().as_bytes()));
     let tag = hmac::sign(&hmac::Key::new(hmac::HMAC_SHA256, secret), input.as_bytes());
     format!("{input}.{}", b64url(tag.as_ref()))
 }
@@ -36,16 +32,10 @@ fn alg_names() {
         assert_eq!(alg.as_str().parse::<Alg>().unwrap(), alg);
         assert_eq!(alg.to_string(), alg.as_str());
         assert_eq!(serde_json::to_value(alg).unwrap(), json!(alg.as_str()));
-        assert_eq!(
-            serde_json::from_value::<Alg>(json!(alg.as_str())).unwrap(),
-            alg
-        );
+        assert_eq!(serde_json::from_value::<Alg>(json!(alg.as_str())).unwrap(), alg);
     }
     for bad in ["rs256", "Es256", "EDDSA", "none", "HS256", "", "RS256 "] {
-        assert!(
-            matches!(bad.parse::<Alg>(), Err(JoseError::UnsupportedAlg(_))),
-            "{bad}"
-        );
+        assert!(matches!(bad.parse::<Alg>(), Err(JoseError::UnsupportedAlg(_))), "{bad}");
     }
     let long = "X".repeat(1000);
     match long.parse::<Alg>() {
@@ -62,11 +52,7 @@ fn sign_then_verify_each_alg() {
         let token = k.sign_json(Some("at+jwt"), &claims()).unwrap();
         let (header, got) = verify(&token, &[k.verifying_key()], &Alg::ALL).unwrap();
         assert_eq!(got, claims());
-        let expected = Header {
-            alg: alg.as_str().into(),
-            kid: Some("k1".into()),
-            typ: Some("at+jwt".into()),
-        };
+        let expected = Header { alg: alg.as_str().into(), kid: Some("k1".into()), typ: Some("at+jwt".into()) };
         assert_eq!(header, expected);
         assert_eq!(decode_header(&token).unwrap(), expected);
         // Only this alg allowed: still fine.
@@ -109,15 +95,9 @@ fn sign_serializable_struct() {
     let (_, got) = verify(&token, &[k.verifying_key()], &Alg::ALL).unwrap();
     assert_eq!(got, json!({"sub": "s", "exp": 5}));
     // Non-object claims are refused on both entry points.
-    assert!(matches!(
-        k.sign(None, &[1, 2]),
-        Err(JoseError::Malformed(_))
-    ));
+    assert!(matches!(k.sign(None, &[1, 2]), Err(JoseError::Malformed(_))));
     assert!(matches!(k.sign(None, &"x"), Err(JoseError::Malformed(_))));
-    assert!(matches!(
-        k.sign_json(None, &json!([1])),
-        Err(JoseError::Malformed(_))
-    ));
+    assert!(matches!(k.sign_json(None, &json!([1])), Err(JoseError::Malformed(_))));
 }
 
 #[test]
@@ -141,17 +121,11 @@ fn pkcs8_round_trip() {
         verify(&token, &[k.verifying_key()], &Alg::ALL).unwrap();
         // The DER of one alg is refused under the others.
         for other in Alg::ALL.into_iter().filter(|a| *a != alg) {
-            assert!(
-                SigningKey::from_pkcs8(other, "k", &der).is_err(),
-                "{alg} as {other}"
-            );
+            assert!(SigningKey::from_pkcs8(other, "k", &der).is_err(), "{alg} as {other}");
         }
     }
     assert!(SigningKey::from_pkcs8(Alg::Es256, "k", b"garbage").is_err());
-    assert!(matches!(
-        SigningKey::generate(Alg::EdDsa, ""),
-        Err(JoseError::Malformed(_))
-    ));
+    assert!(matches!(SigningKey::generate(Alg::EdDsa, ""), Err(JoseError::Malformed(_))));
 }
 
 #[test]
@@ -191,10 +165,7 @@ fn jwk_round_trip() {
         assert!(VerifyingKey::from_jwk(&enc).is_err());
         let mut hs = jwk.clone();
         hs["alg"] = json!("HS256");
-        assert!(matches!(
-            VerifyingKey::from_jwk(&hs),
-            Err(JoseError::UnsupportedAlg(_))
-        ));
+        assert!(matches!(VerifyingKey::from_jwk(&hs), Err(JoseError::UnsupportedAlg(_))));
     }
 }
 
@@ -215,10 +186,7 @@ fn jwk_shapes() {
     }
 
     let okp = key(Alg::EdDsa, "o").verifying_key().to_jwk();
-    assert_eq!(
-        (&okp["kty"], &okp["crv"]),
-        (&json!("OKP"), &json!("Ed25519"))
-    );
+    assert_eq!((&okp["kty"], &okp["crv"]), (&json!("OKP"), &json!("Ed25519")));
     assert_eq!(b64url_decode(okp["x"].as_str().unwrap()).unwrap().len(), 32);
 
     // A modulus with a (non-minimal) leading zero byte is still read.
@@ -250,12 +218,7 @@ fn tampered_payload_is_bad_signature() {
         let parts: Vec<&str> = token.split('.').collect();
         let mut evil = claims();
         evil["sub"] = json!("admin");
-        let forged = format!(
-            "{}.{}.{}",
-            parts[0],
-            b64url(evil.to_string().as_bytes()),
-            parts[2]
-        );
+        let forged = format!("{}.{}.{}", parts[0], b64url(evil.to_string().as_bytes()), parts[2]);
         let err = verify(&forged, &[k.verifying_key()], &Alg::ALL).unwrap_err();
         assert!(matches!(err, JoseError::BadSignature), "{alg}: {err:?}");
     }
@@ -290,16 +253,9 @@ fn alg_none_is_refused() {
     let keys = [k.verifying_key()];
     for none in ["none", "None", "NONE", ""] {
         let header = format!(r#"{{"alg":"{none}","kid":"k"}}"#);
-        let token = format!(
-            "{}.{}.",
-            b64url(header.as_bytes()),
-            b64url(claims().to_string().as_bytes())
-        );
+        let token = format!("{}.{}.", b64url(header.as_bytes()), b64url(claims().to_string().as_bytes()));
         let err = verify(&token, &keys, &Alg::ALL).unwrap_err();
-        assert!(
-            matches!(err, JoseError::UnsupportedAlg(_)),
-            "{none}: {err:?}"
-        );
+        assert!(matches!(err, JoseError::UnsupportedAlg(_)), "{none}: {err:?}");
         // decode_header alone does not judge.
         assert_eq!(decode_header(&token).unwrap().alg, none);
     }
@@ -341,10 +297,7 @@ fn unknown_or_missing_kid_is_refused() {
     let other = key(Alg::EdDsa, "k2").verifying_key();
     let err = verify(&token, std::slice::from_ref(&other), &Alg::ALL).unwrap_err();
     assert!(matches!(err, JoseError::UnknownKey));
-    assert!(matches!(
-        verify(&token, &[], &Alg::ALL),
-        Err(JoseError::UnknownKey)
-    ));
+    assert!(matches!(verify(&token, &[], &Alg::ALL), Err(JoseError::UnknownKey)));
     let no_kid = with_header(&token, r#"{"alg":"EdDSA"}"#);
     let err = verify(&no_kid, &[k.verifying_key(), other], &Alg::ALL).unwrap_err();
     assert!(matches!(err, JoseError::UnknownKey));
@@ -357,10 +310,7 @@ fn same_kid_other_alg_is_refused() {
     let rs = key(Alg::Rs256, "shared");
     let token = es.sign_json(None, &claims()).unwrap();
     let others = [ed.verifying_key(), rs.verifying_key()];
-    assert!(matches!(
-        verify(&token, &others, &Alg::ALL),
-        Err(JoseError::UnknownKey)
-    ));
+    assert!(matches!(verify(&token, &others, &Alg::ALL), Err(JoseError::UnknownKey)));
     // Rewriting the header's alg to the other key's alg does not help.
     for (alg, target) in [("EdDSA", ed.verifying_key()), ("RS256", rs.verifying_key())] {
         let forged = with_header(&token, &format!(r#"{{"alg":"{alg}","kid":"shared"}}"#));
@@ -418,29 +368,16 @@ fn malformed_tokens_are_refused() {
         format!("{token}="),
         format!("{} ", token),
         format!("{}.{}.+{}", parts[0], parts[1], &parts[2][1..]),
-        format!(
-            "{}.{}.{}",
-            b64url(b"[\"EdDSA\",\"k\",null]"),
-            parts[1],
-            parts[2]
-        ),
+        format!("{}.{}.{}", b64url(b"[\"EdDSA\",\"k\",null]"), parts[1], parts[2]),
         format!("{}.{}.{}", b64url(b"not json"), parts[1], parts[2]),
-        format!(
-            "{}.{}.{}",
-            b64url(br#"{"alg":1,"kid":"k"}"#),
-            parts[1],
-            parts[2]
-        ),
+        format!("{}.{}.{}", b64url(br#"{"alg":1,"kid":"k"}"#), parts[1], parts[2]),
         long,
     ];
     for bad in &cases {
         assert!(verify(bad, &keys, &Alg::ALL).is_err(), "{bad}");
     }
     for bad in &cases[..5] {
-        assert!(
-            matches!(decode_header(bad), Err(JoseError::Malformed(_))),
-            "{bad}"
-        );
+        assert!(matches!(decode_header(bad), Err(JoseError::Malformed(_))), "{bad}");
     }
     // Duplicate header members are refused rather than resolved.
     let dup = with_header(&token, r#"{"alg":"EdDSA","alg":"none","kid":"k"}"#);
@@ -450,22 +387,13 @@ fn malformed_tokens_are_refused() {
 #[test]
 fn left_hash_vectors() {
     // OpenID Connect Core 1.0, Appendix A.3 (at_hash) and A.4 (c_hash), RS256.
+    assert_eq!(left_hash(Alg::Rs256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"), "77QmUPtjPfzWtF2AnpK9RQ");
     assert_eq!(
-        left_hash(Alg::Rs256, "jHkWEdUXMU1BwAsC4vtUsZwnNvTIxEl0z9K3vx5KF0Y"),
-        "77QmUPtjPfzWtF2AnpK9RQ"
-    );
-    assert_eq!(
-        left_hash(
-            Alg::Rs256,
-            "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"
-        ),
+        left_hash(Alg::Rs256, "Qcb0Orv1zh30vL1MPRsbm-diHiMwcLyZvn1arpZv-Jxf_11jnpEX3Tgfvk"),
         "LDktKdoQak3Pk0cnXxCltA"
     );
     // EdDSA (SHA-512 left half), the value other implementations pin for OIDC issue 1125.
-    assert_eq!(
-        left_hash(Alg::EdDsa, "dNZX1hEZ9wBCzNL40Upu646bdzQA"),
-        "8xltSlOGYrWy8W9yNvRlEth1i_bXW-JROWPLvCv5zog"
-    );
+    assert_eq!(left_hash(Alg::EdDsa, "dNZX1hEZ9wBCzNL40Upu646bdzQA"), "8xltSlOGYrWy8W9yNvRlEth1i_bXW-JROWPLvCv5zog");
     // From the definition, independently.
     let value = "some-access-token";
     let sha256 = digest::digest(&digest::SHA256, value.as_bytes());
@@ -494,15 +422,9 @@ fn debug_shows_no_key_material() {
     for alg in Alg::ALL {
         let k = key(alg, "kid-7");
         let shown = format!("{k:?}");
-        assert_eq!(
-            shown,
-            format!("SigningKey {{ kid: \"kid-7\", alg: {alg:?}, .. }}")
-        );
+        assert_eq!(shown, format!("SigningKey {{ kid: \"kid-7\", alg: {alg:?}, .. }}"));
         let public = format!("{:?}", k.verifying_key());
-        assert_eq!(
-            public,
-            format!("VerifyingKey {{ kid: \"kid-7\", alg: {alg:?}, .. }}")
-        );
+        assert_eq!(public, format!("VerifyingKey {{ kid: \"kid-7\", alg: {alg:?}, .. }}"));
     }
 }
 

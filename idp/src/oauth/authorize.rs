@@ -51,11 +51,7 @@ impl AuthRequest {
 }
 
 /// GET /authorize
-pub async fn get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     handle(state, headers, q.unwrap_or_default().as_bytes()).await
 }
 
@@ -66,14 +62,9 @@ pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes
 
 async fn handle(state: AppState, headers: HeaderMap, raw: &[u8]) -> Response {
     let pairs: Vec<(String, String)> = form_urlencoded_pairs(raw);
-    let lang = Lang::negotiate(
-        single(&pairs, "ui_locales").or(single(&pairs, "lang")),
-        &headers,
-    );
+    let lang = Lang::negotiate(single(&pairs, "ui_locales").or(single(&pairs, "lang")), &headers);
     let t = lang.t();
-    let page_error = |msg: &str, detail: &str| {
-        pages::message_page_error(StatusCode::BAD_REQUEST, lang, msg, detail)
-    };
+    let page_error = |msg: &str, detail: &str| pages::message_page_error(StatusCode::BAD_REQUEST, lang, msg, detail);
 
     // 1. The client and its redirect URI, before anything may go back to it.
     let Some(client_id) = single(&pairs, "client_id") else {
@@ -87,16 +78,11 @@ async fn handle(state: AppState, headers: HeaderMap, raw: &[u8]) -> Response {
     let Some(redirect_uri) = single(&pairs, "redirect_uri") else {
         return page_error(t.error_bad_redirect, "redirect_uri missing");
     };
-    if !client.redirect_uris.iter().any(|r| r == redirect_uri) || count(&pairs, "redirect_uri") != 1
-    {
-        return page_error(
-            t.error_bad_redirect,
-            "redirect_uri is not registered for this client",
-        );
+    if !client.redirect_uris.iter().any(|r| r == redirect_uri) || count(&pairs, "redirect_uri") != 1 {
+        return page_error(t.error_bad_redirect, "redirect_uri is not registered for this client");
     }
     let st = single(&pairs, "state").map(str::to_owned);
-    let back =
-        |code: &str, desc: &str| redirect_error(&state, redirect_uri, code, desc, st.as_deref());
+    let back = |code: &str, desc: &str| redirect_error(&state, redirect_uri, code, desc, st.as_deref());
 
     // 2. From here on, errors are the client's to handle.
     if let Some(dup) = duplicated(&pairs) {
@@ -112,10 +98,7 @@ async fn handle(state: AppState, headers: HeaderMap, raw: &[u8]) -> Response {
         None => return back("invalid_request", "response_type is required"),
         Some("code") => {}
         Some(_) => {
-            return back(
-                "unsupported_response_type",
-                "only response_type=code is supported",
-            );
+            return back("unsupported_response_type", "only response_type=code is supported");
         }
     }
     if let Some(mode) = single(&pairs, "response_mode")
@@ -124,59 +107,30 @@ async fn handle(state: AppState, headers: HeaderMap, raw: &[u8]) -> Response {
         return back("invalid_request", "only response_mode=query is supported");
     }
     if !client.allows_grant("authorization_code") {
-        return back(
-            "unauthorized_client",
-            "this client may not use the authorization code flow",
-        );
+        return back("unauthorized_client", "this client may not use the authorization code flow");
     }
-    let scopes: Vec<String> = single(&pairs, "scope")
-        .unwrap_or("")
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
+    let scopes: Vec<String> = single(&pairs, "scope").unwrap_or("").split_whitespace().map(str::to_owned).collect();
     if scopes.is_empty() {
         return back("invalid_scope", "scope is required");
     }
-    if let Some(bad) = scopes
-        .iter()
-        .find(|s| !SUPPORTED_SCOPES.contains(&s.as_str()) || !client.scopes.contains(s))
-    {
-        return back(
-            "invalid_scope",
-            &format!("scope {bad} is not available to this client"),
-        );
+    if let Some(bad) = scopes.iter().find(|s| !SUPPORTED_SCOPES.contains(&s.as_str()) || !client.scopes.contains(s)) {
+        return back("invalid_scope", &format!("scope {bad} is not available to this client"));
     }
     let Some(challenge) = single(&pairs, "code_challenge") else {
-        return back(
-            "invalid_request",
-            "PKCE is required: code_challenge with code_challenge_method=S256",
-        );
+        return back("invalid_request", "PKCE is required: code_challenge with code_challenge_method=S256");
     };
     if single(&pairs, "code_challenge_method") != Some("S256") {
         return back("invalid_request", "code_challenge_method must be S256");
     }
     if !valid_challenge(challenge) {
-        return back(
-            "invalid_request",
-            "code_challenge must be 43 to 128 unreserved characters",
-        );
+        return back("invalid_request", "code_challenge must be 43 to 128 unreserved characters");
     }
-    let prompt: Vec<String> = single(&pairs, "prompt")
-        .unwrap_or("")
-        .split_whitespace()
-        .map(str::to_owned)
-        .collect();
-    if prompt
-        .iter()
-        .any(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account"))
-    {
+    let prompt: Vec<String> = single(&pairs, "prompt").unwrap_or("").split_whitespace().map(str::to_owned).collect();
+    if prompt.iter().any(|p| !matches!(p.as_str(), "none" | "login" | "consent" | "select_account")) {
         return back("invalid_request", "unsupported prompt value");
     }
     if prompt.iter().any(|p| p == "none") && prompt.len() > 1 {
-        return back(
-            "invalid_request",
-            "prompt=none cannot be combined with other values",
-        );
+        return back("invalid_request", "prompt=none cannot be combined with other values");
     }
     let max_age = match single(&pairs, "max_age").map(str::parse::<i64>) {
         None => None,
@@ -219,11 +173,9 @@ pub async fn proceed(
         },
         None => None,
     };
-    let too_old = |s: &Session| req.max_age.is_some_and(|m| now() - s.auth_time > m);
+    let too_old = |s: &Session| req.max_age.is_some_and(|m| m == 0 || now() - s.auth_time > m);
     let need_login = match (&session, &person) {
-        (Some(s), Some(_)) => {
-            !fresh_login && (req.prompts("login") || req.prompts("select_account") || too_old(s))
-        }
+        (Some(s), Some(_)) => !fresh_login && (req.prompts("login") || req.prompts("select_account") || too_old(s)),
         _ => true,
     };
     if need_login {
@@ -244,11 +196,7 @@ pub async fn proceed(
     let needs_consent = if client.first_party && !req.prompts("consent") {
         false
     } else {
-        match state
-            .sessions
-            .consented_scopes(&person.id, &client.id)
-            .await
-        {
+        match state.sessions.consented_scopes(&person.id, &client.id).await {
             Ok(given) => req.prompts("consent") || req.scopes.iter().any(|s| !given.contains(s)),
             Err(e) => return server_error_page(lang, e),
         }
@@ -269,12 +217,7 @@ pub async fn proceed(
 }
 
 /// Creates the grant and its code, and sends the browser back to the client.
-pub async fn issue_code(
-    state: &AppState,
-    req: &AuthRequest,
-    session: &Session,
-    lang: Lang,
-) -> Response {
+pub async fn issue_code(state: &AppState, req: &AuthRequest, session: &Session, lang: Lang) -> Response {
     let code = NewCode {
         redirect_uri: req.redirect_uri.clone(),
         code_challenge: req.code_challenge.clone(),
@@ -310,28 +253,17 @@ async fn park_and_go(state: &AppState, req: &AuthRequest, page: &str, lang: Lang
     let json = match serde_json::to_string(req) {
         Ok(j) => j,
         Err(_) => {
-            return pages::error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                lang,
-                lang.t().error_server,
-            );
+            return pages::error(StatusCode::INTERNAL_SERVER_ERROR, lang, lang.t().error_server);
         }
     };
-    match state
-        .sessions
-        .park_request(&req.client_id, &json, PARKED_TTL_SECS)
-        .await
-    {
+    match state.sessions.park_request(&req.client_id, &json, PARKED_TTL_SECS).await {
         Ok(id) => see_other(&format!("{page}?req={id}&lang={}", lang.code())),
         Err(e) => server_error_page(lang, e),
     }
 }
 
 /// The live provider session named by the request's cookie.
-pub async fn current_session(
-    state: &AppState,
-    headers: &HeaderMap,
-) -> Result<Option<Session>, crate::db::DbError> {
+pub async fn current_session(state: &AppState, headers: &HeaderMap) -> Result<Option<Session>, crate::db::DbError> {
     match state.cookies.get(headers, SESSION) {
         Some(v) => state.sessions.find(&v).await,
         None => Ok(None),
@@ -339,14 +271,9 @@ pub async fn current_session(
 }
 
 /// An error sent back to the client (RFC 6749 §4.1.2.1, with RFC 9207 `iss`).
-pub fn redirect_error(
-    state: &AppState,
-    redirect_uri: &str,
-    code: &str,
-    desc: &str,
-    st: Option<&str>,
-) -> Response {
-    let mut params = vec![("error", code), ("error_description", desc)];
+pub fn redirect_error(state: &AppState, redirect_uri: &str, code: &str, desc: &str, st: Option<&str>) -> Response {
+    let desc = super::error::description_text(desc);
+    let mut params = vec![("error", code), ("error_description", desc.as_str())];
     if let Some(s) = st {
         params.push(("state", s));
     }
@@ -375,25 +302,18 @@ pub fn see_other(location: &str) -> Response {
     if let Ok(v) = HeaderValue::from_str(location) {
         res.headers_mut().insert(header::LOCATION, v);
     }
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
 }
 
 pub fn server_error_page(lang: Lang, e: impl std::fmt::Display) -> Response {
     tracing::error!(error = %e, "authorization flow failed");
-    pages::error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        lang,
-        lang.t().error_server,
-    )
+    pages::error(StatusCode::INTERNAL_SERVER_ERROR, lang, lang.t().error_server)
 }
 
 /// RFC 7636 §4.2: 43 to 128 characters of `[A-Z] / [a-z] / [0-9] / "-" / "." / "_" / "~"`.
 fn valid_challenge(c: &str) -> bool {
-    (43..=128).contains(&c.len())
-        && c.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+    (43..=128).contains(&c.len()) && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
 }
 
 pub fn form_urlencoded_pairs(raw: &[u8]) -> Vec<(String, String)> {
@@ -404,11 +324,7 @@ pub fn form_urlencoded_pairs(raw: &[u8]) -> Vec<(String, String)> {
 pub fn single<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
     let mut it = pairs.iter().filter(|(k, v)| k == name && !v.is_empty());
     let first = it.next()?;
-    if it.next().is_some() {
-        None
-    } else {
-        Some(first.1.as_str())
-    }
+    if it.next().is_some() { None } else { Some(first.1.as_str()) }
 }
 
 fn count(pairs: &[(String, String)], name: &str) -> usize {
@@ -422,10 +338,7 @@ fn has(pairs: &[(String, String)], name: &str) -> bool {
 /// The first parameter that appears more than once (RFC 6749 §3.1 forbids it).
 pub fn duplicated(pairs: &[(String, String)]) -> Option<&str> {
     let mut seen = HashSet::new();
-    pairs
-        .iter()
-        .map(|(k, _)| k.as_str())
-        .find(|k| !seen.insert(*k))
+    pairs.iter().map(|(k, _)| k.as_str()).find(|k| !seen.insert(*k))
 }
 
 #[cfg(test)]
@@ -434,14 +347,10 @@ mod tests {
 
     #[test]
     fn challenge_format() {
-        assert!(valid_challenge(
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
-        ));
+        assert!(valid_challenge("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"));
         assert!(!valid_challenge("short"));
         assert!(!valid_challenge(&"a".repeat(129)));
-        assert!(!valid_challenge(
-            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM"
-        ));
+        assert!(!valid_challenge("E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw+cM"));
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::store::directory::Person;
 pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "ent", "offline_access"];
 
 /// Claims the provider can release (advertised in discovery).
-pub const SUPPORTED_CLAIMS: [&str; 20] = [
+pub const SUPPORTED_CLAIMS: [&str; 22] = [
     "iss",
     "sub",
     "aud",
@@ -33,6 +33,8 @@ pub const SUPPORTED_CLAIMS: [&str; 20] = [
     "ent_schools",
     "ent_classes",
     "ent_children",
+    "ent_roles",
+    "sid",
 ];
 
 /// The `sub` a client sees for a person (or a child of that person).
@@ -41,10 +43,7 @@ pub fn subject_for(state: &AppState, client: &Client, public_sub: &str) -> Strin
         public_sub.to_string()
     } else {
         // The sector is the client itself: two tools never share a subject for one child.
-        secret::hmac_b64(
-            &state.pairwise_secret,
-            &format!("{}\u{1f}{}", client.id, public_sub),
-        )
+        secret::hmac_b64(&state.pairwise_secret, &format!("{}\u{1f}{}", client.id, public_sub))
     }
 }
 
@@ -57,10 +56,7 @@ pub async fn user_claims(
 ) -> Result<Map<String, Value>, crate::db::DbError> {
     let mut c = Map::new();
     if scopes.contains(&"profile") {
-        c.insert(
-            "name".into(),
-            json!(format!("{} {}", person.given_name, person.family_name)),
-        );
+        c.insert("name".into(), json!(format!("{} {}", person.given_name, person.family_name)));
         c.insert("given_name".into(), json!(person.given_name));
         c.insert("family_name".into(), json!(person.family_name));
         if client.first_party {
@@ -97,11 +93,7 @@ pub async fn user_claims(
                 .collect();
             c.insert("ent_children".into(), Value::Array(children));
         }
-        let roles: Vec<Value> = a
-            .roles
-            .iter()
-            .map(|(uai, role)| json!({ "school": uai, "role": role }))
-            .collect();
+        let roles: Vec<Value> = a.roles.iter().map(|(uai, role)| json!({ "school": uai, "role": role })).collect();
         c.insert("ent_roles".into(), Value::Array(roles));
     }
     Ok(c)

@@ -35,15 +35,11 @@ pub async fn authenticate(
     let body_secret = single(pairs, "client_secret");
     let (id, secret, method) = match (basic, body_secret) {
         (Some(_), Some(_)) => {
-            return Err(OAuthError::invalid_request(
-                "use one client authentication method",
-            ));
+            return Err(OAuthError::invalid_request("use one client authentication method"));
         }
         (Some((id, secret)), None) => {
             if body_id.is_some_and(|b| b != id) {
-                return Err(OAuthError::invalid_request(
-                    "client_id does not match the authenticated client",
-                ));
+                return Err(OAuthError::invalid_request("client_id does not match the authenticated client"));
             }
             (id, Some(secret), Method::Basic)
         }
@@ -76,27 +72,15 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(String, String)>, OA
     let Some(value) = headers.get(header::AUTHORIZATION) else {
         return Ok(None);
     };
-    let value = value
-        .to_str()
-        .map_err(|_| OAuthError::invalid_client(true))?;
-    let Some(encoded) = value
-        .strip_prefix("Basic ")
-        .or_else(|| value.strip_prefix("basic "))
-    else {
+    let value = value.to_str().map_err(|_| OAuthError::invalid_client(true))?;
+    let Some(encoded) = value.strip_prefix("Basic ").or_else(|| value.strip_prefix("basic ")) else {
         return Err(OAuthError::invalid_client(true));
     };
-    let decoded = STANDARD
-        .decode(encoded.trim())
-        .map_err(|_| OAuthError::invalid_client(true))?;
+    let decoded = STANDARD.decode(encoded.trim()).map_err(|_| OAuthError::invalid_client(true))?;
     let decoded = String::from_utf8(decoded).map_err(|_| OAuthError::invalid_client(true))?;
-    let (id, secret) = decoded
-        .split_once(':')
-        .ok_or_else(|| OAuthError::invalid_client(true))?;
+    let (id, secret) = decoded.split_once(':').ok_or_else(|| OAuthError::invalid_client(true))?;
     let dec = |s: &str| {
-        url::form_urlencoded::parse(format!("x={s}").as_bytes())
-            .next()
-            .map(|(_, v)| v.into_owned())
-            .unwrap_or_default()
+        url::form_urlencoded::parse(format!("x={s}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
     };
     Ok(Some((dec(id), dec(secret))))
 }

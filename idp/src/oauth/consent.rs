@@ -42,11 +42,7 @@ fn describe(t: &'static Messages, scope: &str) -> &'static str {
 }
 
 /// GET /consent?req=…
-pub async fn page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<ConsentQuery>,
-) -> Response {
+pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<ConsentQuery>) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let t = lang.t();
     let Some(req_id) = q.req.filter(|r| !r.is_empty()) else {
@@ -68,17 +64,9 @@ pub async fn page(
         Err(e) => return server_error_page(lang, e),
     };
     let token = csrf::issue(&state.csrf_secret, state.cookies, &headers);
-    let chrome = Chrome::with_switch(
-        lang,
-        format!("/consent?req={req_id}&lang={}", lang.other().code()),
-    );
+    let chrome = Chrome::with_switch(lang, format!("/consent?req={req_id}&lang={}", lang.other().code()));
     let (lang_code, other_lang, other_name, switch_href, t) = chrome_fields(&chrome);
-    let scopes = req
-        .scopes
-        .iter()
-        .map(|s| describe(t, s))
-        .filter(|d| !d.is_empty())
-        .collect();
+    let scopes = req.scopes.iter().map(|s| describe(t, s)).filter(|d| !d.is_empty()).collect();
     let page = ConsentPage {
         lang: lang_code,
         other_lang,
@@ -91,8 +79,7 @@ pub async fn page(
         req: &req_id,
     };
     let mut res = pages::render(StatusCode::OK, &page);
-    res.headers_mut()
-        .insert(header::CONTENT_SECURITY_POLICY, form_csp(&req.redirect_uri));
+    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, form_csp(&req.redirect_uri));
     if let Some(c) = token.set_cookie {
         res.headers_mut().append(header::SET_COOKIE, c);
     }
@@ -100,20 +87,10 @@ pub async fn page(
 }
 
 /// POST /consent
-pub async fn submit(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Form(form): Form<ConsentForm>,
-) -> Response {
+pub async fn submit(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<ConsentForm>) -> Response {
     let lang = Lang::negotiate(form.lang.as_deref(), &headers);
     let t = lang.t();
-    if !csrf::check(
-        &state.csrf_secret,
-        state.cookies,
-        &headers,
-        &state.origin,
-        form.csrf.as_deref(),
-    ) {
+    if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
         return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
     }
     let session = match current_session(&state, &headers).await {
@@ -142,19 +119,9 @@ pub async fn submit(
         )
         .await;
     if !allowed {
-        return redirect_error(
-            &state,
-            &req.redirect_uri,
-            "access_denied",
-            "the user refused",
-            req.state.as_deref(),
-        );
+        return redirect_error(&state, &req.redirect_uri, "access_denied", "the user refused", req.state.as_deref());
     }
-    if let Err(e) = state
-        .sessions
-        .record_consent(&session.person_id, &req.client_id, &req.scopes)
-        .await
-    {
+    if let Err(e) = state.sessions.record_consent(&session.person_id, &req.client_id, &req.scopes).await {
         return server_error_page(lang, e);
     }
     issue_code(&state, &req, &session, lang).await

@@ -48,10 +48,7 @@ pub fn metadata(state: &AppState) -> Value {
 
 /// GET /.well-known/openid-configuration
 pub async fn configuration(State(state): State<AppState>) -> Response {
-    cacheable(
-        Json(metadata(&state)).into_response(),
-        "public, max-age=300",
-    )
+    cacheable(Json(metadata(&state)).into_response(), "public, max-age=300")
 }
 
 /// GET /.well-known/oauth-authorization-server (RFC 8414): the same document.
@@ -64,19 +61,12 @@ pub async fn oauth_metadata(State(state): State<AppState>) -> Response {
 pub async fn jwks(State(state): State<AppState>) -> Response {
     let keys = state.keys.get();
     let mut res = keys.jwks_json.clone().into_response();
-    res.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/jwk-set+json"),
-    );
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("application/jwk-set+json"));
     cacheable(res, "public, max-age=300")
 }
 
 fn cacheable(mut res: Response, cc: &'static str) -> Response {
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static(cc));
-    res.headers_mut().insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cc));
+    res.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
     res
 }

@@ -20,12 +20,7 @@ pub struct OAuthError {
 
 impl OAuthError {
     pub fn new(status: StatusCode, code: &'static str, description: impl Into<String>) -> Self {
-        OAuthError {
-            status,
-            code,
-            description: description.into(),
-            www_authenticate: None,
-        }
+        OAuthError { status, code, description: description_text(&description.into()), www_authenticate: None }
     }
     pub fn invalid_request(d: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "invalid_request", d)
@@ -44,11 +39,7 @@ impl OAuthError {
     }
     /// RFC 6749 §5.2: 401, with `WWW-Authenticate` when the client tried HTTP Basic.
     pub fn invalid_client(basic: bool) -> Self {
-        let mut e = Self::new(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            "client authentication failed",
-        );
+        let mut e = Self::new(StatusCode::UNAUTHORIZED, "invalid_client", "client authentication failed");
         if basic {
             e.www_authenticate = Some("Basic realm=\"ent\"".into());
         }
@@ -58,10 +49,8 @@ impl OAuthError {
     pub fn invalid_token(d: impl Into<String>) -> Self {
         let d = d.into();
         let mut e = Self::new(StatusCode::UNAUTHORIZED, "invalid_token", d.clone());
-        e.www_authenticate = Some(format!(
-            "Bearer error=\"invalid_token\", error_description=\"{}\"",
-            d.replace('"', "'")
-        ));
+        e.www_authenticate =
+            Some(format!("Bearer error=\"invalid_token\", error_description=\"{}\"", d.replace('"', "'")));
         e
     }
     pub fn insufficient_scope(d: impl Into<String>) -> Self {
@@ -70,12 +59,18 @@ impl OAuthError {
         e
     }
     pub fn server_error() -> Self {
-        Self::new(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "server_error",
-            "the server could not complete the request",
-        )
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "server_error", "the server could not complete the request")
     }
+}
+
+/// RFC 6749 §4.1.2.1 and §5.2: `error_description` is limited to `%x20-21 / %x23-5B / %x5D-7E`.
+/// Descriptions may quote a parameter name from the request: anything outside the set becomes
+/// `?`, and the text is cut at 200 characters, so a request cannot write into the client's page.
+pub fn description_text(s: &str) -> String {
+    s.chars()
+        .take(200)
+        .map(|c| if matches!(c, '\x20'..='\x21' | '\x23'..='\x5b' | '\x5d'..='\x7e') { c } else { '?' })
+        .collect()
 }
 
 impl From<DbError> for OAuthError {
@@ -100,20 +95,25 @@ impl From<crate::jose::JoseError> for OAuthError {
 
 impl IntoResponse for OAuthError {
     fn into_response(self) -> Response {
-        let mut res = (
-            self.status,
-            Json(json!({ "error": self.code, "error_description": self.description })),
-        )
-            .into_response();
+        let mut res =
+            (self.status, Json(json!({ "error": self.code, "error_description": self.description }))).into_response();
         let h = res.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
-        if let Some(v) = self
-            .www_authenticate
-            .and_then(|v| HeaderValue::from_str(&v).ok())
-        {
+        if let Some(v) = self.www_authenticate.and_then(|v| HeaderValue::from_str(&v).ok()) {
             h.insert(header::WWW_AUTHENTICATE, v);
         }
         res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::description_text;
+
+    #[test]
+    fn descriptions_stay_in_the_rfc_6749_set() {
+        assert_eq!(description_text("scope \"<x>\\é is bad"), "scope ?<x>?? is bad");
+        assert_eq!(description_text(&"a".repeat(500)).len(), 200);
     }
 }

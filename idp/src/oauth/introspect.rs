@@ -15,16 +15,11 @@ use super::error::OAuthError;
 use super::tokens::verify_access;
 use crate::state::AppState;
 
-pub async fn introspect(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+pub async fn introspect(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     match handle(&state, &headers, &body).await {
         Ok(v) => {
             let mut res = Json(v).into_response();
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             res
         }
         Err(e) => e.into_response(),
@@ -34,23 +29,16 @@ pub async fn introspect(
 async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
     let pairs = form_urlencoded_pairs(body);
     if let Some(dup) = duplicated(&pairs) {
-        return Err(OAuthError::invalid_request(format!(
-            "parameter {dup} is repeated"
-        )));
+        return Err(OAuthError::invalid_request(format!("parameter {dup} is repeated")));
     }
     let client = authenticate(state, headers, &pairs).await?.client;
     if client.is_public() {
         return Err(OAuthError::invalid_client(false));
     }
-    let token =
-        single(&pairs, "token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let token = single(&pairs, "token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     let inactive = json!({ "active": false });
 
-    if let Some((grant, exp)) = state
-        .grants
-        .grant_of_refresh(token, Some(&client.id))
-        .await?
-    {
+    if let Some((grant, exp)) = state.grants.grant_of_refresh(token, Some(&client.id)).await? {
         if grant.revoked {
             return Ok(inactive);
         }
@@ -69,6 +57,13 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
     let Ok(claims) = verify_access(state, token).await else {
         return Ok(inactive);
     };
+    // A user's token dies with the account: a disabled person's tokens are inactive at once.
+    if let Some(gid) = &claims.gid {
+        let Some(grant) = state.grants.get(gid).await? else { return Ok(inactive) };
+        if !state.directory.person(&grant.person_id).await?.is_some_and(|p| !p.disabled) {
+            return Ok(inactive);
+        }
+    }
     let own_audience = client.audience.as_deref().is_some_and(|a| a == claims.aud);
     if claims.client_id != client.id && claims.aud != client.id && !own_audience {
         return Ok(inactive);

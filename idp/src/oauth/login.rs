@@ -38,42 +38,20 @@ pub struct LoginForm {
 }
 
 /// GET /login?req=…
-pub async fn page(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Query(q): Query<LoginQuery>,
-) -> Response {
+pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let Some(req_id) = q.req.filter(|r| !r.is_empty()) else {
-        return pages::error(
-            StatusCode::BAD_REQUEST,
-            lang,
-            lang.t().error_request_expired,
-        );
+        return pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_request_expired);
     };
     let req = match parked(&state, &req_id).await {
         Ok(Some(r)) => r,
         Ok(None) => {
-            return pages::error(
-                StatusCode::BAD_REQUEST,
-                lang,
-                lang.t().error_request_expired,
-            );
+            return pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_request_expired);
         }
         Err(e) => return server_error_page(lang, e),
     };
     let hint = req.login_hint.clone().unwrap_or_default();
-    render(
-        &state,
-        &headers,
-        lang,
-        &req,
-        &req_id,
-        &hint,
-        StatusCode::OK,
-        String::new(),
-    )
-    .await
+    render(&state, &headers, lang, &req, &req_id, &hint, StatusCode::OK, String::new()).await
 }
 
 /// POST /login
@@ -85,13 +63,7 @@ pub async fn submit(
 ) -> Response {
     let lang = Lang::negotiate(form.lang.as_deref(), &headers);
     let t = lang.t();
-    if !csrf::check(
-        &state.csrf_secret,
-        state.cookies,
-        &headers,
-        &state.origin,
-        form.csrf.as_deref(),
-    ) {
+    if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
         return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
     }
     let Some(req_id) = form.req.filter(|r| !r.is_empty()) else {
@@ -104,37 +76,18 @@ pub async fn submit(
     };
     let login = form.login.trim().to_lowercase();
     let ip = client_ip(&state, peer, &headers);
-    let acct_key = format!(
-        "acct:{}",
-        crate::secret::hmac_b64(&state.csrf_secret, &login)
-    );
-    let addr_key = ip.map(|ip| {
-        format!(
-            "addr:{}",
-            crate::secret::hmac_b64(&state.csrf_secret, &ip.to_string())
-        )
-    });
+    let acct_key = format!("acct:{}", crate::secret::hmac_b64(&state.csrf_secret, &login));
+    let addr_key = ip.map(|ip| format!("addr:{}", crate::secret::hmac_b64(&state.csrf_secret, &ip.to_string())));
 
     // Throttled? Say so, and for how long; do not even look at the password.
     for key in std::iter::once(&acct_key).chain(addr_key.as_ref()) {
         match state.throttle.locked_for(key).await {
             Ok(Some(secs)) => {
-                state
-                    .audit(AuditEvent::new("login", "throttled").client(&req.client_id))
-                    .await;
+                state.audit(AuditEvent::new("login", "throttled").client(&req.client_id)).await;
                 let minutes = (secs + 59) / 60;
                 let msg = format!("{} {minutes}).", t.throttled);
-                let mut res = render(
-                    &state,
-                    &headers,
-                    lang,
-                    &req,
-                    &req_id,
-                    &login,
-                    StatusCode::TOO_MANY_REQUESTS,
-                    msg,
-                )
-                .await;
+                let mut res =
+                    render(&state, &headers, lang, &req, &req_id, &login, StatusCode::TOO_MANY_REQUESTS, msg).await;
                 if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
                     res.headers_mut().insert(header::RETRY_AFTER, v);
                 }
@@ -165,24 +118,17 @@ pub async fn submit(
         (_, person) => {
             let window = state.config.throttle_window.as_secs() as i64;
             let counted = async {
-                state
-                    .throttle
-                    .fail(&acct_key, state.config.max_failures_per_account, window)
-                    .await?;
+                state.throttle.fail(&acct_key, state.config.max_failures_per_account, window).await?;
                 if let Some(k) = &addr_key {
-                    state
-                        .throttle
-                        .fail(k, state.config.max_failures_per_address, window)
-                        .await?;
+                    state.throttle.fail(k, state.config.max_failures_per_address, window).await?;
                 }
                 Ok::<_, crate::db::DbError>(())
             };
             if let Err(e) = counted.await {
                 return server_error_page(lang, e);
             }
-            let mut ev = AuditEvent::new("login", "bad_credentials")
-                .client(&req.client_id)
-                .detail(json!({"method": "pwd"}));
+            let mut ev =
+                AuditEvent::new("login", "bad_credentials").client(&req.client_id).detail(json!({"method": "pwd"}));
             if let Some(p) = &person {
                 ev = ev.person(&p.id);
             }
@@ -205,20 +151,14 @@ pub async fn submit(
         return server_error_page(lang, e);
     }
     let amr = vec!["pwd".to_string()];
-    let (cookie, _session) = match state
-        .sessions
-        .create(&person.id, &amr, state.config.session_ttl.as_secs() as i64)
-        .await
-    {
-        Ok(s) => s,
-        Err(e) => return server_error_page(lang, e),
-    };
+    let (cookie, _session) =
+        match state.sessions.create(&person.id, &amr, state.config.session_ttl.as_secs() as i64).await {
+            Ok(s) => s,
+            Err(e) => return server_error_page(lang, e),
+        };
     state
         .audit(
-            AuditEvent::new("login", "ok")
-                .person(&person.id)
-                .client(&req.client_id)
-                .detail(json!({"method": "pwd"})),
+            AuditEvent::new("login", "ok").person(&person.id).client(&req.client_id).detail(json!({"method": "pwd"})),
         )
         .await;
     let client = match state.clients.get(&req.client_id).await {
@@ -239,29 +179,16 @@ pub async fn submit(
     let mut res = proceed(&state, &headers_with_session, &client, req, true).await;
     res.headers_mut().append(
         header::SET_COOKIE,
-        state.cookies.set(
-            SESSION,
-            &cookie,
-            "Lax",
-            Some(state.config.session_ttl.as_secs() as i64),
-        ),
+        state.cookies.set(SESSION, &cookie, "Lax", Some(state.config.session_ttl.as_secs() as i64)),
     );
     res
 }
 
 pub async fn parked(state: &AppState, id: &str) -> Result<Option<AuthRequest>, crate::db::DbError> {
-    Ok(state
-        .sessions
-        .parked_request(id)
-        .await?
-        .and_then(|j| serde_json::from_str(&j).ok()))
+    Ok(state.sessions.parked_request(id).await?.and_then(|j| serde_json::from_str(&j).ok()))
 }
 
-fn client_ip(
-    state: &AppState,
-    peer: Option<std::net::IpAddr>,
-    headers: &HeaderMap,
-) -> Option<std::net::IpAddr> {
+fn client_ip(state: &AppState, peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> Option<std::net::IpAddr> {
     if state.config.trust_forwarded_for
         && let Some(ip) = crate::web::forwarded_ip(headers)
     {
@@ -273,14 +200,8 @@ fn client_ip(
 /// CSP for pages whose form ends in a redirect to the client: Chrome applies `form-action` to
 /// the redirect chain, so the client's origin must be allowed there.
 pub fn form_csp(redirect_uri: &str) -> HeaderValue {
-    let origin = url::Url::parse(redirect_uri)
-        .map(|u| u.origin().ascii_serialization())
-        .unwrap_or_default();
-    let origin = if origin == "null" {
-        String::new()
-    } else {
-        origin
-    };
+    let origin = url::Url::parse(redirect_uri).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    let origin = if origin == "null" { String::new() } else { origin };
     HeaderValue::from_str(&format!(
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {origin}; frame-ancestors 'none'; base-uri 'none'"
     ))
@@ -303,10 +224,7 @@ async fn render(
         Err(e) => return server_error_page(lang, e),
     };
     let token = csrf::issue(&state.csrf_secret, state.cookies, headers);
-    let chrome = Chrome::with_switch(
-        lang,
-        format!("/login?req={req_id}&lang={}", lang.other().code()),
-    );
+    let chrome = Chrome::with_switch(lang, format!("/login?req={req_id}&lang={}", lang.other().code()));
     let (lang_code, other_lang, other_name, switch_href, t) = chrome_fields(&chrome);
     let page = LoginPage {
         lang: lang_code,
@@ -321,8 +239,7 @@ async fn render(
         login,
     };
     let mut res = pages::render(status, &page);
-    res.headers_mut()
-        .insert(header::CONTENT_SECURITY_POLICY, form_csp(&req.redirect_uri));
+    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, form_csp(&req.redirect_uri));
     if let Some(c) = token.set_cookie {
         res.headers_mut().append(header::SET_COOKIE, c);
     }

@@ -11,9 +11,7 @@ use axum::response::Response;
 use serde_json::Value;
 use url::Url;
 
-use super::authorize::{
-    current_session, form_urlencoded_pairs, see_other, server_error_page, single,
-};
+use super::authorize::{current_session, form_urlencoded_pairs, see_other, server_error_page, single};
 use super::claims::subject_for;
 use crate::jose::{self, Alg};
 use crate::state::AppState;
@@ -23,35 +21,18 @@ use crate::web::csrf;
 use crate::web::i18n::Lang;
 use crate::web::pages::{self, Chrome, LogoutPage, chrome_fields};
 
-pub async fn get(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-) -> Response {
-    handle(
-        &state,
-        &headers,
-        &form_urlencoded_pairs(q.unwrap_or_default().as_bytes()),
-        false,
-    )
-    .await
+pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
+    handle(&state, &headers, &form_urlencoded_pairs(q.unwrap_or_default().as_bytes()), false).await
 }
 
 pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     handle(&state, &headers, &form_urlencoded_pairs(&body), true).await
 }
 
-async fn handle(
-    state: &AppState,
-    headers: &HeaderMap,
-    p: &[(String, String)],
-    is_post: bool,
-) -> Response {
+async fn handle(state: &AppState, headers: &HeaderMap, p: &[(String, String)], is_post: bool) -> Response {
     let lang = Lang::negotiate(single(p, "ui_locales").or(single(p, "lang")), headers);
     let t = lang.t();
-    let bad = |detail: &str| {
-        pages::message_page_error(StatusCode::BAD_REQUEST, lang, t.error_bad_logout, detail)
-    };
+    let bad = |detail: &str| pages::message_page_error(StatusCode::BAD_REQUEST, lang, t.error_bad_logout, detail);
 
     // The hint: our signature, our issuer; its audience names the client.
     let hint = match single(p, "id_token_hint") {
@@ -59,9 +40,10 @@ async fn handle(
         Some(token) => {
             let keys = state.keys.get();
             match jose::verify(token, keys.verifiers(), &Alg::ALL) {
-                Ok((_, claims))
-                    if claims.get("iss").and_then(Value::as_str)
-                        == Some(&state.config.issuer_str()) =>
+                // An ID token carries no `typ` (or "JWT"); an access token (`at+jwt`) is no hint.
+                Ok((header, claims))
+                    if claims.get("iss").and_then(Value::as_str) == Some(&state.config.issuer_str())
+                        && header.typ.as_deref().is_none_or(|t| t.eq_ignore_ascii_case("JWT")) =>
                 {
                     Some(claims)
                 }
@@ -102,13 +84,7 @@ async fn handle(
     };
     if let Some(session) = &session {
         let confirmed = if is_post {
-            if !csrf::check(
-                &state.csrf_secret,
-                state.cookies,
-                headers,
-                &state.origin,
-                single(p, "csrf"),
-            ) {
+            if !csrf::check(&state.csrf_secret, state.cookies, headers, &state.origin, single(p, "csrf")) {
                 return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
             }
             single(p, "confirm") == Some("yes")
@@ -117,8 +93,7 @@ async fn handle(
             match (&hint, &client) {
                 (Some(h), Some(c)) => match state.directory.person(&session.person_id).await {
                     Ok(Some(person)) => {
-                        h.get("sub").and_then(Value::as_str)
-                            == Some(&subject_for(state, c, &person.public_sub))
+                        h.get("sub").and_then(Value::as_str) == Some(&subject_for(state, c, &person.public_sub))
                     }
                     Ok(None) => true,
                     Err(e) => return server_error_page(lang, e),
@@ -149,22 +124,16 @@ async fn handle(
         }
         None => pages::message(StatusCode::OK, lang, t.logout_title, t.logged_out, ""),
     };
-    res.headers_mut()
-        .append(header::SET_COOKIE, state.cookies.clear(SESSION));
+    res.headers_mut().append(header::SET_COOKIE, state.cookies.clear(SESSION));
     res
 }
 
-async fn end_session(
-    state: &AppState,
-    session: &crate::store::sessions::Session,
-) -> Result<(), crate::db::DbError> {
+async fn end_session(state: &AppState, session: &crate::store::sessions::Session) -> Result<(), crate::db::DbError> {
     for gid in state.grants.grants_of_session(&session.id_hash).await? {
         state.grants.revoke_grant(&gid, "logout").await?;
     }
     state.sessions.delete(&session.id_hash).await?;
-    state
-        .audit(AuditEvent::new("logout", "ok").person(&session.person_id))
-        .await;
+    state.audit(AuditEvent::new("logout", "ok").person(&session.person_id)).await;
     Ok(())
 }
 
@@ -192,10 +161,7 @@ fn confirm_page(
     };
     let mut res = pages::render(StatusCode::OK, &page);
     if !redirect.is_empty() {
-        res.headers_mut().insert(
-            header::CONTENT_SECURITY_POLICY,
-            super::login::form_csp(redirect),
-        );
+        res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, super::login::form_csp(redirect));
     }
     if let Some(c) = token.set_cookie {
         res.headers_mut().append(header::SET_COOKIE, c);

@@ -18,8 +18,7 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Byt
     match handle(&state, &headers, &body).await {
         Ok(()) => {
             let mut res = StatusCode::OK.into_response();
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             res
         }
         Err(e) => e.into_response(),
@@ -29,23 +28,13 @@ pub async fn revoke(State(state): State<AppState>, headers: HeaderMap, body: Byt
 async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
     let pairs = form_urlencoded_pairs(body);
     if let Some(dup) = duplicated(&pairs) {
-        return Err(OAuthError::invalid_request(format!(
-            "parameter {dup} is repeated"
-        )));
+        return Err(OAuthError::invalid_request(format!("parameter {dup} is repeated")));
     }
     let client = authenticate(state, headers, &pairs).await?.client;
-    let token =
-        single(&pairs, "token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
+    let token = single(&pairs, "token").ok_or_else(|| OAuthError::invalid_request("token is required"))?;
     // Try the hinted type first; fall back to the other (RFC 7009 §2.1).
-    if let Some((grant, _)) = state
-        .grants
-        .grant_of_refresh(token, Some(&client.id))
-        .await?
-    {
-        state
-            .grants
-            .revoke_grant(&grant.id, "revoked_by_client")
-            .await?;
+    if let Some((grant, _)) = state.grants.grant_of_refresh(token, Some(&client.id)).await? {
+        state.grants.revoke_grant(&grant.id, "revoked_by_client").await?;
         state
             .audit(
                 AuditEvent::new("token.revoke", "ok")
@@ -58,17 +47,11 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<()
     }
     let keys = state.keys.get();
     if let Ok((header, claims)) = jose::verify(token, keys.verifiers(), &Alg::ALL) {
-        let is_access = header
-            .typ
-            .as_deref()
-            .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"));
+        let is_access = header.typ.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("at+jwt"));
         let ours = claims.get("client_id").and_then(|v| v.as_str()) == Some(client.id.as_str());
-        if let (true, true, Some(jti), Some(exp)) = (
-            is_access,
-            ours,
-            claims.get("jti").and_then(|v| v.as_str()),
-            claims.get("exp").and_then(|v| v.as_i64()),
-        ) {
+        if let (true, true, Some(jti), Some(exp)) =
+            (is_access, ours, claims.get("jti").and_then(|v| v.as_str()), claims.get("exp").and_then(|v| v.as_i64()))
+        {
             state.grants.revoke_jti(jti, exp).await?;
             state
                 .audit(

@@ -28,128 +28,75 @@ pub async fn token(State(state): State<AppState>, headers: HeaderMap, body: Byte
 }
 
 fn no_store(mut res: Response) -> Response {
-    res.headers_mut()
-        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    res.headers_mut()
-        .insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut().insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
     res
 }
 
 async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
     let pairs = form_urlencoded_pairs(body);
     if let Some(dup) = duplicated(&pairs) {
-        return Err(OAuthError::invalid_request(format!(
-            "parameter {dup} is repeated"
-        )));
+        return Err(OAuthError::invalid_request(format!("parameter {dup} is repeated")));
     }
     let Authenticated { client, .. } = authenticate(state, headers, &pairs).await?;
     match single(&pairs, "grant_type") {
         Some("authorization_code") => authorization_code(state, &client, &pairs).await,
         Some("refresh_token") => refresh_token(state, &client, &pairs).await,
         Some("client_credentials") => client_credentials(state, &client, &pairs).await,
-        Some(_) => Err(OAuthError::unsupported_grant_type(
-            "grant_type is not supported",
-        )),
+        Some(_) => Err(OAuthError::unsupported_grant_type("grant_type is not supported")),
         None => Err(OAuthError::invalid_request("grant_type is required")),
     }
 }
 
-async fn authorization_code(
-    state: &AppState,
-    client: &Client,
-    p: &[(String, String)],
-) -> Result<Value, OAuthError> {
+async fn authorization_code(state: &AppState, client: &Client, p: &[(String, String)]) -> Result<Value, OAuthError> {
     if !client.allows_grant("authorization_code") {
-        return Err(OAuthError::unauthorized_client(
-            "this client may not use authorization_code",
-        ));
+        return Err(OAuthError::unauthorized_client("this client may not use authorization_code"));
     }
     let code = single(p, "code").ok_or_else(|| OAuthError::invalid_request("code is required"))?;
-    let redirect_uri = single(p, "redirect_uri")
-        .ok_or_else(|| OAuthError::invalid_request("redirect_uri is required"))?;
-    let verifier = single(p, "code_verifier")
-        .ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
+    let redirect_uri =
+        single(p, "redirect_uri").ok_or_else(|| OAuthError::invalid_request("redirect_uri is required"))?;
+    let verifier =
+        single(p, "code_verifier").ok_or_else(|| OAuthError::invalid_request("code_verifier is required (PKCE)"))?;
     if !(43..=128).contains(&verifier.len())
-        || !verifier
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+        || !verifier.bytes().all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
     {
-        return Err(OAuthError::invalid_request(
-            "code_verifier must be 43 to 128 unreserved characters",
-        ));
+        return Err(OAuthError::invalid_request("code_verifier must be 43 to 128 unreserved characters"));
     }
     let redeemed = match state.grants.redeem_code(code, &client.id).await? {
         Ok(r) => r,
         Err(Refusal::Replayed) => {
-            state
-                .audit(AuditEvent::new("token.code", "replayed").client(&client.id))
-                .await;
-            return Err(OAuthError::invalid_grant(
-                "code already used: the tokens issued with it are revoked",
-            ));
+            state.audit(AuditEvent::new("token.code", "replayed").client(&client.id)).await;
+            return Err(OAuthError::invalid_grant("code already used: the tokens issued with it are revoked"));
         }
         Err(Refusal::Invalid) => {
-            return Err(OAuthError::invalid_grant(
-                "code is invalid, expired, or was issued to another client",
-            ));
+            return Err(OAuthError::invalid_grant("code is invalid, expired, or was issued to another client"));
         }
     };
     if redeemed.redirect_uri != redirect_uri {
-        state
-            .grants
-            .revoke_grant(&redeemed.grant.id, "redirect_mismatch")
-            .await?;
-        return Err(OAuthError::invalid_grant(
-            "redirect_uri does not match the authorization request",
-        ));
+        state.grants.revoke_grant(&redeemed.grant.id, "redirect_mismatch").await?;
+        return Err(OAuthError::invalid_grant("redirect_uri does not match the authorization request"));
     }
     if !secret::ct_eq(&secret::pkce_s256(verifier), &redeemed.code_challenge) {
-        state
-            .grants
-            .revoke_grant(&redeemed.grant.id, "pkce_mismatch")
-            .await?;
-        return Err(OAuthError::invalid_grant(
-            "code_verifier does not match the code_challenge",
-        ));
+        state.grants.revoke_grant(&redeemed.grant.id, "pkce_mismatch").await?;
+        return Err(OAuthError::invalid_grant("code_verifier does not match the code_challenge"));
     }
-    respond_for_grant(
-        state,
-        client,
-        &redeemed.grant,
-        &redeemed.grant.scope,
-        redeemed.nonce.as_deref(),
-        true,
-    )
-    .await
+    respond_for_grant(state, client, &redeemed.grant, &redeemed.grant.scope, redeemed.nonce.as_deref(), true).await
 }
 
-async fn refresh_token(
-    state: &AppState,
-    client: &Client,
-    p: &[(String, String)],
-) -> Result<Value, OAuthError> {
+async fn refresh_token(state: &AppState, client: &Client, p: &[(String, String)]) -> Result<Value, OAuthError> {
     if !client.allows_grant("refresh_token") {
-        return Err(OAuthError::unauthorized_client(
-            "this client may not use refresh_token",
-        ));
+        return Err(OAuthError::unauthorized_client("this client may not use refresh_token"));
     }
-    let token = single(p, "refresh_token")
-        .ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
+    let token = single(p, "refresh_token").ok_or_else(|| OAuthError::invalid_request("refresh_token is required"))?;
     let ttl = state.config.refresh_token_ttl.as_secs() as i64;
     let (grant, fresh) = match state.grants.rotate_refresh(token, &client.id, ttl).await? {
         Ok(v) => v,
         Err(Refusal::Replayed) => {
-            state
-                .audit(AuditEvent::new("token.refresh", "reused").client(&client.id))
-                .await;
-            return Err(OAuthError::invalid_grant(
-                "refresh token already used: the whole grant is revoked",
-            ));
+            state.audit(AuditEvent::new("token.refresh", "reused").client(&client.id)).await;
+            return Err(OAuthError::invalid_grant("refresh token already used: the whole grant is revoked"));
         }
         Err(Refusal::Invalid) => {
-            return Err(OAuthError::invalid_grant(
-                "refresh token is invalid, expired or revoked",
-            ));
+            return Err(OAuthError::invalid_grant("refresh token is invalid, expired or revoked"));
         }
     };
     let scope = match single(p, "scope") {
@@ -157,9 +104,7 @@ async fn refresh_token(
         Some(asked) => {
             let granted: Vec<&str> = grant.scope.split_whitespace().collect();
             if let Some(bad) = asked.split_whitespace().find(|s| !granted.contains(s)) {
-                return Err(OAuthError::invalid_scope(format!(
-                    "scope {bad} was not granted"
-                )));
+                return Err(OAuthError::invalid_scope(format!("scope {bad} was not granted")));
             }
             asked.to_string()
         }
@@ -181,16 +126,8 @@ async fn respond_for_grant(
     nonce: Option<&str>,
     new_grant: bool,
 ) -> Result<Value, OAuthError> {
-    let Some(person) = state
-        .directory
-        .person(&grant.person_id)
-        .await?
-        .filter(|p| !p.disabled)
-    else {
-        state
-            .grants
-            .revoke_grant(&grant.id, "account_disabled")
-            .await?;
+    let Some(person) = state.directory.person(&grant.person_id).await?.filter(|p| !p.disabled) else {
+        state.grants.revoke_grant(&grant.id, "account_disabled").await?;
         return Err(OAuthError::invalid_grant("the account is no longer active"));
     };
     let sub = subject_for(state, client, &person.public_sub);
@@ -222,41 +159,24 @@ async fn respond_for_grant(
             access_token: Some(&access),
             session_id: grant.session_id.as_deref(),
         };
-        out.insert(
-            "id_token".into(),
-            json!(mint_id_token(state, &facts, user)?),
-        );
+        out.insert("id_token".into(), json!(mint_id_token(state, &facts, user)?));
     }
     if new_grant && client.allows_grant("refresh_token") {
-        let rt = state
-            .grants
-            .issue_refresh(&grant.id, state.config.refresh_token_ttl.as_secs() as i64)
-            .await?;
+        let rt = state.grants.issue_refresh(&grant.id, state.config.refresh_token_ttl.as_secs() as i64).await?;
         out.insert("refresh_token".into(), json!(rt));
     }
     Ok(Value::Object(out))
 }
 
-async fn client_credentials(
-    state: &AppState,
-    client: &Client,
-    p: &[(String, String)],
-) -> Result<Value, OAuthError> {
+async fn client_credentials(state: &AppState, client: &Client, p: &[(String, String)]) -> Result<Value, OAuthError> {
     if client.is_public() || !client.allows_grant("client_credentials") {
-        return Err(OAuthError::unauthorized_client(
-            "this client may not use client_credentials",
-        ));
+        return Err(OAuthError::unauthorized_client("this client may not use client_credentials"));
     }
     let scope = single(p, "scope").unwrap_or("");
     if let Some(bad) = scope.split_whitespace().find(|s| {
-        matches!(
-            *s,
-            "openid" | "offline_access" | "profile" | "email" | "ent"
-        ) || !client.scopes.iter().any(|c| c == s)
+        matches!(*s, "openid" | "offline_access" | "profile" | "email" | "ent") || !client.scopes.iter().any(|c| c == s)
     }) {
-        return Err(OAuthError::invalid_scope(format!(
-            "scope {bad} is not available to this client"
-        )));
+        return Err(OAuthError::invalid_scope(format!("scope {bad} is not available to this client")));
     }
     let aud = match single(p, "resource") {
         None => client.id.clone(),

@@ -36,9 +36,7 @@ impl AccessClaims {
 /// Signs an access token with the configured access-token algorithm.
 pub fn mint_access(state: &AppState, claims: &AccessClaims) -> Result<String, OAuthError> {
     let keys = state.keys.get();
-    let signer = keys
-        .signer(state.config.access_token_alg)
-        .ok_or_else(OAuthError::server_error)?;
+    let signer = keys.signer(state.config.access_token_alg).ok_or_else(OAuthError::server_error)?;
     Ok(signer.sign(Some("at+jwt"), claims)?)
 }
 
@@ -80,11 +78,7 @@ pub struct IdTokenFacts<'a> {
 }
 
 /// Signs an ID token with the client's chosen algorithm.
-pub fn mint_id_token(
-    state: &AppState,
-    f: &IdTokenFacts<'_>,
-    user: Map<String, Value>,
-) -> Result<String, OAuthError> {
+pub fn mint_id_token(state: &AppState, f: &IdTokenFacts<'_>, user: Map<String, Value>) -> Result<String, OAuthError> {
     let iat = now();
     let mut claims = user;
     claims.insert("iss".into(), json!(state.config.issuer_str()));
@@ -92,10 +86,7 @@ pub fn mint_id_token(
     claims.insert("aud".into(), json!(f.client_id));
     claims.insert("azp".into(), json!(f.client_id));
     claims.insert("iat".into(), json!(iat));
-    claims.insert(
-        "exp".into(),
-        json!(iat + state.config.id_token_ttl.as_secs() as i64),
-    );
+    claims.insert("exp".into(), json!(iat + state.config.id_token_ttl.as_secs() as i64));
     claims.insert("auth_time".into(), json!(f.auth_time));
     claims.insert("amr".into(), json!(f.amr));
     if let Some(n) = f.nonce {
@@ -109,10 +100,7 @@ pub fn mint_id_token(
         // without revealing the provider's session key.
         claims.insert(
             "sid".into(),
-            json!(secret::hmac_b64(
-                &state.pairwise_secret,
-                &format!("sid\u{1f}{}\u{1f}{sid}", f.client_id)
-            )),
+            json!(secret::hmac_b64(&state.pairwise_secret, &format!("sid\u{1f}{}\u{1f}{sid}", f.client_id))),
         );
     }
     let keys = state.keys.get();
@@ -124,15 +112,17 @@ pub fn mint_id_token(
 /// then that it was not revoked and that its grant still stands.
 pub async fn verify_access(state: &AppState, token: &str) -> Result<AccessClaims, OAuthError> {
     let keys = state.keys.get();
-    let (header, claims) = jose::verify(token, keys.verifiers(), &Alg::ALL)
-        .map_err(|_| OAuthError::invalid_token("invalid token"))?;
-    if !header.typ.as_deref().is_some_and(|t| {
-        t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt")
-    }) {
+    let (header, claims) =
+        jose::verify(token, keys.verifiers(), &Alg::ALL).map_err(|_| OAuthError::invalid_token("invalid token"))?;
+    if !header
+        .typ
+        .as_deref()
+        .is_some_and(|t| t.eq_ignore_ascii_case("at+jwt") || t.eq_ignore_ascii_case("application/at+jwt"))
+    {
         return Err(OAuthError::invalid_token("not an access token"));
     }
-    let claims: AccessClaims = serde_json::from_value(claims)
-        .map_err(|_| OAuthError::invalid_token("invalid token claims"))?;
+    let claims: AccessClaims =
+        serde_json::from_value(claims).map_err(|_| OAuthError::invalid_token("invalid token claims"))?;
     if claims.iss != state.config.issuer_str() {
         return Err(OAuthError::invalid_token("foreign issuer"));
     }

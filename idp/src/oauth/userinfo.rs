@@ -27,8 +27,7 @@ fn respond(r: Result<Value, OAuthError>) -> Response {
     match r {
         Ok(v) => {
             let mut res = Json(v).into_response();
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             res
         }
         Err(e) => e.into_response(),
@@ -37,17 +36,11 @@ fn respond(r: Result<Value, OAuthError>) -> Response {
 
 /// The bearer token of a request: header, or form body (never the query string).
 pub fn bearer(headers: &HeaderMap, body: Option<&[u8]>) -> Result<String, OAuthError> {
-    let from_header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| {
-            let (scheme, token) = v.split_once(' ')?;
-            scheme
-                .eq_ignore_ascii_case("bearer")
-                .then(|| token.trim().to_string())
-        });
-    let from_body =
-        body.and_then(|b| single(&form_urlencoded_pairs(b), "access_token").map(str::to_owned));
+    let from_header = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| {
+        let (scheme, token) = v.split_once(' ')?;
+        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim().to_string())
+    });
+    let from_body = body.and_then(|b| single(&form_urlencoded_pairs(b), "access_token").map(str::to_owned));
     match (from_header, from_body) {
         (Some(_), Some(_)) => Err(OAuthError::invalid_request("send the token one way only")),
         (Some(t), None) | (None, Some(t)) => Ok(t),
@@ -59,33 +52,17 @@ pub fn bearer(headers: &HeaderMap, body: Option<&[u8]>) -> Result<String, OAuthE
     }
 }
 
-async fn handle(
-    state: &AppState,
-    headers: &HeaderMap,
-    body: Option<&[u8]>,
-) -> Result<Value, OAuthError> {
+async fn handle(state: &AppState, headers: &HeaderMap, body: Option<&[u8]>) -> Result<Value, OAuthError> {
     let token = bearer(headers, body)?;
     let claims = verify_access(state, &token).await?;
     let scopes: Vec<&str> = claims.scopes().collect();
     if !scopes.contains(&"openid") {
-        return Err(OAuthError::insufficient_scope(
-            "the openid scope is required",
-        ));
+        return Err(OAuthError::insufficient_scope("the openid scope is required"));
     }
-    let gid = claims
-        .gid
-        .as_deref()
-        .ok_or_else(|| OAuthError::invalid_token("not a user token"))?;
-    let grant = state
-        .grants
-        .get(gid)
-        .await?
-        .ok_or_else(|| OAuthError::invalid_token("token revoked"))?;
-    let client = state
-        .clients
-        .get(&grant.client_id)
-        .await?
-        .ok_or_else(|| OAuthError::invalid_token("client removed"))?;
+    let gid = claims.gid.as_deref().ok_or_else(|| OAuthError::invalid_token("not a user token"))?;
+    let grant = state.grants.get(gid).await?.ok_or_else(|| OAuthError::invalid_token("token revoked"))?;
+    let client =
+        state.clients.get(&grant.client_id).await?.ok_or_else(|| OAuthError::invalid_token("client removed"))?;
     let person = state
         .directory
         .person(&grant.person_id)

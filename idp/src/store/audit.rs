@@ -22,12 +22,7 @@ pub struct AuditEvent {
 
 impl AuditEvent {
     pub fn new(event: &str, outcome: &str) -> Self {
-        AuditEvent {
-            at: now(),
-            event: event.into(),
-            outcome: outcome.into(),
-            ..Default::default()
-        }
+        AuditEvent { at: now(), event: event.into(), outcome: outcome.into(), ..Default::default() }
     }
     pub fn person(mut self, id: &str) -> Self {
         self.person_id = Some(id.into());
@@ -54,15 +49,17 @@ impl AuditStore {
     }
 
     pub async fn record(&self, e: &AuditEvent) -> Result<(), DbError> {
-        sqlx::query("INSERT INTO audit (at, event, outcome, person_id, client_id, detail) VALUES ($1, $2, $3, $4, $5, $6)")
-            .bind(e.at)
-            .bind(&e.event)
-            .bind(&e.outcome)
-            .bind(&e.person_id)
-            .bind(&e.client_id)
-            .bind(&e.detail)
-            .execute(&self.db.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO audit (at, event, outcome, person_id, client_id, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(e.at)
+        .bind(&e.event)
+        .bind(&e.outcome)
+        .bind(&e.person_id)
+        .bind(&e.client_id)
+        .bind(&e.detail)
+        .execute(&self.db.pool)
+        .await?;
         Ok(())
     }
 

@@ -58,14 +58,10 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, DbError> {
         secret_hash: row.try_get("secret_hash")?,
         first_party: row.try_get::<i64, _>("first_party")? != 0,
         redirect_uris: json_list(&row.try_get::<String, _>("redirect_uris")?)?,
-        post_logout_redirect_uris: json_list(
-            &row.try_get::<String, _>("post_logout_redirect_uris")?,
-        )?,
+        post_logout_redirect_uris: json_list(&row.try_get::<String, _>("post_logout_redirect_uris")?)?,
         grant_types: json_list(&row.try_get::<String, _>("grant_types")?)?,
         scopes: json_list(&row.try_get::<String, _>("scopes")?)?,
-        id_token_alg: alg
-            .parse()
-            .map_err(|_| DbError::Corrupt(format!("id_token_alg {alg}")))?,
+        id_token_alg: alg.parse().map_err(|_| DbError::Corrupt(format!("id_token_alg {alg}")))?,
         audience: row.try_get("audience")?,
     })
 }
@@ -99,51 +95,35 @@ impl ClientStore {
 
     pub async fn get(&self, id: &str) -> Result<Option<Client>, DbError> {
         let sql = format!("SELECT {COLUMNS} FROM clients WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.db.pool).await?;
         row.as_ref().map(from_row).transpose()
     }
 
     /// The client that is the resource server named by an RFC 8707 `resource` value.
     pub async fn by_audience(&self, audience: &str) -> Result<Option<Client>, DbError> {
         let sql = format!("SELECT {COLUMNS} FROM clients WHERE audience = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(audience)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(audience).fetch_optional(&self.db.pool).await?;
         row.as_ref().map(from_row).transpose()
     }
 
     pub async fn list(&self) -> Result<Vec<Client>, DbError> {
         let sql = format!("SELECT {COLUMNS} FROM clients ORDER BY id");
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .fetch_all(&self.db.pool)
-            .await?
-            .iter()
-            .map(from_row)
-            .collect()
+        sqlx::query(sqlx::AssertSqlSafe(sql)).fetch_all(&self.db.pool).await?.iter().map(from_row).collect()
     }
 
     /// Removes a client and, through the foreign keys, its grants, codes, refresh tokens and consents.
     pub async fn remove(&self, id: &str) -> Result<bool, DbError> {
-        let done = sqlx::query("DELETE FROM clients WHERE id = $1")
-            .bind(id)
-            .execute(&self.db.pool)
-            .await?;
+        let done = sqlx::query("DELETE FROM clients WHERE id = $1").bind(id).execute(&self.db.pool).await?;
         Ok(done.rows_affected() > 0)
     }
 
     /// Replaces the secret; returns false when there is no such confidential client.
     pub async fn set_secret_hash(&self, id: &str, hash: &str) -> Result<bool, DbError> {
-        let done = sqlx::query(
-            "UPDATE clients SET secret_hash = $1 WHERE id = $2 AND secret_hash IS NOT NULL",
-        )
-        .bind(hash)
-        .bind(id)
-        .execute(&self.db.pool)
-        .await?;
+        let done = sqlx::query("UPDATE clients SET secret_hash = $1 WHERE id = $2 AND secret_hash IS NOT NULL")
+            .bind(hash)
+            .bind(id)
+            .execute(&self.db.pool)
+            .await?;
         Ok(done.rows_affected() > 0)
     }
 }

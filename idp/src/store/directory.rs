@@ -89,8 +89,7 @@ pub struct DirectoryStore {
     db: Db,
 }
 
-const PERSON_COLUMNS: &str =
-    "id, public_sub, login, profile, given_name, family_name, email, external_id, disabled";
+const PERSON_COLUMNS: &str = "id, public_sub, login, profile, given_name, family_name, email, external_id, disabled";
 
 fn person_from_row(row: &sqlx::any::AnyRow) -> Result<Person, DbError> {
     let profile: String = row.try_get("profile")?;
@@ -98,9 +97,7 @@ fn person_from_row(row: &sqlx::any::AnyRow) -> Result<Person, DbError> {
         id: row.try_get("id")?,
         public_sub: row.try_get("public_sub")?,
         login: row.try_get("login")?,
-        profile: profile
-            .parse()
-            .map_err(|e| DbError::Corrupt(format!("{e}")))?,
+        profile: profile.parse().map_err(|e| DbError::Corrupt(format!("{e}")))?,
         given_name: row.try_get("given_name")?,
         family_name: row.try_get("family_name")?,
         email: row.try_get("email")?,
@@ -149,11 +146,7 @@ impl DirectoryStore {
             .await?;
         }
         for p in &snap.people {
-            let email = if p.profile.is_minor() {
-                None
-            } else {
-                p.email.clone()
-            };
+            let email = if p.profile.is_minor() { None } else { p.email.clone() };
             sqlx::query(
                 "INSERT INTO people (id, public_sub, login, profile, given_name, family_name, email, external_id, disabled, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
@@ -175,19 +168,10 @@ impl DirectoryStore {
             .await?;
             for table in ["person_schools", "staff_roles"] {
                 let sql = format!("DELETE FROM {table} WHERE person_id = $1");
-                sqlx::query(sqlx::AssertSqlSafe(sql))
-                    .bind(&p.id)
-                    .execute(&mut *tx)
-                    .await?;
+                sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&p.id).execute(&mut *tx).await?;
             }
-            sqlx::query("DELETE FROM class_members WHERE person_id = $1")
-                .bind(&p.id)
-                .execute(&mut *tx)
-                .await?;
-            sqlx::query("DELETE FROM guardianships WHERE parent_id = $1")
-                .bind(&p.id)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query("DELETE FROM class_members WHERE person_id = $1").bind(&p.id).execute(&mut *tx).await?;
+            sqlx::query("DELETE FROM guardianships WHERE parent_id = $1").bind(&p.id).execute(&mut *tx).await?;
         }
         for (person, school) in &snap.person_schools {
             sqlx::query("INSERT INTO person_schools (person_id, school_id) VALUES ($1, $2) ON CONFLICT DO NOTHING")
@@ -219,12 +203,14 @@ impl DirectoryStore {
             .await?;
         }
         for (person, school, role) in &snap.staff_roles {
-            sqlx::query("INSERT INTO staff_roles (person_id, school_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
-                .bind(person)
-                .bind(school)
-                .bind(role)
-                .execute(&mut *tx)
-                .await?;
+            sqlx::query(
+                "INSERT INTO staff_roles (person_id, school_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(person)
+            .bind(school)
+            .bind(role)
+            .execute(&mut *tx)
+            .await?;
         }
         tx.commit().await?;
         Ok(())
@@ -241,17 +227,12 @@ impl DirectoryStore {
 
     pub async fn person(&self, id: &str) -> Result<Option<Person>, DbError> {
         let sql = format!("SELECT {PERSON_COLUMNS} FROM people WHERE id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.db.pool).await?;
         row.as_ref().map(person_from_row).transpose()
     }
 
     pub async fn count_people(&self) -> Result<i64, DbError> {
-        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM people")
-            .fetch_one(&self.db.pool)
-            .await?)
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM people").fetch_one(&self.db.pool).await?)
     }
 
     /// Schools, classes, children and roles of a person, for the `ent` claims.
@@ -294,12 +275,7 @@ impl DirectoryStore {
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok(Affiliations {
-            schools,
-            classes,
-            children,
-            roles,
-        })
+        Ok(Affiliations { schools, classes, children, roles })
     }
 
     /// Sets (or replaces) a person's password hash.
@@ -317,11 +293,9 @@ impl DirectoryStore {
     }
 
     pub async fn password_hash(&self, person_id: &str) -> Result<Option<String>, DbError> {
-        Ok(
-            sqlx::query_scalar("SELECT phc FROM passwords WHERE person_id = $1")
-                .bind(person_id)
-                .fetch_optional(&self.db.pool)
-                .await?,
-        )
+        Ok(sqlx::query_scalar("SELECT phc FROM passwords WHERE person_id = $1")
+            .bind(person_id)
+            .fetch_optional(&self.db.pool)
+            .await?)
     }
 }

@@ -53,7 +53,8 @@ pub struct GrantStore {
     db: Db,
 }
 
-const GRANT_COLUMNS: &str = "g.id, g.client_id, g.person_id, g.session_id, g.scope, g.auth_time, g.amr, g.expires_at, g.revoked_at";
+const GRANT_COLUMNS: &str =
+    "g.id, g.client_id, g.person_id, g.session_id, g.scope, g.auth_time, g.amr, g.expires_at, g.revoked_at";
 
 fn grant_from_row(r: &sqlx::any::AnyRow) -> Result<Grant, DbError> {
     Ok(Grant {
@@ -134,11 +135,7 @@ impl GrantStore {
     }
 
     /// Redeems a code once (RFC 6749 §4.1.2: a second use is refused and revokes the grant).
-    pub async fn redeem_code(
-        &self,
-        code: &str,
-        client_id: &str,
-    ) -> Result<Result<RedeemedCode, Refusal>, DbError> {
+    pub async fn redeem_code(&self, code: &str, client_id: &str) -> Result<Result<RedeemedCode, Refusal>, DbError> {
         let hash = secret::sha256_hex(code);
         let t = now();
         let claimed = sqlx::query(
@@ -151,15 +148,14 @@ impl GrantStore {
         .fetch_optional(&self.db.pool)
         .await?;
         let Some(row) = claimed else {
-            let used: Option<(String, Option<i64>)> = sqlx::query(
-                "SELECT grant_id, used_at FROM auth_codes WHERE code_hash = $1 AND client_id = $2",
-            )
-            .bind(&hash)
-            .bind(client_id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
-            .transpose()?;
+            let used: Option<(String, Option<i64>)> =
+                sqlx::query("SELECT grant_id, used_at FROM auth_codes WHERE code_hash = $1 AND client_id = $2")
+                    .bind(&hash)
+                    .bind(client_id)
+                    .fetch_optional(&self.db.pool)
+                    .await?
+                    .map(|r| Ok::<_, sqlx::Error>((r.try_get(0)?, r.try_get(1)?)))
+                    .transpose()?;
             return Ok(match used {
                 Some((grant_id, Some(_))) => {
                     self.revoke_grant(&grant_id, "code_replay").await?;
@@ -185,22 +181,18 @@ impl GrantStore {
 
     pub async fn get(&self, id: &str) -> Result<Option<Grant>, DbError> {
         let sql = format!("SELECT {GRANT_COLUMNS} FROM grants g WHERE g.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id)
-            .fetch_optional(&self.db.pool)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(id).fetch_optional(&self.db.pool).await?;
         row.as_ref().map(grant_from_row).transpose()
     }
 
     /// Whether tokens of this grant may still be honoured.
     pub async fn is_active(&self, id: &str) -> Result<bool, DbError> {
-        let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM grants WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2",
-        )
-        .bind(id)
-        .bind(now())
-        .fetch_one(&self.db.pool)
-        .await?;
+        let n: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM grants WHERE id = $1 AND revoked_at IS NULL AND expires_at > $2")
+                .bind(id)
+                .bind(now())
+                .fetch_one(&self.db.pool)
+                .await?;
         Ok(n > 0)
     }
 
@@ -208,13 +200,15 @@ impl GrantStore {
     pub async fn issue_refresh(&self, grant_id: &str, ttl_secs: i64) -> Result<String, DbError> {
         let token = secret::new_secret();
         let t = now();
-        sqlx::query("INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(secret::sha256_hex(&token))
-            .bind(grant_id)
-            .bind(t)
-            .bind(t + ttl_secs)
-            .execute(&self.db.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(secret::sha256_hex(&token))
+        .bind(grant_id)
+        .bind(t)
+        .bind(t + ttl_secs)
+        .execute(&self.db.pool)
+        .await?;
         Ok(token)
     }
 
@@ -258,18 +252,17 @@ impl GrantStore {
             });
         };
         let fresh = secret::new_secret();
-        sqlx::query("INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(secret::sha256_hex(&fresh))
-            .bind(&grant_id)
-            .bind(t)
-            .bind(t + ttl_secs)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO refresh_tokens (token_hash, grant_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+        )
+        .bind(secret::sha256_hex(&fresh))
+        .bind(&grant_id)
+        .bind(t)
+        .bind(t + ttl_secs)
+        .execute(&mut *tx)
+        .await?;
         let sql = format!("SELECT {GRANT_COLUMNS} FROM grants g WHERE g.id = $1");
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&grant_id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(&grant_id).fetch_one(&mut *tx).await?;
         let grant = grant_from_row(&row)?;
         tx.commit().await?;
         Ok(Ok((grant, fresh)))
@@ -304,32 +297,27 @@ impl GrantStore {
     /// Revokes a grant: its refresh tokens stop working and its access tokens introspect inactive.
     pub async fn revoke_grant(&self, grant_id: &str, why: &str) -> Result<bool, DbError> {
         let t = now();
-        let done = sqlx::query("UPDATE grants SET revoked_at = $1, revoked_why = $2 WHERE id = $3 AND revoked_at IS NULL")
+        let done =
+            sqlx::query("UPDATE grants SET revoked_at = $1, revoked_why = $2 WHERE id = $3 AND revoked_at IS NULL")
+                .bind(t)
+                .bind(why)
+                .bind(grant_id)
+                .execute(&self.db.pool)
+                .await?;
+        sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE grant_id = $2 AND used_at IS NULL")
             .bind(t)
-            .bind(why)
             .bind(grant_id)
             .execute(&self.db.pool)
             .await?;
-        sqlx::query(
-            "UPDATE refresh_tokens SET used_at = $1 WHERE grant_id = $2 AND used_at IS NULL",
-        )
-        .bind(t)
-        .bind(grant_id)
-        .execute(&self.db.pool)
-        .await?;
         Ok(done.rows_affected() > 0)
     }
 
     /// Grants tied to a provider session (for logout). Returns their ids.
     pub async fn grants_of_session(&self, session_id: &str) -> Result<Vec<String>, DbError> {
-        Ok(
-            sqlx::query_scalar(
-                "SELECT id FROM grants WHERE session_id = $1 AND revoked_at IS NULL",
-            )
+        Ok(sqlx::query_scalar("SELECT id FROM grants WHERE session_id = $1 AND revoked_at IS NULL")
             .bind(session_id)
             .fetch_all(&self.db.pool)
-            .await?,
-        )
+            .await?)
     }
 
     /// Marks one access token as revoked until it would have expired (RFC 7009 §2).
@@ -354,22 +342,10 @@ impl GrantStore {
     pub async fn purge_expired(&self) -> Result<(), DbError> {
         let t = now();
         let pool = &self.db.pool;
-        sqlx::query("DELETE FROM auth_codes WHERE expires_at <= $1")
-            .bind(t - 3600)
-            .execute(pool)
-            .await?;
-        sqlx::query("DELETE FROM refresh_tokens WHERE expires_at <= $1")
-            .bind(t)
-            .execute(pool)
-            .await?;
-        sqlx::query("DELETE FROM revoked_jtis WHERE expires_at <= $1")
-            .bind(t)
-            .execute(pool)
-            .await?;
-        sqlx::query("DELETE FROM grants WHERE expires_at <= $1")
-            .bind(t)
-            .execute(pool)
-            .await?;
+        sqlx::query("DELETE FROM auth_codes WHERE expires_at <= $1").bind(t - 3600).execute(pool).await?;
+        sqlx::query("DELETE FROM refresh_tokens WHERE expires_at <= $1").bind(t).execute(pool).await?;
+        sqlx::query("DELETE FROM revoked_jtis WHERE expires_at <= $1").bind(t).execute(pool).await?;
+        sqlx::query("DELETE FROM grants WHERE expires_at <= $1").bind(t).execute(pool).await?;
         Ok(())
     }
 }

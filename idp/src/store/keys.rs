@@ -80,13 +80,11 @@ impl KeyStore {
     /// the unique index lets one instance win, and the loser simply reloads.
     pub async fn ensure(&self, alg: Alg) -> Result<(), KeyStoreError> {
         for state in ["current", "next"] {
-            let exists: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM signing_keys WHERE alg = $1 AND state = $2",
-            )
-            .bind(alg.as_str())
-            .bind(state)
-            .fetch_one(&self.db.pool)
-            .await?;
+            let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signing_keys WHERE alg = $1 AND state = $2")
+                .bind(alg.as_str())
+                .bind(state)
+                .fetch_one(&self.db.pool)
+                .await?;
             if exists == 0 {
                 let key = generate(alg).await?;
                 let res = self.insert(&key, state).await;
@@ -129,12 +127,10 @@ impl KeyStore {
             .bind(a)
             .execute(&mut *tx)
             .await?;
-        sqlx::query(
-            "UPDATE signing_keys SET state = 'previous' WHERE alg = $1 AND state = 'current'",
-        )
-        .bind(a)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE signing_keys SET state = 'previous' WHERE alg = $1 AND state = 'current'")
+            .bind(a)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("UPDATE signing_keys SET state = 'current', activated_at = $1 WHERE alg = $2 AND state = 'next'")
             .bind(t)
             .bind(a)
@@ -160,20 +156,14 @@ impl KeyStore {
 
     /// Drops retired private keys for good (they no longer verify anything).
     pub async fn purge_retired(&self) -> Result<u64, KeyStoreError> {
-        let done = sqlx::query("DELETE FROM signing_keys WHERE state = 'retired'")
-            .execute(&self.db.pool)
-            .await?;
+        let done = sqlx::query("DELETE FROM signing_keys WHERE state = 'retired'").execute(&self.db.pool).await?;
         Ok(done.rows_affected())
     }
 }
 
 /// Key generation (RSA especially) takes CPU time: keep it off the async workers.
 async fn generate(alg: Alg) -> Result<SigningKey, KeyStoreError> {
-    let kid = format!(
-        "{}-{}",
-        alg.as_str().to_lowercase(),
-        crate::secret::random_token(9)
-    );
+    let kid = format!("{}-{}", alg.as_str().to_lowercase(), crate::secret::random_token(9));
     tokio::task::spawn_blocking(move || SigningKey::generate(alg, kid))
         .await
         .map_err(|_| crate::jose::JoseError::Crypto("key generation task failed"))?

@@ -27,12 +27,7 @@ impl SessionStore {
     }
 
     /// Opens a session; returns the cookie value (only its hash is stored).
-    pub async fn create(
-        &self,
-        person_id: &str,
-        amr: &[String],
-        ttl_secs: i64,
-    ) -> Result<(String, Session), DbError> {
+    pub async fn create(&self, person_id: &str, amr: &[String], ttl_secs: i64) -> Result<(String, Session), DbError> {
         let token = secret::new_secret();
         let t = now();
         let session = Session {
@@ -79,20 +74,12 @@ impl SessionStore {
 
     /// Ends a session (logout). Returns the removed session's id hash when there was one.
     pub async fn delete(&self, id_hash: &str) -> Result<bool, DbError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(id_hash)
-            .execute(&self.db.pool)
-            .await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.db.pool).await?;
         Ok(done.rows_affected() > 0)
     }
 
     /// Parks a validated authorization request while the user logs in or consents.
-    pub async fn park_request(
-        &self,
-        client_id: &str,
-        params_json: &str,
-        ttl_secs: i64,
-    ) -> Result<String, DbError> {
+    pub async fn park_request(&self, client_id: &str, params_json: &str, ttl_secs: i64) -> Result<String, DbError> {
         let id = secret::new_id();
         sqlx::query("INSERT INTO pending_requests (id, client_id, params, expires_at) VALUES ($1, $2, $3, $4)")
             .bind(&id)
@@ -106,51 +93,34 @@ impl SessionStore {
 
     /// A parked request, still valid.
     pub async fn parked_request(&self, id: &str) -> Result<Option<String>, DbError> {
-        Ok(sqlx::query_scalar(
-            "SELECT params FROM pending_requests WHERE id = $1 AND expires_at > $2",
-        )
-        .bind(id)
-        .bind(now())
-        .fetch_optional(&self.db.pool)
-        .await?)
+        Ok(sqlx::query_scalar("SELECT params FROM pending_requests WHERE id = $1 AND expires_at > $2")
+            .bind(id)
+            .bind(now())
+            .fetch_optional(&self.db.pool)
+            .await?)
     }
 
     /// Takes a parked request out (it is used once).
     pub async fn take_request(&self, id: &str) -> Result<Option<String>, DbError> {
-        Ok(sqlx::query_scalar(
-            "DELETE FROM pending_requests WHERE id = $1 AND expires_at > $2 RETURNING params",
-        )
-        .bind(id)
-        .bind(now())
-        .fetch_optional(&self.db.pool)
-        .await?)
+        Ok(sqlx::query_scalar("DELETE FROM pending_requests WHERE id = $1 AND expires_at > $2 RETURNING params")
+            .bind(id)
+            .bind(now())
+            .fetch_optional(&self.db.pool)
+            .await?)
     }
 
     /// Consent already given by a person to a client, as a list of scopes.
-    pub async fn consented_scopes(
-        &self,
-        person_id: &str,
-        client_id: &str,
-    ) -> Result<Vec<String>, DbError> {
-        let scopes: Option<String> = sqlx::query_scalar(
-            "SELECT scopes FROM consents WHERE person_id = $1 AND client_id = $2",
-        )
-        .bind(person_id)
-        .bind(client_id)
-        .fetch_optional(&self.db.pool)
-        .await?;
-        scopes
-            .map(|s| json_list(&s))
-            .transpose()
-            .map(Option::unwrap_or_default)
+    pub async fn consented_scopes(&self, person_id: &str, client_id: &str) -> Result<Vec<String>, DbError> {
+        let scopes: Option<String> =
+            sqlx::query_scalar("SELECT scopes FROM consents WHERE person_id = $1 AND client_id = $2")
+                .bind(person_id)
+                .bind(client_id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        scopes.map(|s| json_list(&s)).transpose().map(Option::unwrap_or_default)
     }
 
-    pub async fn record_consent(
-        &self,
-        person_id: &str,
-        client_id: &str,
-        scopes: &[String],
-    ) -> Result<(), DbError> {
+    pub async fn record_consent(&self, person_id: &str, client_id: &str, scopes: &[String]) -> Result<(), DbError> {
         sqlx::query(
             "INSERT INTO consents (person_id, client_id, scopes, granted_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (person_id, client_id) DO UPDATE SET scopes = excluded.scopes, granted_at = excluded.granted_at",
@@ -167,14 +137,8 @@ impl SessionStore {
     /// Removes expired sessions and requests (run periodically).
     pub async fn purge_expired(&self) -> Result<(), DbError> {
         let t = now();
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
-            .bind(t)
-            .execute(&self.db.pool)
-            .await?;
-        sqlx::query("DELETE FROM pending_requests WHERE expires_at <= $1")
-            .bind(t)
-            .execute(&self.db.pool)
-            .await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(t).execute(&self.db.pool).await?;
+        sqlx::query("DELETE FROM pending_requests WHERE expires_at <= $1").bind(t).execute(&self.db.pool).await?;
         Ok(())
     }
 }

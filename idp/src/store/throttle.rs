@@ -16,11 +16,10 @@ impl ThrottleStore {
 
     /// Seconds until the key may try again, or `None` when it may try now.
     pub async fn locked_for(&self, key: &str) -> Result<Option<i64>, DbError> {
-        let until: Option<i64> =
-            sqlx::query_scalar("SELECT locked_until FROM throttle WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&self.db.pool)
-                .await?;
+        let until: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM throttle WHERE key = $1")
+            .bind(key)
+            .fetch_optional(&self.db.pool)
+            .await?;
         let t = now();
         Ok(until.filter(|u| *u > t).map(|u| u - t))
     }
@@ -53,10 +52,7 @@ impl ThrottleStore {
 
     /// Clears a key (after a successful login).
     pub async fn clear(&self, key: &str) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM throttle WHERE key = $1")
-            .bind(key)
-            .execute(&self.db.pool)
-            .await?;
+        sqlx::query("DELETE FROM throttle WHERE key = $1").bind(key).execute(&self.db.pool).await?;
         Ok(())
     }
 

@@ -17,33 +17,19 @@ pub struct CookiePolicy {
 
 impl CookiePolicy {
     pub fn name(&self, base: &str) -> String {
-        if self.secure {
-            format!("__Host-{base}")
-        } else {
-            base.to_string()
-        }
+        if self.secure { format!("__Host-{base}") } else { base.to_string() }
     }
 
     /// A `Set-Cookie` value: HttpOnly, Path=/, the given SameSite, Secure behind https.
-    pub fn set(
-        &self,
-        base: &str,
-        value: &str,
-        same_site: &str,
-        max_age: Option<i64>,
-    ) -> HeaderValue {
-        let mut c = format!(
-            "{}={value}; Path=/; HttpOnly; SameSite={same_site}",
-            self.name(base)
-        );
+    pub fn set(&self, base: &str, value: &str, same_site: &str, max_age: Option<i64>) -> HeaderValue {
+        let mut c = format!("{}={value}; Path=/; HttpOnly; SameSite={same_site}", self.name(base));
         if let Some(age) = max_age {
             c.push_str(&format!("; Max-Age={age}"));
         }
         if self.secure {
             c.push_str("; Secure");
         }
-        HeaderValue::from_str(&c)
-            .unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
+        HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
     }
 
     pub fn clear(&self, base: &str) -> HeaderValue {

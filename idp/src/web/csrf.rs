@@ -19,10 +19,7 @@ pub struct FormToken {
 /// The token to embed in a form served with this request.
 pub fn issue(key: &[u8], cookies: CookiePolicy, headers: &HeaderMap) -> FormToken {
     match cookies.get(headers, CSRF) {
-        Some(value) => FormToken {
-            token: secret::hmac_b64(key, &value),
-            set_cookie: None,
-        },
+        Some(value) => FormToken { token: secret::hmac_b64(key, &value), set_cookie: None },
         None => {
             let value = secret::new_secret();
             FormToken {
@@ -77,37 +74,13 @@ mod tests {
         assert!(t.set_cookie.is_none());
         assert!(check(key, policy, &h, "http://localhost:1", Some(&t.token)));
         assert!(!check(key, policy, &h, "http://localhost:1", None));
-        assert!(!check(
-            key,
-            policy,
-            &h,
-            "http://localhost:1",
-            Some("forged")
-        ));
-        assert!(!check(
-            key,
-            policy,
-            &with_cookie("other"),
-            "http://localhost:1",
-            Some(&t.token)
-        ));
+        assert!(!check(key, policy, &h, "http://localhost:1", Some("forged")));
+        assert!(!check(key, policy, &with_cookie("other"), "http://localhost:1", Some(&t.token)));
         let mut cross = h.clone();
         cross.insert(header::ORIGIN, "http://evil.example".parse().unwrap());
-        assert!(!check(
-            key,
-            policy,
-            &cross,
-            "http://localhost:1",
-            Some(&t.token)
-        ));
+        assert!(!check(key, policy, &cross, "http://localhost:1", Some(&t.token)));
         let mut fetch = h.clone();
         fetch.insert("sec-fetch-site", "cross-site".parse().unwrap());
-        assert!(!check(
-            key,
-            policy,
-            &fetch,
-            "http://localhost:1",
-            Some(&t.token)
-        ));
+        assert!(!check(key, policy, &fetch, "http://localhost:1", Some(&t.token)));
     }
 }

@@ -19,11 +19,7 @@ impl Lang {
     }
 
     fn parse(tag: &str) -> Option<Lang> {
-        let primary = tag
-            .trim()
-            .split(['-', '_', ';'])
-            .next()?
-            .to_ascii_lowercase();
+        let primary = tag.trim().split(['-', '_', ';']).next()?.to_ascii_lowercase();
         match primary.as_str() {
             "fr" => Some(Lang::Fr),
             "en" => Some(Lang::En),
@@ -178,10 +174,7 @@ mod tests {
     fn negotiates() {
         let mut h = HeaderMap::new();
         assert_eq!(Lang::negotiate(None, &h), Lang::Fr);
-        h.insert(
-            axum::http::header::ACCEPT_LANGUAGE,
-            "en-GB,en;q=0.9".parse().unwrap(),
-        );
+        h.insert(axum::http::header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9".parse().unwrap());
         assert_eq!(Lang::negotiate(None, &h), Lang::En);
         assert_eq!(Lang::negotiate(Some("fr-FR"), &h), Lang::Fr);
         assert_eq!(Lang::negotiate(Some("de en"), &HeaderMap::new()), Lang::En);

@@ -15,16 +15,10 @@ pub struct Chrome {
 
 impl Chrome {
     pub fn new(lang: Lang) -> Self {
-        Chrome {
-            lang,
-            switch_href: String::new(),
-        }
+        Chrome { lang, switch_href: String::new() }
     }
     pub fn with_switch(lang: Lang, href: String) -> Self {
-        Chrome {
-            lang,
-            switch_href: href,
-        }
+        Chrome { lang, switch_href: href }
     }
 }
 
@@ -86,22 +80,8 @@ pub struct LogoutPage<'a> {
 }
 
 /// The three fields every template shares, from the chrome.
-pub fn chrome_fields(
-    c: &Chrome,
-) -> (
-    &'static str,
-    &'static str,
-    &'static str,
-    String,
-    &'static Messages,
-) {
-    (
-        c.lang.code(),
-        c.lang.other().code(),
-        c.lang.other().t().lang_name,
-        c.switch_href.clone(),
-        c.lang.t(),
-    )
+pub fn chrome_fields(c: &Chrome) -> (&'static str, &'static str, &'static str, String, &'static Messages) {
+    (c.lang.code(), c.lang.other().code(), c.lang.other().t().lang_name, c.switch_href.clone(), c.lang.t())
 }
 
 /// Renders a template into a response that no cache keeps.
@@ -109,8 +89,7 @@ pub fn render(status: StatusCode, page: &impl Template) -> Response {
     match page.render() {
         Ok(html) => {
             let mut res = (status, Html(html)).into_response();
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             res
         }
         Err(e) => {
@@ -121,13 +100,7 @@ pub fn render(status: StatusCode, page: &impl Template) -> Response {
 }
 
 /// A page that only says something (errors, "signed out").
-pub fn message(
-    status: StatusCode,
-    lang: Lang,
-    title: &str,
-    message: &str,
-    detail: &str,
-) -> Response {
+pub fn message(status: StatusCode, lang: Lang, title: &str, message: &str, detail: &str) -> Response {
     let c = Chrome::new(lang);
     let (lang, other_lang, other_name, switch_href, t) = chrome_fields(&c);
     render(
