@@ -1,0 +1,14 @@
+//! Protocol tests: the provider over HTTP, in process, against the refusals that RFC 6749, 7636,
+//! 7009, 7662, 6750, 9207 and OpenID Connect (Core, Discovery, RP-Initiated Logout) require, and
+//! where each error goes (an error page for the user vs. a redirect back to the client).
+//!
+//! Run: `cargo test -p ent-idp --features testing --test protocol`.
+
+mod harness;
+
+mod authorize;
+mod discovery;
+mod login;
+mod logout;
+mod resources;
+mod token;
