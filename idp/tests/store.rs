@@ -25,12 +25,7 @@ const PORTAL: &str = "portal";
 const OTHER_CLIENT: &str = "cantine";
 
 fn school(id: &str, uai: &str) -> School {
-    School {
-        id: id.into(),
-        uai: uai.into(),
-        name: format!("École {uai}"),
-        external_id: Some(format!("ext-{id}")),
-    }
+    School { id: id.into(), uai: uai.into(), name: format!("École {uai}"), external_id: Some(format!("ext-{id}")) }
 }
 
 fn class(id: &str, school_id: &str, name: &str) -> Class {
@@ -61,30 +56,11 @@ fn person(id: &str, login: &str, profile: Profile, email: Option<&str>) -> Perso
 fn snapshot() -> Snapshot {
     Snapshot {
         schools: vec![school("s1", "0750001A"), school("s2", "0750002B")],
-        classes: vec![
-            class("c1a", "s1", "CM1-A"),
-            class("c1b", "s1", "CM1-B"),
-            class("c2b", "s2", "CM2-B"),
-        ],
+        classes: vec![class("c1a", "s1", "CM1-A"), class("c1b", "s1", "CM1-B"), class("c2b", "s2", "CM2-B")],
         people: vec![
-            person(
-                "pupil1",
-                "Lea.Martin",
-                Profile::Pupil,
-                Some("lea@example.org"),
-            ),
-            person(
-                "parent1",
-                "paul.martin",
-                Profile::Parent,
-                Some("paul@example.org"),
-            ),
-            person(
-                "teacher1",
-                "anne.prof",
-                Profile::Teacher,
-                Some("anne@example.org"),
-            ),
+            person("pupil1", "Lea.Martin", Profile::Pupil, Some("lea@example.org")),
+            person("parent1", "paul.martin", Profile::Parent, Some("paul@example.org")),
+            person("teacher1", "anne.prof", Profile::Teacher, Some("anne@example.org")),
         ],
         person_schools: vec![
             ("pupil1".into(), "s1".into()),
@@ -118,19 +94,10 @@ fn client(id: &str, secret: Option<&str>) -> Client {
 
 /// The directory snapshot plus two clients: what grants, sessions and consents hang off.
 async fn seed(db: &Db) {
-    DirectoryStore::new(db.clone())
-        .import(&snapshot())
-        .await
-        .expect("import");
+    DirectoryStore::new(db.clone()).import(&snapshot()).await.expect("import");
     let clients = ClientStore::new(db.clone());
-    clients
-        .insert(&client(PORTAL, Some("portal-secret")))
-        .await
-        .expect("insert portal");
-    clients
-        .insert(&client(OTHER_CLIENT, None))
-        .await
-        .expect("insert other client");
+    clients.insert(&client(PORTAL, Some("portal-secret"))).await.expect("insert portal");
+    clients.insert(&client(OTHER_CLIENT, None)).await.expect("insert other client");
 }
 
 fn code(ttl_secs: i64) -> NewCode {
@@ -165,11 +132,7 @@ fn is_unique_violation(e: &DbError) -> bool {
 }
 
 async fn count(db: &Db, sql: &'static str, arg: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .bind(arg.to_string())
-        .fetch_one(&db.pool)
-        .await
-        .expect("count")
+    sqlx::query_scalar(sql).bind(arg.to_string()).fetch_one(&db.pool).await.expect("count")
 }
 
 // ----- Database -----
@@ -194,10 +157,7 @@ both_backends!(migrations_apply_twice, |t: &TestDb| async move {
         .expect("migrations table");
     let files = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/migrations/sqlite"))
         .expect("migrations dir")
-        .filter(|e| {
-            e.as_ref()
-                .is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql"))
-        })
+        .filter(|e| e.as_ref().is_ok_and(|e| e.path().extension().is_some_and(|x| x == "sql")))
         .count() as i64;
     assert_eq!(applied, files);
     again.pool.close().await;
@@ -214,18 +174,8 @@ fn postgres_instances_start_concurrently() {
         let (a, b) = tokio::join!(Db::connect(&url), Db::connect(&url));
         let (a, b) = (a.expect("first instance"), b.expect("second instance"));
         assert_eq!(a.backend, Backend::Postgres);
-        KeyStore::new(a.clone())
-            .ensure(Alg::EdDsa)
-            .await
-            .expect("ensure");
-        assert_eq!(
-            KeyStore::new(b.clone())
-                .active()
-                .await
-                .expect("active")
-                .len(),
-            2
-        );
+        KeyStore::new(a.clone()).ensure(Alg::EdDsa).await.expect("ensure");
+        assert_eq!(KeyStore::new(b.clone()).active().await.expect("active").len(), 2);
         a.pool.close().await;
         b.pool.close().await;
         guard.cleanup().await;
@@ -241,31 +191,18 @@ both_backends!(directory_import_and_lookup, |db| async move {
 
     // Logins are stored lower-cased and looked up case-insensitively (and trimmed).
     for login in ["lea.martin", "LEA.MARTIN", "Lea.Martin", "  lea.martin "] {
-        let p = dir
-            .person_by_login(login)
-            .await
-            .expect("lookup")
-            .unwrap_or_else(|| panic!("{login:?} not found"));
+        let p = dir.person_by_login(login).await.expect("lookup").unwrap_or_else(|| panic!("{login:?} not found"));
         assert_eq!(p.id, "pupil1");
         assert_eq!(p.login, "lea.martin");
         assert_eq!(p.profile, Profile::Pupil);
         assert_eq!(p.public_sub, "sub-pupil1");
     }
-    assert!(
-        dir.person_by_login("nobody")
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(dir.person_by_login("nobody").await.expect("lookup").is_none());
 
     // Minors' e-mail addresses are never stored; adults' are.
     let pupil = dir.person("pupil1").await.expect("person").expect("pupil");
     assert_eq!(pupil.email, None);
-    let parent = dir
-        .person("parent1")
-        .await
-        .expect("person")
-        .expect("parent");
+    let parent = dir.person("parent1").await.expect("person").expect("parent");
     assert_eq!(parent.email.as_deref(), Some("paul@example.org"));
     assert!(!parent.disabled);
 
@@ -273,63 +210,32 @@ both_backends!(directory_import_and_lookup, |db| async move {
     assert_eq!(pupil_aff.schools, vec!["0750001A".to_string()]);
     assert_eq!(
         pupil_aff.classes,
-        vec![(
-            "c1a".to_string(),
-            "CM1-A".to_string(),
-            "0750001A".to_string(),
-            "pupil".to_string()
-        )]
+        vec![("c1a".to_string(), "CM1-A".to_string(), "0750001A".to_string(), "pupil".to_string())]
     );
     assert!(pupil_aff.children.is_empty());
 
     // A parent sees the child's public sub and class, never the internal id.
     let parent_aff = dir.affiliations("parent1").await.expect("affiliations");
-    assert_eq!(
-        parent_aff.children,
-        vec![("sub-pupil1".to_string(), Some("c1a".to_string()), true)]
-    );
+    assert_eq!(parent_aff.children, vec![("sub-pupil1".to_string(), Some("c1a".to_string()), true)]);
     assert!(parent_aff.classes.is_empty());
 
     // A teacher sees the classes taught, with the role, across schools.
     let teacher_aff = dir.affiliations("teacher1").await.expect("affiliations");
-    assert_eq!(
-        teacher_aff.schools,
-        vec!["0750001A".to_string(), "0750002B".to_string()]
-    );
+    assert_eq!(teacher_aff.schools, vec!["0750001A".to_string(), "0750002B".to_string()]);
     assert_eq!(
         teacher_aff.classes,
         vec![
-            (
-                "c1a".to_string(),
-                "CM1-A".to_string(),
-                "0750001A".to_string(),
-                "teacher".to_string()
-            ),
-            (
-                "c2b".to_string(),
-                "CM2-B".to_string(),
-                "0750002B".to_string(),
-                "teacher".to_string()
-            ),
+            ("c1a".to_string(), "CM1-A".to_string(), "0750001A".to_string(), "teacher".to_string()),
+            ("c2b".to_string(), "CM2-B".to_string(), "0750002B".to_string(), "teacher".to_string()),
         ]
     );
-    assert_eq!(
-        teacher_aff.roles,
-        vec![("0750001A".to_string(), "teacher".to_string())]
-    );
+    assert_eq!(teacher_aff.roles, vec![("0750001A".to_string(), "teacher".to_string())]);
 
     // Passwords are per person and replaceable.
     assert_eq!(dir.password_hash("pupil1").await.expect("hash"), None);
-    dir.set_password("pupil1", "$argon2id$v=19$first")
-        .await
-        .expect("set");
-    dir.set_password("pupil1", "$argon2id$v=19$second")
-        .await
-        .expect("replace");
-    assert_eq!(
-        dir.password_hash("pupil1").await.expect("hash").as_deref(),
-        Some("$argon2id$v=19$second")
-    );
+    dir.set_password("pupil1", "$argon2id$v=19$first").await.expect("set");
+    dir.set_password("pupil1", "$argon2id$v=19$second").await.expect("replace");
+    assert_eq!(dir.password_hash("pupil1").await.expect("hash").as_deref(), Some("$argon2id$v=19$second"));
 });
 
 both_backends!(directory_reimport_replaces_links, |db| async move {
@@ -339,14 +245,9 @@ both_backends!(directory_reimport_replaces_links, |db| async move {
     // Next sync: the pupil moved to CM1-B, the teacher no longer teaches in the second school,
     // the parent's link is no longer legal guardianship, and names changed.
     let mut next = snapshot();
-    next.class_members = vec![
-        ("c1b".into(), "pupil1".into(), ClassRole::Pupil),
-        ("c1a".into(), "teacher1".into(), ClassRole::Teacher),
-    ];
-    next.person_schools = vec![
-        ("pupil1".into(), "s1".into()),
-        ("teacher1".into(), "s1".into()),
-    ];
+    next.class_members =
+        vec![("c1b".into(), "pupil1".into(), ClassRole::Pupil), ("c1a".into(), "teacher1".into(), ClassRole::Teacher)];
+    next.person_schools = vec![("pupil1".into(), "s1".into()), ("teacher1".into(), "s1".into())];
     next.guardianships = vec![("parent1".into(), "pupil1".into(), false)];
     next.people[0].family_name = "Martin-Durand".into();
     next.people[1].email = Some("paul.new@example.org".into());
@@ -358,52 +259,29 @@ both_backends!(directory_reimport_replaces_links, |db| async move {
     let pupil = dir.person("pupil1").await.expect("person").expect("pupil");
     assert_eq!(pupil.family_name, "Martin-Durand");
     assert_eq!(pupil.public_sub, "sub-pupil1");
-    let parent = dir
-        .person("parent1")
-        .await
-        .expect("person")
-        .expect("parent");
+    let parent = dir.person("parent1").await.expect("person").expect("parent");
     assert_eq!(parent.email.as_deref(), Some("paul.new@example.org"));
 
     let pupil_aff = dir.affiliations("pupil1").await.expect("affiliations");
     assert_eq!(
         pupil_aff.classes,
-        vec![(
-            "c1b".to_string(),
-            "CM1-B".to_string(),
-            "0750001A".to_string(),
-            "pupil".to_string()
-        )],
+        vec![("c1b".to_string(), "CM1-B".to_string(), "0750001A".to_string(), "pupil".to_string())],
         "the pupil is in the new class only"
     );
     let parent_aff = dir.affiliations("parent1").await.expect("affiliations");
-    assert_eq!(
-        parent_aff.children,
-        vec![("sub-pupil1".to_string(), Some("c1b".to_string()), false)]
-    );
+    assert_eq!(parent_aff.children, vec![("sub-pupil1".to_string(), Some("c1b".to_string()), false)]);
     let teacher_aff = dir.affiliations("teacher1").await.expect("affiliations");
     assert_eq!(teacher_aff.schools, vec!["0750001A".to_string()]);
     assert_eq!(
         teacher_aff.classes,
-        vec![(
-            "c1a".to_string(),
-            "CM1 A".to_string(),
-            "0750001A".to_string(),
-            "teacher".to_string()
-        )]
+        vec![("c1a".to_string(), "CM1 A".to_string(), "0750001A".to_string(), "teacher".to_string())]
     );
 
     // A guardianship dropped from the directory is gone too.
     let mut last = next.clone();
     last.guardianships.clear();
     dir.import(&last).await.expect("third import");
-    assert!(
-        dir.affiliations("parent1")
-            .await
-            .expect("affiliations")
-            .children
-            .is_empty()
-    );
+    assert!(dir.affiliations("parent1").await.expect("affiliations").children.is_empty());
 });
 
 both_backends!(directory_disabled_child_is_not_listed, |db| async move {
@@ -411,20 +289,8 @@ both_backends!(directory_disabled_child_is_not_listed, |db| async move {
     let mut snap = snapshot();
     snap.people[0].disabled = true;
     dir.import(&snap).await.expect("import");
-    assert!(
-        dir.person("pupil1")
-            .await
-            .expect("person")
-            .expect("pupil")
-            .disabled
-    );
-    assert!(
-        dir.affiliations("parent1")
-            .await
-            .expect("affiliations")
-            .children
-            .is_empty()
-    );
+    assert!(dir.person("pupil1").await.expect("person").expect("pupil").disabled);
+    assert!(dir.affiliations("parent1").await.expect("affiliations").children.is_empty());
 });
 
 both_backends!(directory_import_is_all_or_nothing, |db| async move {
@@ -434,12 +300,7 @@ both_backends!(directory_import_is_all_or_nothing, |db| async move {
     bad.classes.push(class("c9", "no-such-school", "CP"));
     assert!(dir.import(&bad).await.is_err());
     assert_eq!(dir.count_people().await.expect("count"), 0);
-    assert!(
-        dir.person_by_login("lea.martin")
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(dir.person_by_login("lea.martin").await.expect("lookup").is_none());
 });
 
 // ----- Clients -----
@@ -447,14 +308,8 @@ both_backends!(directory_import_is_all_or_nothing, |db| async move {
 both_backends!(clients_insert_get_list_remove, |db| async move {
     let clients = ClientStore::new(db);
     assert!(clients.list().await.expect("list").is_empty());
-    clients
-        .insert(&client(PORTAL, Some("portal-secret")))
-        .await
-        .expect("insert");
-    clients
-        .insert(&client(OTHER_CLIENT, None))
-        .await
-        .expect("insert");
+    clients.insert(&client(PORTAL, Some("portal-secret"))).await.expect("insert");
+    clients.insert(&client(OTHER_CLIENT, None)).await.expect("insert");
 
     let portal = clients.get(PORTAL).await.expect("get").expect("portal");
     let expected = client(PORTAL, Some("portal-secret"));
@@ -463,10 +318,7 @@ both_backends!(clients_insert_get_list_remove, |db| async move {
     assert!(portal.first_party);
     assert!(!portal.is_public());
     assert_eq!(portal.redirect_uris, expected.redirect_uris);
-    assert_eq!(
-        portal.post_logout_redirect_uris,
-        expected.post_logout_redirect_uris
-    );
+    assert_eq!(portal.post_logout_redirect_uris, expected.post_logout_redirect_uris);
     assert_eq!(portal.grant_types, expected.grant_types);
     assert!(portal.allows_grant("refresh_token"));
     assert!(!portal.allows_grant("client_credentials"));
@@ -475,21 +327,11 @@ both_backends!(clients_insert_get_list_remove, |db| async move {
     assert_eq!(portal.audience, expected.audience);
 
     assert!(clients.get("nope").await.expect("get").is_none());
-    let by_aud = clients
-        .by_audience("https://cantine.example.org")
-        .await
-        .expect("by_audience")
-        .expect("cantine");
+    let by_aud = clients.by_audience("https://cantine.example.org").await.expect("by_audience").expect("cantine");
     assert_eq!(by_aud.id, OTHER_CLIENT);
     assert!(by_aud.is_public());
 
-    let ids: Vec<String> = clients
-        .list()
-        .await
-        .expect("list")
-        .into_iter()
-        .map(|c| c.id)
-        .collect();
+    let ids: Vec<String> = clients.list().await.expect("list").into_iter().map(|c| c.id).collect();
     assert_eq!(ids, vec![OTHER_CLIENT.to_string(), PORTAL.to_string()]);
 
     assert!(clients.remove(OTHER_CLIENT).await.expect("remove"));
@@ -498,63 +340,34 @@ both_backends!(clients_insert_get_list_remove, |db| async move {
     assert_eq!(clients.list().await.expect("list").len(), 1);
 });
 
-both_backends!(
-    clients_duplicate_id_is_a_unique_violation,
-    |db| async move {
-        let clients = ClientStore::new(db);
-        clients
-            .insert(&client(PORTAL, Some("a")))
-            .await
-            .expect("insert");
-        let err = clients
-            .insert(&client(PORTAL, None))
-            .await
-            .expect_err("duplicate id must fail");
-        assert!(is_unique_violation(&err), "not a unique violation: {err:?}");
-        // The first one is untouched.
-        let kept = clients.get(PORTAL).await.expect("get").expect("portal");
-        assert!(kept.secret_matches("a"));
-    }
-);
+both_backends!(clients_duplicate_id_is_a_unique_violation, |db| async move {
+    let clients = ClientStore::new(db);
+    clients.insert(&client(PORTAL, Some("a"))).await.expect("insert");
+    let err = clients.insert(&client(PORTAL, None)).await.expect_err("duplicate id must fail");
+    assert!(is_unique_violation(&err), "not a unique violation: {err:?}");
+    // The first one is untouched.
+    let kept = clients.get(PORTAL).await.expect("get").expect("portal");
+    assert!(kept.secret_matches("a"));
+});
 
 both_backends!(clients_secrets, |db| async move {
     let clients = ClientStore::new(db);
-    clients
-        .insert(&client(PORTAL, Some("right")))
-        .await
-        .expect("insert");
-    clients
-        .insert(&client(OTHER_CLIENT, None))
-        .await
-        .expect("insert");
+    clients.insert(&client(PORTAL, Some("right"))).await.expect("insert");
+    clients.insert(&client(OTHER_CLIENT, None)).await.expect("insert");
     let portal = clients.get(PORTAL).await.expect("get").expect("portal");
     assert!(portal.secret_matches("right"));
     assert!(!portal.secret_matches("wrong"));
     assert!(!portal.secret_matches(""));
     // A public client matches no secret at all.
-    let public = clients
-        .get(OTHER_CLIENT)
-        .await
-        .expect("get")
-        .expect("public");
+    let public = clients.get(OTHER_CLIENT).await.expect("get").expect("public");
     assert!(!public.secret_matches(""));
 
-    assert!(
-        clients
-            .set_secret_hash(PORTAL, &secret::sha256_hex("new"))
-            .await
-            .expect("set")
-    );
+    assert!(clients.set_secret_hash(PORTAL, &secret::sha256_hex("new")).await.expect("set"));
     let portal = clients.get(PORTAL).await.expect("get").expect("portal");
     assert!(portal.secret_matches("new"));
     assert!(!portal.secret_matches("right"));
     // A public client does not become confidential by accident.
-    assert!(
-        !clients
-            .set_secret_hash(OTHER_CLIENT, &secret::sha256_hex("x"))
-            .await
-            .expect("set")
-    );
+    assert!(!clients.set_secret_hash(OTHER_CLIENT, &secret::sha256_hex("x")).await.expect("set"));
 });
 
 both_backends!(clients_remove_cascades, |db| async move {
@@ -563,58 +376,16 @@ both_backends!(clients_remove_cascades, |db| async move {
     let sessions = SessionStore::new(db.clone());
     let (grant_id, code) = grant_with_code(&grants, 60).await;
     let refresh = grants.issue_refresh(&grant_id, 3600).await.expect("issue");
-    sessions
-        .record_consent("pupil1", PORTAL, &["openid".into()])
-        .await
-        .expect("consent");
+    sessions.record_consent("pupil1", PORTAL, &["openid".into()]).await.expect("consent");
 
-    assert!(
-        ClientStore::new(db.clone())
-            .remove(PORTAL)
-            .await
-            .expect("remove")
-    );
+    assert!(ClientStore::new(db.clone()).remove(PORTAL).await.expect("remove"));
     assert!(grants.get(&grant_id).await.expect("get").is_none());
     assert!(!grants.is_active(&grant_id).await.expect("is_active"));
-    assert_eq!(
-        count(
-            &db,
-            "SELECT COUNT(*) FROM auth_codes WHERE grant_id = $1",
-            &grant_id
-        )
-        .await,
-        0
-    );
-    assert_eq!(
-        count(
-            &db,
-            "SELECT COUNT(*) FROM refresh_tokens WHERE grant_id = $1",
-            &grant_id
-        )
-        .await,
-        0
-    );
-    assert!(
-        grants
-            .grant_of_refresh(&refresh, None)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
-    assert!(
-        grants
-            .redeem_code(&code, PORTAL)
-            .await
-            .expect("redeem")
-            .is_err()
-    );
-    assert!(
-        sessions
-            .consented_scopes("pupil1", PORTAL)
-            .await
-            .expect("consents")
-            .is_empty()
-    );
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM auth_codes WHERE grant_id = $1", &grant_id).await, 0);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM refresh_tokens WHERE grant_id = $1", &grant_id).await, 0);
+    assert!(grants.grant_of_refresh(&refresh, None).await.expect("lookup").is_none());
+    assert!(grants.redeem_code(&code, PORTAL).await.expect("redeem").is_err());
+    assert!(sessions.consented_scopes("pupil1", PORTAL).await.expect("consents").is_empty());
 });
 
 // ----- Signing keys -----
@@ -630,11 +401,7 @@ async fn states(keys: &KeyStore, alg: Alg) -> Vec<(String, KeyState)> {
 }
 
 fn one(states: &[(String, KeyState)], state: KeyState) -> String {
-    let found: Vec<&String> = states
-        .iter()
-        .filter(|(_, s)| *s == state)
-        .map(|(k, _)| k)
-        .collect();
+    let found: Vec<&String> = states.iter().filter(|(_, s)| *s == state).map(|(k, _)| k).collect();
     assert_eq!(found.len(), 1, "expected one {state:?} key in {states:?}");
     found[0].clone()
 }
@@ -663,10 +430,7 @@ both_backends!(keys_ensure_creates_current_and_next_once, |db| async move {
         assert_eq!(one(&second, KeyState::Current), current);
         assert_eq!(one(&second, KeyState::Next), next);
     }
-    assert_eq!(
-        keys.active().await.expect("active").len(),
-        2 * Alg::ALL.len()
-    );
+    assert_eq!(keys.active().await.expect("active").len(), 2 * Alg::ALL.len());
 });
 
 both_backends!(keys_rotate, |db| async move {
@@ -698,18 +462,9 @@ both_backends!(keys_rotate, |db| async move {
         assert_eq!(stored_state(&db, &c0).await, "retired");
     }
     // Other algorithms' keys are not touched by one algorithm's rotation.
-    assert_eq!(
-        keys.active().await.expect("active").len(),
-        3 * Alg::ALL.len()
-    );
-    assert_eq!(
-        keys.purge_retired().await.expect("purge"),
-        Alg::ALL.len() as u64
-    );
-    assert_eq!(
-        keys.active().await.expect("active").len(),
-        3 * Alg::ALL.len()
-    );
+    assert_eq!(keys.active().await.expect("active").len(), 3 * Alg::ALL.len());
+    assert_eq!(keys.purge_retired().await.expect("purge"), Alg::ALL.len() as u64);
+    assert_eq!(keys.active().await.expect("active").len(), 3 * Alg::ALL.len());
 });
 
 both_backends!(keys_round_trip_and_sign, |db| async move {
@@ -721,23 +476,13 @@ both_backends!(keys_round_trip_and_sign, |db| async move {
     // Two independent loads, as two provider instances would do: what one signs, the other's
     // published keys verify.
     let signer = keys.active().await.expect("load");
-    let verifier = KeyStore::new(db.clone())
-        .active()
-        .await
-        .expect("load again");
+    let verifier = KeyStore::new(db.clone()).active().await.expect("load again");
     assert_eq!(signer.len(), verifier.len());
-    let published: Vec<jose::VerifyingKey> =
-        verifier.iter().map(|k| k.key.verifying_key()).collect();
+    let published: Vec<jose::VerifyingKey> = verifier.iter().map(|k| k.key.verifying_key()).collect();
     for stored in &signer {
         let key = &stored.key;
-        let twin = verifier
-            .iter()
-            .find(|k| k.key.kid() == key.kid())
-            .expect("same kid in both loads");
-        assert_eq!(
-            key.verifying_key().to_jwk(),
-            twin.key.verifying_key().to_jwk()
-        );
+        let twin = verifier.iter().find(|k| k.key.kid() == key.kid()).expect("same kid in both loads");
+        assert_eq!(key.verifying_key().to_jwk(), twin.key.verifying_key().to_jwk());
         assert_eq!(stored.state, twin.state);
 
         let claims = json!({"iss": "https://idp.example.org", "sub": "s", "kid_was": key.kid()});
@@ -772,10 +517,7 @@ both_backends!(keys_concurrent_ensure, |db| async move {
     );
     ra.expect("task").expect("ensure");
     rb.expect("task").expect("ensure");
-    assert_eq!(
-        KeyStore::new(db).active().await.expect("active").len(),
-        2 * Alg::ALL.len()
-    );
+    assert_eq!(KeyStore::new(db).active().await.expect("active").len(), 2 * Alg::ALL.len());
 });
 
 // ----- Grants: authorization codes -----
@@ -786,11 +528,7 @@ both_backends!(codes_redeem_once, |db| async move {
     let (grant_id, code) = grant_with_code(&grants, 60).await;
     assert!(grants.is_active(&grant_id).await.expect("is_active"));
 
-    let redeemed = grants
-        .redeem_code(&code, PORTAL)
-        .await
-        .expect("redeem")
-        .expect("first redemption succeeds");
+    let redeemed = grants.redeem_code(&code, PORTAL).await.expect("redeem").expect("first redemption succeeds");
     assert_eq!(redeemed.grant.id, grant_id);
     assert_eq!(redeemed.grant.client_id, PORTAL);
     assert_eq!(redeemed.grant.person_id, "pupil1");
@@ -802,83 +540,32 @@ both_backends!(codes_redeem_once, |db| async move {
     assert_eq!(redeemed.redirect_uri, "https://portal.example.org/cb");
     assert_eq!(redeemed.code_challenge, secret::pkce_s256("verifier"));
     assert_eq!(redeemed.nonce.as_deref(), Some("n-0S6_WzA2Mj"));
-    assert_eq!(
-        grants
-            .grants_of_session("session-hash")
-            .await
-            .expect("of session"),
-        vec![grant_id.clone()]
-    );
+    assert_eq!(grants.grants_of_session("session-hash").await.expect("of session"), vec![grant_id.clone()]);
 
     // A second use is a replay: refused, and the grant is revoked.
-    assert_eq!(
-        grants
-            .redeem_code(&code, PORTAL)
-            .await
-            .expect("redeem")
-            .err(),
-        Some(Refusal::Replayed)
-    );
+    assert_eq!(grants.redeem_code(&code, PORTAL).await.expect("redeem").err(), Some(Refusal::Replayed));
     assert!(!grants.is_active(&grant_id).await.expect("is_active"));
-    assert!(
-        grants
-            .get(&grant_id)
-            .await
-            .expect("get")
-            .expect("grant")
-            .revoked
-    );
-    assert!(
-        grants
-            .grants_of_session("session-hash")
-            .await
-            .expect("of session")
-            .is_empty()
-    );
+    assert!(grants.get(&grant_id).await.expect("get").expect("grant").revoked);
+    assert!(grants.grants_of_session("session-hash").await.expect("of session").is_empty());
 });
 
 both_backends!(codes_are_bound_to_their_client, |db| async move {
     seed(&db).await;
     let grants = GrantStore::new(db);
     let (grant_id, code) = grant_with_code(&grants, 60).await;
-    assert_eq!(
-        grants
-            .redeem_code(&code, OTHER_CLIENT)
-            .await
-            .expect("redeem")
-            .err(),
-        Some(Refusal::Invalid)
-    );
+    assert_eq!(grants.redeem_code(&code, OTHER_CLIENT).await.expect("redeem").err(), Some(Refusal::Invalid));
     // Not a replay: the grant lives on and the right client still redeems the code.
     assert!(grants.is_active(&grant_id).await.expect("is_active"));
-    let redeemed = grants
-        .redeem_code(&code, PORTAL)
-        .await
-        .expect("redeem")
-        .expect("the right client redeems");
+    let redeemed = grants.redeem_code(&code, PORTAL).await.expect("redeem").expect("the right client redeems");
     assert_eq!(redeemed.grant.id, grant_id);
-    assert_eq!(
-        grants
-            .redeem_code("not-a-code", PORTAL)
-            .await
-            .expect("redeem")
-            .err(),
-        Some(Refusal::Invalid)
-    );
+    assert_eq!(grants.redeem_code("not-a-code", PORTAL).await.expect("redeem").err(), Some(Refusal::Invalid));
 });
 
 both_backends!(codes_expire, |db| async move {
     seed(&db).await;
     let grants = GrantStore::new(db);
     let (grant_id, code) = grant_with_code(&grants, -1).await;
-    assert_eq!(
-        grants
-            .redeem_code(&code, PORTAL)
-            .await
-            .expect("redeem")
-            .err(),
-        Some(Refusal::Invalid)
-    );
+    assert_eq!(grants.redeem_code(&code, PORTAL).await.expect("redeem").err(), Some(Refusal::Invalid));
     // An expired code is not a replay: the grant is not revoked for it.
     assert!(grants.is_active(&grant_id).await.expect("is_active"));
 });
@@ -899,19 +586,11 @@ both_backends!(codes_concurrent_redemption, |db| async move {
             .collect();
         let mut outcomes = Vec::new();
         for task in tasks {
-            outcomes.push(
-                task.await
-                    .expect("task")
-                    .expect("redeem")
-                    .map(|r| r.grant.id),
-            );
+            outcomes.push(task.await.expect("task").expect("redeem").map(|r| r.grant.id));
         }
         let won = outcomes.iter().filter(|o| o.is_ok()).count();
         assert!(won <= 1, "two redemptions won: {outcomes:?}");
-        assert!(
-            outcomes.contains(&Err(Refusal::Replayed)),
-            "the second use is a replay: {outcomes:?}"
-        );
+        assert!(outcomes.contains(&Err(Refusal::Replayed)), "the second use is a replay: {outcomes:?}");
         assert!(!grants.is_active(&grant_id).await.expect("is_active"));
     }
 });
@@ -920,11 +599,7 @@ both_backends!(codes_concurrent_redemption, |db| async move {
 
 async fn live_grant(grants: &GrantStore) -> String {
     let (grant_id, code) = grant_with_code(grants, 60).await;
-    grants
-        .redeem_code(&code, PORTAL)
-        .await
-        .expect("redeem")
-        .expect("redeemed");
+    grants.redeem_code(&code, PORTAL).await.expect("redeem").expect("redeemed");
     grant_id
 }
 
@@ -933,62 +608,25 @@ both_backends!(refresh_rotation_and_replay, |db| async move {
     let grants = GrantStore::new(db);
     let grant_id = live_grant(&grants).await;
     let first = grants.issue_refresh(&grant_id, 3600).await.expect("issue");
-    let (g, token_exp) = grants
-        .grant_of_refresh(&first, Some(PORTAL))
-        .await
-        .expect("lookup")
-        .expect("live token");
+    let (g, token_exp) = grants.grant_of_refresh(&first, Some(PORTAL)).await.expect("lookup").expect("live token");
     assert_eq!(g.id, grant_id);
     assert!(token_exp > ent_idp::db::now());
 
-    let (grant, second) = grants
-        .rotate_refresh(&first, PORTAL, 3600)
-        .await
-        .expect("rotate")
-        .expect("first rotation succeeds");
+    let (grant, second) =
+        grants.rotate_refresh(&first, PORTAL, 3600).await.expect("rotate").expect("first rotation succeeds");
     assert_eq!(grant.id, grant_id);
     assert_ne!(second, first);
-    assert!(
-        grants
-            .grant_of_refresh(&first, None)
-            .await
-            .expect("lookup")
-            .is_none(),
-        "a spent token is not live"
-    );
-    assert!(
-        grants
-            .grant_of_refresh(&second, Some(PORTAL))
-            .await
-            .expect("lookup")
-            .is_some()
-    );
+    assert!(grants.grant_of_refresh(&first, None).await.expect("lookup").is_none(), "a spent token is not live");
+    assert!(grants.grant_of_refresh(&second, Some(PORTAL)).await.expect("lookup").is_some());
 
     // Replaying the spent token revokes the grant, and with it the token that replaced it.
-    assert_eq!(
-        grants
-            .rotate_refresh(&first, PORTAL, 3600)
-            .await
-            .expect("rotate")
-            .err(),
-        Some(Refusal::Replayed)
-    );
+    assert_eq!(grants.rotate_refresh(&first, PORTAL, 3600).await.expect("rotate").err(), Some(Refusal::Replayed));
     assert!(!grants.is_active(&grant_id).await.expect("is_active"));
     assert!(
-        grants
-            .rotate_refresh(&second, PORTAL, 3600)
-            .await
-            .expect("rotate")
-            .is_err(),
+        grants.rotate_refresh(&second, PORTAL, 3600).await.expect("rotate").is_err(),
         "the newer token of a revoked grant must not rotate"
     );
-    assert!(
-        grants
-            .grant_of_refresh(&second, None)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(grants.grant_of_refresh(&second, None).await.expect("lookup").is_none());
 });
 
 both_backends!(refresh_is_bound_to_its_client, |db| async move {
@@ -996,36 +634,12 @@ both_backends!(refresh_is_bound_to_its_client, |db| async move {
     let grants = GrantStore::new(db);
     let grant_id = live_grant(&grants).await;
     let token = grants.issue_refresh(&grant_id, 3600).await.expect("issue");
-    assert_eq!(
-        grants
-            .rotate_refresh(&token, OTHER_CLIENT, 3600)
-            .await
-            .expect("rotate")
-            .err(),
-        Some(Refusal::Invalid)
-    );
-    assert!(
-        grants
-            .grant_of_refresh(&token, Some(OTHER_CLIENT))
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert_eq!(grants.rotate_refresh(&token, OTHER_CLIENT, 3600).await.expect("rotate").err(), Some(Refusal::Invalid));
+    assert!(grants.grant_of_refresh(&token, Some(OTHER_CLIENT)).await.expect("lookup").is_none());
     // The grant is untouched and the right client still rotates.
     assert!(grants.is_active(&grant_id).await.expect("is_active"));
-    grants
-        .rotate_refresh(&token, PORTAL, 3600)
-        .await
-        .expect("rotate")
-        .expect("the right client rotates");
-    assert_eq!(
-        grants
-            .rotate_refresh("not-a-token", PORTAL, 3600)
-            .await
-            .expect("rotate")
-            .err(),
-        Some(Refusal::Invalid)
-    );
+    grants.rotate_refresh(&token, PORTAL, 3600).await.expect("rotate").expect("the right client rotates");
+    assert_eq!(grants.rotate_refresh("not-a-token", PORTAL, 3600).await.expect("rotate").err(), Some(Refusal::Invalid));
 });
 
 both_backends!(refresh_expires, |db| async move {
@@ -1033,21 +647,8 @@ both_backends!(refresh_expires, |db| async move {
     let grants = GrantStore::new(db);
     let grant_id = live_grant(&grants).await;
     let token = grants.issue_refresh(&grant_id, -1).await.expect("issue");
-    assert_eq!(
-        grants
-            .rotate_refresh(&token, PORTAL, 3600)
-            .await
-            .expect("rotate")
-            .err(),
-        Some(Refusal::Invalid)
-    );
-    assert!(
-        grants
-            .grant_of_refresh(&token, None)
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert_eq!(grants.rotate_refresh(&token, PORTAL, 3600).await.expect("rotate").err(), Some(Refusal::Invalid));
+    assert!(grants.grant_of_refresh(&token, None).await.expect("lookup").is_none());
     assert!(grants.is_active(&grant_id).await.expect("is_active"));
 });
 
@@ -1078,10 +679,7 @@ both_backends!(revoked_access_tokens, |db| async move {
     assert!(!grants.is_jti_revoked("jti-1").await.expect("check"));
     let exp = ent_idp::db::now() + 600;
     grants.revoke_jti("jti-1", exp).await.expect("revoke");
-    grants
-        .revoke_jti("jti-1", exp)
-        .await
-        .expect("revoking twice is fine");
+    grants.revoke_jti("jti-1", exp).await.expect("revoking twice is fine");
     assert!(grants.is_jti_revoked("jti-1").await.expect("check"));
     assert!(!grants.is_jti_revoked("jti-2").await.expect("check"));
 });
@@ -1091,83 +689,32 @@ both_backends!(revoke_grant_kills_refresh_tokens, |db| async move {
     let grants = GrantStore::new(db);
     let grant_id = live_grant(&grants).await;
     let token = grants.issue_refresh(&grant_id, 3600).await.expect("issue");
-    assert!(
-        grants
-            .grant_of_refresh(&token, Some(PORTAL))
-            .await
-            .expect("lookup")
-            .is_some()
-    );
-    assert!(
-        grants
-            .revoke_grant(&grant_id, "logout")
-            .await
-            .expect("revoke")
-    );
-    assert!(
-        !grants
-            .revoke_grant(&grant_id, "logout")
-            .await
-            .expect("revoke again"),
-        "already revoked"
-    );
-    assert!(
-        grants
-            .grant_of_refresh(&token, Some(PORTAL))
-            .await
-            .expect("lookup")
-            .is_none()
-    );
+    assert!(grants.grant_of_refresh(&token, Some(PORTAL)).await.expect("lookup").is_some());
+    assert!(grants.revoke_grant(&grant_id, "logout").await.expect("revoke"));
+    assert!(!grants.revoke_grant(&grant_id, "logout").await.expect("revoke again"), "already revoked");
+    assert!(grants.grant_of_refresh(&token, Some(PORTAL)).await.expect("lookup").is_none());
     assert!(!grants.is_active(&grant_id).await.expect("is_active"));
-    assert!(
-        grants
-            .rotate_refresh(&token, PORTAL, 3600)
-            .await
-            .expect("rotate")
-            .is_err()
-    );
+    assert!(grants.rotate_refresh(&token, PORTAL, 3600).await.expect("rotate").is_err());
 });
 
 // A refresh token never outlives its grant: once the grant's absolute lifetime is over, the
 // token is not live (introspection and revocation rely on this).
-both_backends!(
-    refresh_of_expired_grant_is_not_live,
-    |db| async move {
-        seed(&db).await;
-        let grants = GrantStore::new(db);
-        // A grant whose absolute lifetime is over, with a refresh token that would outlive it.
-        let (grant, _code) = grants
-            .create_with_code(
-                PORTAL,
-                "pupil1",
-                None,
-                "openid",
-                1_700_000_000,
-                &["pwd".to_string()],
-                -1,
-                &code(60),
-            )
-            .await
-            .expect("create");
-        let token = grants.issue_refresh(&grant.id, 3600).await.expect("issue");
-        assert!(!grants.is_active(&grant.id).await.expect("is_active"));
-        assert!(
-            grants
-                .rotate_refresh(&token, PORTAL, 3600)
-                .await
-                .expect("rotate")
-                .is_err()
-        );
-        assert!(
-            grants
-                .grant_of_refresh(&token, Some(PORTAL))
-                .await
-                .expect("lookup")
-                .is_none(),
-            "a refresh token of an expired grant must not introspect as live"
-        );
-    }
-);
+both_backends!(refresh_of_expired_grant_is_not_live, |db| async move {
+    seed(&db).await;
+    let grants = GrantStore::new(db);
+    // A grant whose absolute lifetime is over, with a refresh token that would outlive it.
+    let (grant, _code) = grants
+        .create_with_code(PORTAL, "pupil1", None, "openid", 1_700_000_000, &["pwd".to_string()], -1, &code(60))
+        .await
+        .expect("create");
+    let token = grants.issue_refresh(&grant.id, 3600).await.expect("issue");
+    assert!(!grants.is_active(&grant.id).await.expect("is_active"));
+    assert!(grants.rotate_refresh(&token, PORTAL, 3600).await.expect("rotate").is_err());
+    assert!(
+        grants.grant_of_refresh(&token, Some(PORTAL)).await.expect("lookup").is_none(),
+        "a refresh token of an expired grant must not introspect as live"
+    );
+});
 
 // ----- Sessions, parked requests, consents -----
 
@@ -1183,28 +730,13 @@ both_backends!(sessions_create_find_delete, |db| async move {
     assert_eq!(found, session);
     assert_eq!(found.amr, amr);
     assert!(sessions.find("other-cookie").await.expect("find").is_none());
-    assert!(
-        sessions
-            .find(&session.id_hash)
-            .await
-            .expect("find")
-            .is_none(),
-        "the stored hash is not a cookie"
-    );
+    assert!(sessions.find(&session.id_hash).await.expect("find").is_none(), "the stored hash is not a cookie");
 
     assert!(sessions.delete(&session.id_hash).await.expect("delete"));
-    assert!(
-        !sessions
-            .delete(&session.id_hash)
-            .await
-            .expect("delete again")
-    );
+    assert!(!sessions.delete(&session.id_hash).await.expect("delete again"));
     assert!(sessions.find(&cookie).await.expect("find").is_none());
 
-    let (expired, _) = sessions
-        .create("pupil1", &amr, -1)
-        .await
-        .expect("create expired");
+    let (expired, _) = sessions.create("pupil1", &amr, -1).await.expect("create expired");
     assert!(sessions.find(&expired).await.expect("find").is_none());
     sessions.purge_expired().await.expect("purge");
 });
@@ -1212,123 +744,49 @@ both_backends!(sessions_create_find_delete, |db| async move {
 both_backends!(parked_requests_are_single_use, |db| async move {
     let sessions = SessionStore::new(db);
     let params = r#"{"client_id":"portal","scope":"openid","state":"xyz"}"#;
-    let id = sessions
-        .park_request(PORTAL, params, 600)
-        .await
-        .expect("park");
-    assert_eq!(
-        sessions.parked_request(&id).await.expect("peek").as_deref(),
-        Some(params)
-    );
-    assert_eq!(
-        sessions.parked_request(&id).await.expect("peek").as_deref(),
-        Some(params),
-        "looking does not consume"
-    );
-    assert_eq!(
-        sessions.take_request(&id).await.expect("take").as_deref(),
-        Some(params)
-    );
-    assert!(
-        sessions
-            .take_request(&id)
-            .await
-            .expect("take again")
-            .is_none()
-    );
+    let id = sessions.park_request(PORTAL, params, 600).await.expect("park");
+    assert_eq!(sessions.parked_request(&id).await.expect("peek").as_deref(), Some(params));
+    assert_eq!(sessions.parked_request(&id).await.expect("peek").as_deref(), Some(params), "looking does not consume");
+    assert_eq!(sessions.take_request(&id).await.expect("take").as_deref(), Some(params));
+    assert!(sessions.take_request(&id).await.expect("take again").is_none());
     assert!(sessions.parked_request(&id).await.expect("peek").is_none());
 
-    let stale = sessions
-        .park_request(PORTAL, params, -1)
-        .await
-        .expect("park");
-    assert!(
-        sessions
-            .parked_request(&stale)
-            .await
-            .expect("peek")
-            .is_none()
-    );
+    let stale = sessions.park_request(PORTAL, params, -1).await.expect("park");
+    assert!(sessions.parked_request(&stale).await.expect("peek").is_none());
     assert!(sessions.take_request(&stale).await.expect("take").is_none());
 });
 
-both_backends!(
-    parked_request_taken_once_under_concurrency,
-    |db| async move {
-        let sessions = SessionStore::new(db);
-        let id = sessions
-            .park_request(PORTAL, "{}", 600)
-            .await
-            .expect("park");
-        let tasks: Vec<_> = (0..4)
-            .map(|_| {
-                let (sessions, id) = (sessions.clone(), id.clone());
-                tokio::spawn(async move { sessions.take_request(&id).await })
-            })
-            .collect();
-        let mut taken = 0;
-        for task in tasks {
-            if task.await.expect("task").expect("take").is_some() {
-                taken += 1;
-            }
+both_backends!(parked_request_taken_once_under_concurrency, |db| async move {
+    let sessions = SessionStore::new(db);
+    let id = sessions.park_request(PORTAL, "{}", 600).await.expect("park");
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let (sessions, id) = (sessions.clone(), id.clone());
+            tokio::spawn(async move { sessions.take_request(&id).await })
+        })
+        .collect();
+    let mut taken = 0;
+    for task in tasks {
+        if task.await.expect("task").expect("take").is_some() {
+            taken += 1;
         }
-        assert_eq!(taken, 1);
     }
-);
+    assert_eq!(taken, 1);
+});
 
 both_backends!(consents_record_and_read_back, |db| async move {
     seed(&db).await;
     let sessions = SessionStore::new(db);
-    assert!(
-        sessions
-            .consented_scopes("parent1", OTHER_CLIENT)
-            .await
-            .expect("read")
-            .is_empty()
-    );
+    assert!(sessions.consented_scopes("parent1", OTHER_CLIENT).await.expect("read").is_empty());
     let first = vec!["openid".to_string(), "profile".to_string()];
-    sessions
-        .record_consent("parent1", OTHER_CLIENT, &first)
-        .await
-        .expect("record");
-    assert_eq!(
-        sessions
-            .consented_scopes("parent1", OTHER_CLIENT)
-            .await
-            .expect("read"),
-        first
-    );
-    let wider = vec![
-        "openid".to_string(),
-        "profile".to_string(),
-        "ent".to_string(),
-    ];
-    sessions
-        .record_consent("parent1", OTHER_CLIENT, &wider)
-        .await
-        .expect("record again");
-    assert_eq!(
-        sessions
-            .consented_scopes("parent1", OTHER_CLIENT)
-            .await
-            .expect("read"),
-        wider
-    );
+    sessions.record_consent("parent1", OTHER_CLIENT, &first).await.expect("record");
+    assert_eq!(sessions.consented_scopes("parent1", OTHER_CLIENT).await.expect("read"), first);
+    let wider = vec!["openid".to_string(), "profile".to_string(), "ent".to_string()];
+    sessions.record_consent("parent1", OTHER_CLIENT, &wider).await.expect("record again");
+    assert_eq!(sessions.consented_scopes("parent1", OTHER_CLIENT).await.expect("read"), wider);
     // Per person and per client.
-    assert!(
-        sessions
-            .consented_scopes("parent1", PORTAL)
-            .await
-            .expect("read")
-            .is_empty()
-    );
-    assert!(
-        sessions
-            .consented_scopes("teacher1", OTHER_CLIENT)
-            .await
-            .expect("read")
-            .is_empty()
-    );
+    assert!(sessions.consented_scopes("parent1", PORTAL).await.expect("read").is_empty());
+    assert!(sessions.consented_scopes("teacher1", OTHER_CLIENT).await.expect("read").is_empty());
 });
 
 // ----- Throttle -----
@@ -1344,21 +802,11 @@ both_backends!(throttle_counts_locks_and_clears, |db| async move {
     assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 2);
     assert_eq!(throttle.locked_for(&key).await.expect("locked_for"), None);
     assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 3);
-    let locked = throttle
-        .locked_for(&key)
-        .await
-        .expect("locked_for")
-        .expect("locked at max");
+    let locked = throttle.locked_for(&key).await.expect("locked_for").expect("locked at max");
     assert!((1..=300).contains(&locked), "locked for {locked}s");
     // Counting goes on while locked.
     assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 4);
-    assert!(
-        throttle
-            .locked_for(&key)
-            .await
-            .expect("locked_for")
-            .is_some()
-    );
+    assert!(throttle.locked_for(&key).await.expect("locked_for").is_some());
 
     // Keys are independent.
     assert_eq!(throttle.locked_for(&other).await.expect("locked_for"), None);
@@ -1401,12 +849,8 @@ both_backends!(audit_recent_is_newest_first, |db| async move {
     assert!(audit.recent(10).await.expect("recent").is_empty());
     let events = [
         AuditEvent::new("login", "bad_credentials").client(PORTAL),
-        AuditEvent::new("login", "ok")
-            .person("pupil1")
-            .client(PORTAL),
-        AuditEvent::new("token.revoke", "ok")
-            .client(OTHER_CLIENT)
-            .detail(json!({"kind": "refresh_token"})),
+        AuditEvent::new("login", "ok").person("pupil1").client(PORTAL),
+        AuditEvent::new("token.revoke", "ok").client(OTHER_CLIENT).detail(json!({"kind": "refresh_token"})),
     ];
     for e in &events {
         audit.record(e).await.expect("record");
@@ -1416,30 +860,18 @@ both_backends!(audit_recent_is_newest_first, |db| async move {
     assert_eq!(recent, expected);
     let last_two = audit.recent(2).await.expect("recent");
     assert_eq!(last_two, expected[..2].to_vec());
-    assert_eq!(
-        last_two[0].detail.as_deref(),
-        Some(r#"{"kind":"refresh_token"}"#)
-    );
+    assert_eq!(last_two[0].detail.as_deref(), Some(r#"{"kind":"refresh_token"}"#));
 });
 
 // ----- Settings -----
 
 both_backends!(settings_are_created_once, |db| async move {
     let settings = SettingsStore::new(db.clone());
-    let first = settings
-        .get_or_create("pairwise_secret", || "first".into())
-        .await
-        .expect("create");
+    let first = settings.get_or_create("pairwise_secret", || "first".into()).await.expect("create");
     assert_eq!(first, "first");
-    let again = SettingsStore::new(db)
-        .get_or_create("pairwise_secret", || "second".into())
-        .await
-        .expect("read");
+    let again = SettingsStore::new(db).get_or_create("pairwise_secret", || "second".into()).await.expect("read");
     assert_eq!(again, "first");
-    let other = settings
-        .get_or_create("other", || "x".into())
-        .await
-        .expect("other");
+    let other = settings.get_or_create("other", || "x".into()).await.expect("other");
     assert_eq!(other, "x");
 });
 
@@ -1447,11 +879,7 @@ both_backends!(settings_concurrent_first_start_agrees, |db| async move {
     let tasks: Vec<_> = (0..4)
         .map(|i| {
             let settings = SettingsStore::new(db.clone());
-            tokio::spawn(async move {
-                settings
-                    .get_or_create("pairwise_secret", move || format!("value-{i}"))
-                    .await
-            })
+            tokio::spawn(async move { settings.get_or_create("pairwise_secret", move || format!("value-{i}")).await })
         })
         .collect();
     let mut values = Vec::new();
@@ -1459,9 +887,5 @@ both_backends!(settings_concurrent_first_start_agrees, |db| async move {
         values.push(task.await.expect("task").expect("get_or_create"));
     }
     values.dedup();
-    assert_eq!(
-        values.len(),
-        1,
-        "every instance reads the same value: {values:?}"
-    );
+    assert_eq!(values.len(), 1, "every instance reads the same value: {values:?}");
 });
