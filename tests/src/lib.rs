@@ -11,6 +11,8 @@
 //! let tokens = idp.redeem_code(&client, &grant).await?.ok()?;
 //! ```
 
+pub mod node;
+
 use std::sync::OnceLock;
 use std::time::Duration;
 
