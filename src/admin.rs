@@ -29,15 +29,19 @@ impl DbArgs {
 
     pub async fn connect(&self) -> anyhow::Result<Db> {
         let url = self.url();
-        if let Some(path) = url.strip_prefix("sqlite://") {
-            if let Some(dir) = std::path::Path::new(path.split('?').next().unwrap_or(path)).parent() {
-                if !dir.as_os_str().is_empty() {
-                    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-                }
-            }
-        }
+        ensure_sqlite_folder(&url)?;
         Db::connect(&url).await.with_context(|| "opening the provider's database".to_string())
     }
+}
+
+/// A SQLite database's folder is created on first use; other URLs are left alone.
+pub fn ensure_sqlite_folder(url: &str) -> anyhow::Result<()> {
+    let Some(path) = url.strip_prefix("sqlite://") else { return Ok(()) };
+    let file = std::path::Path::new(path.split('?').next().unwrap_or(path));
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    Ok(())
 }
 
 #[derive(Subcommand)]

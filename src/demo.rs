@@ -102,15 +102,12 @@ async fn seed_directory(state: &AppState) -> anyhow::Result<Vec<(String, String,
 /// The demo tool's registration, kept in the data folder so that a second run reuses it.
 async fn demo_client(state: &AppState, data: &Path, app_url: &str) -> anyhow::Result<DemoClient> {
     let file = data.join("demo-client.json");
-    if let Ok(text) = std::fs::read_to_string(&file) {
-        if let Ok(saved) = serde_json::from_str::<DemoClient>(&text) {
-            if let Some(c) = state.clients.get(&saved.client_id).await? {
-                if c.redirect_uris.iter().any(|r| r == &format!("{app_url}/callback")) {
-                    return Ok(saved);
-                }
-                state.clients.remove(&saved.client_id).await?;
-            }
-        }
+    let saved = std::fs::read_to_string(&file).ok().and_then(|t| serde_json::from_str::<DemoClient>(&t).ok());
+    if let Some(saved) = saved
+        && let Some(c) = state.clients.get(&saved.client_id).await?
+        && c.redirect_uris.iter().any(|r| r == &format!("{app_url}/callback"))
+    {
+        return Ok(saved);
     }
     let mut spec = ClientSpec::new("Outil de l'école (démo)", vec![format!("{app_url}/callback")]);
     spec.id = Some("demo-tool".into());

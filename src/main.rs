@@ -51,9 +51,20 @@ struct IdpArgs {
     db: admin::DbArgs,
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            // One readable line with the causes, for operators; no backtrace.
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         match cli.command {
@@ -93,12 +104,7 @@ async fn run_idp(args: IdpArgs) -> anyhow::Result<()> {
     if args.db.database_url.is_some() {
         config.database_url = args.db.url();
     }
-    if let Some(path) = config.database_url.strip_prefix("sqlite://") {
-        let file = std::path::Path::new(path.split('?').next().unwrap_or(path));
-        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-        }
-    }
+    admin::ensure_sqlite_folder(&config.database_url)?;
     let listen = config.listen;
     let issuer = config.issuer_str();
     let server = ent_idp::build(config).await.map_err(|e| port_message(e, listen))?;

@@ -60,7 +60,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
     // A user's token dies with the account: a disabled person's tokens are inactive at once.
     if let Some(gid) = &claims.gid {
         let Some(grant) = state.grants.get(gid).await? else { return Ok(inactive) };
-        if !state.directory.person(&grant.person_id).await?.is_some_and(|p| !p.disabled) {
+        if state.directory.person(&grant.person_id).await?.is_none_or(|p| p.disabled) {
             return Ok(inactive);
         }
     }
