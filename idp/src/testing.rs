@@ -57,6 +57,7 @@ impl TestDb {
     pub async fn cleanup(self) {
         let TestDb { db, guard, .. } = self;
         db.pool.close().await;
+        db.writer.close().await;
         guard.cleanup().await;
     }
 }

@@ -58,7 +58,7 @@ impl AuditStore {
         .bind(&e.person_id)
         .bind(&e.client_id)
         .bind(&e.detail)
-        .execute(&self.db.pool)
+        .execute(&self.db.writer)
         .await?;
         Ok(())
     }

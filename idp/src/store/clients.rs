@@ -88,7 +88,7 @@ impl ClientStore {
         .bind(c.id_token_alg.as_str())
         .bind(&c.audience)
         .bind(now())
-        .execute(&self.db.pool)
+        .execute(&self.db.writer)
         .await?;
         Ok(())
     }
@@ -113,7 +113,7 @@ impl ClientStore {
 
     /// Removes a client and, through the foreign keys, its grants, codes, refresh tokens and consents.
     pub async fn remove(&self, id: &str) -> Result<bool, DbError> {
-        let done = sqlx::query("DELETE FROM clients WHERE id = $1").bind(id).execute(&self.db.pool).await?;
+        let done = sqlx::query("DELETE FROM clients WHERE id = $1").bind(id).execute(&self.db.writer).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -122,7 +122,7 @@ impl ClientStore {
         let done = sqlx::query("UPDATE clients SET secret_hash = $1 WHERE id = $2 AND secret_hash IS NOT NULL")
             .bind(hash)
             .bind(id)
-            .execute(&self.db.pool)
+            .execute(&self.db.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }

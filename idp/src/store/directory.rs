@@ -115,7 +115,7 @@ impl DirectoryStore {
     /// people it names. All or nothing.
     pub async fn import(&self, snap: &Snapshot) -> Result<(), DbError> {
         let t = now();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.writer.begin().await?;
         for s in &snap.schools {
             sqlx::query(
                 "INSERT INTO schools (id, uai, name, external_id, updated_at) VALUES ($1, $2, $3, $4, $5) \
@@ -287,7 +287,7 @@ impl DirectoryStore {
         .bind(person_id)
         .bind(phc)
         .bind(now())
-        .execute(&self.db.pool)
+        .execute(&self.db.writer)
         .await?;
         Ok(())
     }

@@ -101,7 +101,7 @@ impl GrantStore {
             revoked: false,
         };
         let code_value = secret::new_secret();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.writer.begin().await?;
         sqlx::query(
             "INSERT INTO grants (id, client_id, person_id, session_id, scope, auth_time, amr, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
@@ -145,7 +145,7 @@ impl GrantStore {
         .bind(t)
         .bind(&hash)
         .bind(client_id)
-        .fetch_optional(&self.db.pool)
+        .fetch_optional(&self.db.writer)
         .await?;
         let Some(row) = claimed else {
             let used: Option<(String, Option<i64>)> =
@@ -207,7 +207,7 @@ impl GrantStore {
         .bind(grant_id)
         .bind(t)
         .bind(t + ttl_secs)
-        .execute(&self.db.pool)
+        .execute(&self.db.writer)
         .await?;
         Ok(token)
     }
@@ -222,7 +222,7 @@ impl GrantStore {
     ) -> Result<Result<(Grant, String), Refusal>, DbError> {
         let hash = secret::sha256_hex(token);
         let t = now();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.writer.begin().await?;
         let claimed: Option<String> = sqlx::query_scalar(
             "UPDATE refresh_tokens SET used_at = $1 WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1 \
              AND grant_id IN (SELECT id FROM grants WHERE client_id = $3 AND revoked_at IS NULL AND expires_at > $1) \
@@ -302,12 +302,12 @@ impl GrantStore {
                 .bind(t)
                 .bind(why)
                 .bind(grant_id)
-                .execute(&self.db.pool)
+                .execute(&self.db.writer)
                 .await?;
         sqlx::query("UPDATE refresh_tokens SET used_at = $1 WHERE grant_id = $2 AND used_at IS NULL")
             .bind(t)
             .bind(grant_id)
-            .execute(&self.db.pool)
+            .execute(&self.db.writer)
             .await?;
         Ok(done.rows_affected() > 0)
     }
@@ -325,7 +325,7 @@ impl GrantStore {
         sqlx::query("INSERT INTO revoked_jtis (jti, expires_at) VALUES ($1, $2) ON CONFLICT (jti) DO NOTHING")
             .bind(jti)
             .bind(expires_at)
-            .execute(&self.db.pool)
+            .execute(&self.db.writer)
             .await?;
         Ok(())
     }

@@ -110,7 +110,7 @@ impl KeyStore {
         .bind(key.to_pkcs8()?)
         .bind(t)
         .bind(if state == "current" { Some(t) } else { None })
-        .execute(&self.db.pool)
+        .execute(&self.db.writer)
         .await?;
         Ok(())
     }
@@ -120,7 +120,7 @@ impl KeyStore {
     pub async fn rotate(&self, alg: Alg) -> Result<String, KeyStoreError> {
         let fresh = generate(alg).await?;
         let t = now();
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = self.db.writer.begin().await?;
         let a = alg.as_str();
         sqlx::query("UPDATE signing_keys SET state = 'retired', retired_at = $1 WHERE alg = $2 AND state = 'previous'")
             .bind(t)
@@ -156,7 +156,7 @@ impl KeyStore {
 
     /// Drops retired private keys for good (they no longer verify anything).
     pub async fn purge_retired(&self) -> Result<u64, KeyStoreError> {
-        let done = sqlx::query("DELETE FROM signing_keys WHERE state = 'retired'").execute(&self.db.pool).await?;
+        let done = sqlx::query("DELETE FROM signing_keys WHERE state = 'retired'").execute(&self.db.writer).await?;
         Ok(done.rows_affected())
     }
 }

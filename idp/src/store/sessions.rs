@@ -46,7 +46,7 @@ impl SessionStore {
         .bind(to_json_list(amr))
         .bind(t)
         .bind(session.expires_at)
-        .execute(&self.db.pool)
+        .execute(&self.db.writer)
         .await?;
         Ok((token, session))
     }
@@ -74,7 +74,8 @@ impl SessionStore {
 
     /// Ends a session (logout). Returns the removed session's id hash when there was one.
     pub async fn delete(&self, id_hash: &str) -> Result<bool, DbError> {
-        let done = sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.db.pool).await?;
+        let done =
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.db.writer).await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -86,7 +87,7 @@ impl SessionStore {
             .bind(client_id)
             .bind(params_json)
             .bind(now() + ttl_secs)
-            .execute(&self.db.pool)
+            .execute(&self.db.writer)
             .await?;
         Ok(id)
     }
@@ -105,7 +106,7 @@ impl SessionStore {
         Ok(sqlx::query_scalar("DELETE FROM pending_requests WHERE id = $1 AND expires_at > $2 RETURNING params")
             .bind(id)
             .bind(now())
-            .fetch_optional(&self.db.pool)
+            .fetch_optional(&self.db.writer)
             .await?)
     }
 
@@ -129,7 +130,7 @@ impl SessionStore {
         .bind(client_id)
         .bind(to_json_list(scopes))
         .bind(now())
-        .execute(&self.db.pool)
+        .execute(&self.db.writer)
         .await?;
         Ok(())
     }
@@ -137,8 +138,8 @@ impl SessionStore {
     /// Removes expired sessions and requests (run periodically).
     pub async fn purge_expired(&self) -> Result<(), DbError> {
         let t = now();
-        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(t).execute(&self.db.pool).await?;
-        sqlx::query("DELETE FROM pending_requests WHERE expires_at <= $1").bind(t).execute(&self.db.pool).await?;
+        sqlx::query("DELETE FROM sessions WHERE expires_at <= $1").bind(t).execute(&self.db.writer).await?;
+        sqlx::query("DELETE FROM pending_requests WHERE expires_at <= $1").bind(t).execute(&self.db.writer).await?;
         Ok(())
     }
 }

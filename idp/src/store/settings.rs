@@ -18,7 +18,7 @@ impl SettingsStore {
         sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
             .bind(name)
             .bind(make())
-            .execute(&self.db.pool)
+            .execute(&self.db.writer)
             .await?;
         Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = $1").bind(name).fetch_one(&self.db.pool).await?)
     }

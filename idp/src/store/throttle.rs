@@ -38,13 +38,13 @@ impl ThrottleStore {
         .bind(key)
         .bind(t)
         .bind(t - window_secs)
-        .fetch_one(&self.db.pool)
+        .fetch_one(&self.db.writer)
         .await?;
         if failures >= max {
             sqlx::query("UPDATE throttle SET locked_until = $1 WHERE key = $2")
                 .bind(t + window_secs)
                 .bind(key)
-                .execute(&self.db.pool)
+                .execute(&self.db.writer)
                 .await?;
         }
         Ok(failures)
@@ -52,7 +52,7 @@ impl ThrottleStore {
 
     /// Clears a key (after a successful login).
     pub async fn clear(&self, key: &str) -> Result<(), DbError> {
-        sqlx::query("DELETE FROM throttle WHERE key = $1").bind(key).execute(&self.db.pool).await?;
+        sqlx::query("DELETE FROM throttle WHERE key = $1").bind(key).execute(&self.db.writer).await?;
         Ok(())
     }
 
@@ -61,7 +61,7 @@ impl ThrottleStore {
         sqlx::query("DELETE FROM throttle WHERE locked_until <= $1 AND window_start <= $2")
             .bind(t)
             .bind(t - window_secs)
-            .execute(&self.db.pool)
+            .execute(&self.db.writer)
             .await?;
         Ok(())
     }
