@@ -14,7 +14,7 @@ use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::web::csrf;
 use crate::web::i18n::{Lang, Messages};
-use crate::web::pages::{self, Chrome, ConsentPage, chrome_fields};
+use crate::web::pages::{self, Chrome, ConsentPage};
 
 #[derive(Deserialize)]
 pub struct ConsentQuery {
@@ -65,19 +65,8 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
     };
     let token = csrf::issue(&state.csrf_secret, state.cookies, &headers);
     let chrome = Chrome::with_switch(lang, format!("/consent?req={req_id}&lang={}", lang.other().code()));
-    let (lang_code, other_lang, other_name, switch_href, t) = chrome_fields(&chrome);
     let scopes = req.scopes.iter().map(|s| describe(t, s)).filter(|d| !d.is_empty()).collect();
-    let page = ConsentPage {
-        lang: lang_code,
-        other_lang,
-        other_name,
-        switch_href,
-        t,
-        client_name: &client_name,
-        scopes,
-        csrf: &token.token,
-        req: &req_id,
-    };
+    let page = ConsentPage { chrome, client_name: &client_name, scopes, csrf: &token.token, req: &req_id };
     let mut res = pages::render(StatusCode::OK, &page);
     res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, form_csp(&req.redirect_uri));
     if let Some(c) = token.set_cookie {

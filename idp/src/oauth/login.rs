@@ -17,7 +17,7 @@ use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::web::cookies::SESSION;
 use crate::web::i18n::Lang;
-use crate::web::pages::{self, Chrome, LoginPage, chrome_fields};
+use crate::web::pages::{self, Chrome, LoginPage};
 use crate::web::{PeerAddr, csrf};
 
 #[derive(Deserialize)]
@@ -225,19 +225,7 @@ async fn render(
     };
     let token = csrf::issue(&state.csrf_secret, state.cookies, headers);
     let chrome = Chrome::with_switch(lang, format!("/login?req={req_id}&lang={}", lang.other().code()));
-    let (lang_code, other_lang, other_name, switch_href, t) = chrome_fields(&chrome);
-    let page = LoginPage {
-        lang: lang_code,
-        other_lang,
-        other_name,
-        switch_href,
-        t,
-        client_name: &client_name,
-        message,
-        csrf: &token.token,
-        req: req_id,
-        login,
-    };
+    let page = LoginPage { chrome, client_name: &client_name, message, csrf: &token.token, req: req_id, login };
     let mut res = pages::render(status, &page);
     res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, form_csp(&req.redirect_uri));
     if let Some(c) = token.set_cookie {

@@ -19,7 +19,7 @@ use crate::store::audit::AuditEvent;
 use crate::web::cookies::SESSION;
 use crate::web::csrf;
 use crate::web::i18n::Lang;
-use crate::web::pages::{self, Chrome, LogoutPage, chrome_fields};
+use crate::web::pages::{self, Chrome, LogoutPage};
 
 pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
     handle(&state, &headers, &form_urlencoded_pairs(q.unwrap_or_default().as_bytes()), false).await
@@ -147,18 +147,7 @@ fn confirm_page(
 ) -> Response {
     let token = csrf::issue(&state.csrf_secret, state.cookies, headers);
     let chrome = Chrome::new(lang);
-    let (lang_code, other_lang, other_name, switch_href, t) = chrome_fields(&chrome);
-    let page = LogoutPage {
-        lang: lang_code,
-        other_lang,
-        other_name,
-        switch_href,
-        t,
-        csrf: &token.token,
-        post_logout_redirect_uri: redirect,
-        client_id,
-        state: st,
-    };
+    let page = LogoutPage { chrome, csrf: &token.token, post_logout_redirect_uri: redirect, client_id, state: st };
     let mut res = pages::render(StatusCode::OK, &page);
     if !redirect.is_empty() {
         res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, super::login::form_csp(redirect));

@@ -6,30 +6,37 @@ use axum::response::{Html, IntoResponse, Response};
 
 use super::i18n::{Lang, Messages};
 
-/// Chrome shared by every page.
+/// What every page shares: its language, its words, and the link to the other language.
 pub struct Chrome {
     pub lang: Lang,
+    pub t: &'static Messages,
     /// Link to the same page in the other language ("" for none).
     pub switch_href: String,
 }
 
 impl Chrome {
     pub fn new(lang: Lang) -> Self {
-        Chrome { lang, switch_href: String::new() }
+        Chrome { lang, t: lang.t(), switch_href: String::new() }
     }
     pub fn with_switch(lang: Lang, href: String) -> Self {
-        Chrome { lang, switch_href: href }
+        Chrome { lang, t: lang.t(), switch_href: href }
+    }
+    /// `fr` or `en`, for `<html lang>` and the forms' hidden `lang` field.
+    pub fn code(&self) -> &'static str {
+        self.lang.code()
+    }
+    pub fn other_code(&self) -> &'static str {
+        self.lang.other().code()
+    }
+    pub fn other_name(&self) -> &'static str {
+        self.lang.other().t().lang_name
     }
 }
 
 #[derive(Template)]
 #[template(path = "login.html")]
 pub struct LoginPage<'a> {
-    pub lang: &'static str,
-    pub other_lang: &'static str,
-    pub other_name: &'static str,
-    pub switch_href: String,
-    pub t: &'static Messages,
+    pub chrome: Chrome,
     pub client_name: &'a str,
     pub message: String,
     pub csrf: &'a str,
@@ -40,11 +47,7 @@ pub struct LoginPage<'a> {
 #[derive(Template)]
 #[template(path = "consent.html")]
 pub struct ConsentPage<'a> {
-    pub lang: &'static str,
-    pub other_lang: &'static str,
-    pub other_name: &'static str,
-    pub switch_href: String,
-    pub t: &'static Messages,
+    pub chrome: Chrome,
     pub client_name: &'a str,
     pub scopes: Vec<&'static str>,
     pub csrf: &'a str,
@@ -54,11 +57,7 @@ pub struct ConsentPage<'a> {
 #[derive(Template)]
 #[template(path = "message.html")]
 pub struct MessagePage<'a> {
-    pub lang: &'static str,
-    pub other_lang: &'static str,
-    pub other_name: &'static str,
-    pub switch_href: String,
-    pub t: &'static Messages,
+    pub chrome: Chrome,
     pub title: &'a str,
     pub message: &'a str,
     pub detail: &'a str,
@@ -68,20 +67,11 @@ pub struct MessagePage<'a> {
 #[derive(Template)]
 #[template(path = "logout.html")]
 pub struct LogoutPage<'a> {
-    pub lang: &'static str,
-    pub other_lang: &'static str,
-    pub other_name: &'static str,
-    pub switch_href: String,
-    pub t: &'static Messages,
+    pub chrome: Chrome,
     pub csrf: &'a str,
     pub post_logout_redirect_uri: &'a str,
     pub client_id: &'a str,
     pub state: &'a str,
-}
-
-/// The three fields every template shares, from the chrome.
-pub fn chrome_fields(c: &Chrome) -> (&'static str, &'static str, &'static str, String, &'static Messages) {
-    (c.lang.code(), c.lang.other().code(), c.lang.other().t().lang_name, c.switch_href.clone(), c.lang.t())
 }
 
 /// Renders a template into a response that no cache keeps.
@@ -101,16 +91,10 @@ pub fn render(status: StatusCode, page: &impl Template) -> Response {
 
 /// A page that only says something (errors, "signed out").
 pub fn message(status: StatusCode, lang: Lang, title: &str, message: &str, detail: &str) -> Response {
-    let c = Chrome::new(lang);
-    let (lang, other_lang, other_name, switch_href, t) = chrome_fields(&c);
     render(
         status,
         &MessagePage {
-            lang,
-            other_lang,
-            other_name,
-            switch_href,
-            t,
+            chrome: Chrome::new(lang),
             title,
             message,
             detail,
