@@ -185,3 +185,40 @@ struct Values {
     session_ttl_secs: Option<u64>,
     trust_forwarded_for: Option<bool>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_values_apply_and_unknown_keys_are_reported() {
+        let dir = std::env::temp_dir().join(format!("ent-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ent.toml");
+        std::fs::write(
+            &path,
+            "[idp]\nissuer = \"https://connexion.ecoles.example\"\nlisten = \"0.0.0.0:9000\"\naccess_token_alg = \"EdDSA\"\ncolour = \"blue\"\n\n[portal]\nx = 1\n",
+        )
+        .unwrap();
+        let mut c = Config::new(parse_issuer("http://localhost:8400").unwrap(), "sqlite://x.db");
+        let mut unknown = c.apply_file(&path).unwrap();
+        unknown.sort();
+        assert_eq!(unknown, vec!["idp.colour".to_string(), "portal".to_string()]);
+        assert_eq!(c.issuer_str(), "https://connexion.ecoles.example");
+        assert_eq!(c.listen.port(), 9000);
+        assert_eq!(c.access_token_alg, Alg::EdDsa);
+        assert!(c.secure_cookies());
+        std::fs::write(&path, "[idp]\naccess_token_alg = \"HS256\"\n").unwrap();
+        assert!(c.apply_file(&path).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn issuers_must_be_plain_http_urls() {
+        assert!(parse_issuer("https://connexion.ecoles.example").is_ok());
+        assert!(parse_issuer("https://connexion.ecoles.example/?x=1").is_err());
+        assert!(parse_issuer("https://connexion.ecoles.example/#f").is_err());
+        assert!(parse_issuer("ftp://connexion.ecoles.example").is_err());
+        assert!(parse_issuer("not a url").is_err());
+    }
+}

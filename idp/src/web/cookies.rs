@@ -50,3 +50,23 @@ impl CookiePolicy {
             .filter(|v| !v.is_empty())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn https_cookies_are_host_prefixed_and_secure() {
+        let p = CookiePolicy { secure: true };
+        let v = p.set(SESSION, "abc", "Lax", Some(60)).to_str().unwrap().to_string();
+        assert_eq!(v, "__Host-ent_idp_session=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=60; Secure");
+        let mut h = HeaderMap::new();
+        h.insert(header::COOKIE, "ent_idp_session=plain; __Host-ent_idp_session=abc".parse().unwrap());
+        assert_eq!(p.get(&h, SESSION).as_deref(), Some("abc"));
+        // Over plain http (the localhost demo) the prefix and Secure would make browsers drop it.
+        let plain = CookiePolicy { secure: false };
+        let v = plain.set(SESSION, "abc", "Lax", None).to_str().unwrap().to_string();
+        assert_eq!(v, "ent_idp_session=abc; Path=/; HttpOnly; SameSite=Lax");
+        assert_eq!(plain.get(&h, SESSION).as_deref(), Some("plain"));
+    }
+}
