@@ -10,6 +10,7 @@ pub mod grants;
 pub mod keys;
 pub mod sessions;
 pub mod settings;
+pub mod sync;
 pub mod throttle;
 
 pub use crate::db::{Db, DbError, now};

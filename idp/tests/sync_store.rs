@@ -1,0 +1,242 @@
+#![allow(clippy::unwrap_used)]
+
+//! The directory sync's apply step, on SQLite and PostgreSQL: stable keys across renames,
+//! departures (deactivation, sessions and grants ended), the deactivation threshold, dry runs,
+//! conflicts reported and skipped, RFC 4533 present lists and delete lists, the cookie.
+
+use ent_idp::both_backends;
+use ent_idp::db::Db;
+use ent_idp::store::directory::DirectoryStore;
+use ent_idp::store::sessions::SessionStore;
+use ent_idp::store::sync::{ApplyOptions, ApplyReport, Kind, Link, LinkKind, LinkSides, Mark, Mode, Staged, SyncStore};
+
+const SRC: &str = "annuaire";
+
+fn school(key: &str, uai: &str) -> Staged {
+    Staged {
+        key: key.into(),
+        ldap_uuid: Some(format!("uuid-{key}")),
+        dn: format!("ENTStructureUAI={uai},ou=structures,dc=ent,dc=test"),
+        name: format!("École {uai}"),
+        code: Some(uai.into()),
+        ..Default::default()
+    }
+}
+
+fn class(key: &str, name: &str) -> Staged {
+    Staged {
+        key: key.into(),
+        ldap_uuid: Some(format!("uuid-{key}")),
+        dn: format!("cn={name},ou=groups,dc=ent,dc=test"),
+        name: name.into(),
+        code: Some("CM1".into()),
+        ..Default::default()
+    }
+}
+
+fn person(key: &str, login: &str, profile: &str) -> Staged {
+    Staged {
+        key: key.into(),
+        ldap_uuid: Some(format!("uuid-{key}")),
+        dn: format!("uid={login},ou=people,dc=ent,dc=test"),
+        name: format!("Nom {key}"),
+        given_name: Some(format!("Prénom {key}")),
+        login: Some(login.into()),
+        profile: Some(profile.into()),
+        email: Some(format!("{login}@example.org")),
+        ..Default::default()
+    }
+}
+
+fn link(from: &str, kind: LinkKind, to: &str) -> Link {
+    Link { from_key: from.into(), kind, to_dn: to.into(), extra: None }
+}
+
+const SCHOOL_DN: &str = "ENTStructureUAI=0691234A,ou=structures,dc=ent,dc=test";
+const CLASS_DN: &str = "cn=CM1-A,ou=groups,dc=ent,dc=test";
+
+fn opts(mode: Mode) -> ApplyOptions {
+    ApplyOptions {
+        mode,
+        dry_run: false,
+        max_departed_share: 0.10,
+        force: false,
+        cookie: None,
+        sides: LinkSides {
+            memberships_on_people: true,
+            memberships_on_classes: false,
+            parents_on_pupils: true,
+            children_on_parents: true,
+        },
+    }
+}
+
+/// A school, a class, a teacher, `pupils` pupils (each with one parent).
+async fn full_run(sync: &SyncStore, pupils: usize, opts: &ApplyOptions) -> ApplyReport {
+    let run = sync.begin_run(SRC).await.unwrap();
+    sync.stage(&run, Kind::School, &[school("s1", "0691234A")], &[], &[]).await.unwrap();
+    sync.stage(&run, Kind::Class, &[class("c1", "CM1-A")], &[link("c1", LinkKind::ClassSchool, SCHOOL_DN)], &[])
+        .await
+        .unwrap();
+    let mut people = vec![person("t1", "prof.un", "teacher")];
+    let mut links = vec![link("t1", LinkKind::TeacherClass, CLASS_DN), link("t1", LinkKind::PersonSchool, SCHOOL_DN)];
+    for i in 0..pupils {
+        let (k, p) = (format!("e{i}"), format!("r{i}"));
+        people.push(person(&k, &format!("eleve.{i}"), "pupil"));
+        people.push(person(&p, &format!("parent.{i}"), "parent"));
+        links.push(link(&k, LinkKind::PupilClass, CLASS_DN));
+        links.push(link(&k, LinkKind::PersonSchool, SCHOOL_DN));
+        links.push(link(&k, LinkKind::Parent { legal: true }, &format!("uid=parent.{i},ou=people,dc=ent,dc=test")));
+    }
+    sync.stage(&run, Kind::Person, &people, &links, &[]).await.unwrap();
+    sync.apply(&run, SRC, opts).await.unwrap()
+}
+
+async fn active(db: &Db) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM people WHERE disabled = 0").fetch_one(&db.pool).await.unwrap()
+}
+
+both_backends!(full_sync_adds_everything_and_links_it, |db| async move {
+    let sync = SyncStore::new(db.clone());
+    let report = full_run(&sync, 3, &opts(Mode::Full)).await;
+    assert!(report.applied, "{report:?}");
+    assert_eq!((report.schools.added, report.classes.added, report.people.added), (1, 1, 7));
+    assert!(report.rejected.is_empty(), "{:?}", report.rejected);
+    let dir = DirectoryStore::new(db.clone());
+    let pupil = dir.person_by_login("eleve.0").await.unwrap().unwrap();
+    assert_eq!(pupil.email, None, "no e-mail is kept for pupils");
+    let a = dir.affiliations(&pupil.id).await.unwrap();
+    assert_eq!(a.schools, vec!["0691234A".to_string()]);
+    assert_eq!(a.classes.len(), 1);
+    let parent = dir.person_by_login("parent.0").await.unwrap().unwrap();
+    let a = dir.affiliations(&parent.id).await.unwrap();
+    assert_eq!(a.children, vec![(pupil.public_sub.clone(), Some(a.children[0].1.clone().unwrap()), true)]);
+    // A second identical run changes nothing.
+    let again = full_run(&sync, 3, &opts(Mode::Full)).await;
+    assert_eq!((again.people.added, again.people.updated, again.people.removed), (0, 0, 0), "{again:?}");
+});
+
+both_backends!(a_renamed_entry_is_the_same_person, |db| async move {
+    let sync = SyncStore::new(db.clone());
+    full_run(&sync, 1, &opts(Mode::Full)).await;
+    let dir = DirectoryStore::new(db.clone());
+    let before = dir.person_by_login("eleve.0").await.unwrap().unwrap();
+    let run = sync.begin_run(SRC).await.unwrap();
+    let mut renamed = person("e0", "eleve.zero", "pupil");
+    renamed.dn = "uid=eleve.zero,ou=moved,dc=ent,dc=test".into();
+    sync.stage(&run, Kind::Person, &[renamed], &[link("e0", LinkKind::PupilClass, CLASS_DN)], &[]).await.unwrap();
+    let report = sync.apply(&run, SRC, &opts(Mode::Deletes)).await.unwrap();
+    assert_eq!((report.people.added, report.people.updated), (0, 1));
+    let after = dir.person_by_login("eleve.zero").await.unwrap().unwrap();
+    assert_eq!((after.id, after.public_sub), (before.id, before.public_sub), "same id and sub after a rename");
+    assert!(dir.person_by_login("eleve.0").await.unwrap().is_none());
+});
+
+both_backends!(departures_deactivate_and_end_sessions, |db| async move {
+    let sync = SyncStore::new(db.clone());
+    full_run(&sync, 20, &opts(Mode::Full)).await;
+    let dir = DirectoryStore::new(db.clone());
+    let leaver = dir.person_by_login("eleve.19").await.unwrap().unwrap();
+    let sessions = SessionStore::new(db.clone());
+    let (cookie, _) = sessions.create(&leaver.id, &["pwd".into()], 3600).await.unwrap();
+    // Pupil 19 and parent 19 are gone: 2 of 41 (< 10 %).
+    let report = full_run(&sync, 19, &opts(Mode::Full)).await;
+    assert!(report.applied);
+    assert_eq!(report.people.removed, 2);
+    let gone = dir.person(&leaver.id).await.unwrap().unwrap();
+    assert!(gone.disabled, "a departed person is deactivated at once");
+    assert!(sessions.find(&cookie).await.unwrap().is_none(), "and signed out");
+    // Back in the directory: reactivated, same person.
+    let report = full_run(&sync, 20, &opts(Mode::Full)).await;
+    assert_eq!(report.people.returned, 2);
+    assert!(!dir.person(&leaver.id).await.unwrap().unwrap().disabled);
+    // Purge after retention: nothing is old enough yet.
+    assert_eq!(sync.purge_departed(SRC, 3600).await.unwrap(), 0);
+});
+
+both_backends!(threshold_stops_the_run_and_changes_nothing, |db| async move {
+    let sync = SyncStore::new(db.clone());
+    full_run(&sync, 10, &opts(Mode::Full)).await;
+    let before = active(&db).await;
+    // Half the pupils disappear: far above 10 %.
+    let report = full_run(&sync, 5, &opts(Mode::Full)).await;
+    assert!(!report.applied);
+    assert!(report.stopped.as_deref().unwrap_or("").contains("--force"), "{report:?}");
+    assert_eq!(active(&db).await, before, "nothing changed");
+    let forced = full_run(&sync, 5, &ApplyOptions { force: true, ..opts(Mode::Full) }).await;
+    assert!(forced.applied);
+    assert_eq!(active(&db).await, before - 10);
+});
+
+both_backends!(dry_run_reports_and_changes_nothing, |db| async move {
+    let sync = SyncStore::new(db.clone());
+    let report = full_run(&sync, 2, &ApplyOptions { dry_run: true, ..opts(Mode::Full) }).await;
+    assert!(!report.applied);
+    assert_eq!(report.people.added, 5);
+    assert!(report.samples.iter().any(|(what, dn)| what == "person added" && dn.contains("eleve.0")));
+    assert_eq!(active(&db).await, 0);
+    assert_eq!(sync.cookie(SRC).await.unwrap(), None);
+});
+
+both_backends!(conflicting_entries_are_reported_and_skipped, |db| async move {
+    let sync = SyncStore::new(db.clone());
+    let run = sync.begin_run(SRC).await.unwrap();
+    sync.stage(&run, Kind::School, &[school("s1", "0691234A")], &[], &[]).await.unwrap();
+    let a = person("a", "homonyme", "teacher");
+    let mut b = person("b", "homonyme", "teacher");
+    b.dn = "uid=homonyme2,ou=people,dc=ent,dc=test".into();
+    let dup = sync.stage(&run, Kind::Person, &[a, b, person("a", "autre", "teacher")], &[], &[]).await.unwrap();
+    assert_eq!(dup, vec!["a".to_string()], "a key given twice: the first entry wins");
+    let report = sync.apply(&run, SRC, &opts(Mode::Full)).await.unwrap();
+    assert!(report.applied);
+    assert_eq!(report.people.added, 1);
+    assert_eq!(report.rejected.len(), 1, "{:?}", report.rejected);
+    assert!(report.rejected[0].0.contains("homonyme2") && report.rejected[0].1.contains("login"));
+});
+
+both_backends!(present_list_and_delete_list, |db| async move {
+    let sync = SyncStore::new(db.clone());
+    full_run(&sync, 30, &opts(Mode::Full)).await;
+    // RFC 4533 present list: everything present but pupil 29 (and nothing sent in full).
+    let run = sync.begin_run(SRC).await.unwrap();
+    let mut marks: Vec<(String, Mark)> = vec![("uuid-s1".into(), Mark::Present), ("uuid-c1".into(), Mark::Present)];
+    marks.push(("uuid-t1".into(), Mark::Present));
+    for i in 0..30 {
+        if i != 29 {
+            marks.push((format!("uuid-e{i}"), Mark::Present));
+        }
+        marks.push((format!("uuid-r{i}"), Mark::Present));
+    }
+    sync.stage(&run, Kind::Person, &[], &[], &marks).await.unwrap();
+    let report = sync
+        .apply(&run, SRC, &ApplyOptions { cookie: Some("rid=000,csn=1".into()), ..opts(Mode::PresentList) })
+        .await
+        .unwrap();
+    assert!(report.applied);
+    assert_eq!((report.people.removed, report.classes.removed, report.schools.removed), (1, 0, 0), "{report:?}");
+    assert_eq!(sync.cookie(SRC).await.unwrap().as_deref(), Some("rid=000,csn=1"), "cookie stored with the changes");
+    // Explicit deletes: parent 28.
+    let run = sync.begin_run(SRC).await.unwrap();
+    sync.stage(&run, Kind::Person, &[], &[], &[("uuid-r28".into(), Mark::Deleted)]).await.unwrap();
+    let report = sync.apply(&run, SRC, &opts(Mode::Deletes)).await.unwrap();
+    assert_eq!(report.people.removed, 1);
+    let dir = DirectoryStore::new(db.clone());
+    assert!(dir.person_by_login("parent.28").await.unwrap().unwrap().disabled);
+    assert!(!dir.person_by_login("parent.27").await.unwrap().unwrap().disabled);
+});
+
+both_backends!(a_dead_run_leaves_nothing_behind, |db| async move {
+    let sync = SyncStore::new(db.clone());
+    full_run(&sync, 2, &opts(Mode::Full)).await;
+    let before = active(&db).await;
+    // A run that staged entries and then died (never applied).
+    let run = sync.begin_run(SRC).await.unwrap();
+    sync.stage(&run, Kind::Person, &[person("x", "nouveau", "teacher")], &[], &[]).await.unwrap();
+    drop(run);
+    assert_eq!(active(&db).await, before);
+    // The next run clears it and applies only what it read.
+    let report = full_run(&sync, 2, &opts(Mode::Full)).await;
+    assert_eq!(report.people.added, 0);
+    let staged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sync_entries").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(staged, 0);
+});
