@@ -1,3 +1,8 @@
 //! Directory sync: brings the school directory (LDAP, LDIF, or a generated one) into the provider.
 
+pub mod filter;
 pub mod generate;
+pub mod ldif_in;
+pub mod mapping;
+pub mod run;
+pub mod source;
