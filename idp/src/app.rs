@@ -17,7 +17,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::oauth::{authorize, consent, discovery, introspect, login, logout, revoke, token, userinfo};
+use crate::oauth::{activation, authorize, consent, discovery, introspect, login, logout, revoke, token, userinfo};
 use crate::state::{AppState, StartError};
 use crate::web::i18n::Lang;
 use crate::web::pages;
@@ -33,6 +33,7 @@ pub fn app(state: AppState) -> Router {
         .route("/jwks", get(discovery::jwks))
         .route("/authorize", get(authorize::get).post(authorize::post))
         .route("/login", get(login::page).post(login::submit))
+        .route("/activate", get(activation::page).post(activation::submit))
         .route("/consent", get(consent::page).post(consent::submit))
         .route("/token", axum::routing::post(token::token))
         .route("/userinfo", get(userinfo::get).post(userinfo::post))
@@ -162,6 +163,7 @@ async fn housekeeping(state: AppState) {
         let purged = async {
             state.sessions.purge_expired().await?;
             state.grants.purge_expired().await?;
+            state.activation.purge_expired().await?;
             state.throttle.purge_expired(window).await
         };
         if let Err(e) = purged.await {

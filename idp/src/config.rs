@@ -34,6 +34,8 @@ pub struct Config {
     pub throttle_window: Duration,
     /// Trust `X-Forwarded-For` from a reverse proxy for the client address (off by default).
     pub trust_forwarded_for: bool,
+    /// Directories whose people log in with their directory password (an LDAP bind).
+    pub ldap_login: Vec<crate::ldap_login::LdapLoginSource>,
 }
 
 impl Config {
@@ -54,6 +56,7 @@ impl Config {
             max_failures_per_address: 100,
             throttle_window: Duration::from_secs(15 * 60),
             trust_forwarded_for: false,
+            ldap_login: Vec::new(),
         }
     }
 
@@ -99,6 +102,7 @@ impl Config {
             refresh_token_ttl_secs: parse_num(var("REFRESH_TOKEN_TTL_SECS"))?,
             session_ttl_secs: parse_num(var("SESSION_TTL_SECS"))?,
             trust_forwarded_for: var("TRUST_FORWARDED_FOR").map(|v| v == "true" || v == "1"),
+            ldap_login: None,
         };
         self.apply(values)
     }
@@ -127,6 +131,9 @@ impl Config {
         }
         if let Some(t) = v.trust_forwarded_for {
             self.trust_forwarded_for = t;
+        }
+        if let Some(sources) = v.ldap_login {
+            self.ldap_login = sources;
         }
         Ok(())
     }
@@ -184,6 +191,7 @@ struct Values {
     refresh_token_ttl_secs: Option<u64>,
     session_ttl_secs: Option<u64>,
     trust_forwarded_for: Option<bool>,
+    ldap_login: Option<Vec<crate::ldap_login::LdapLoginSource>>,
 }
 
 #[cfg(test)]

@@ -1,12 +1,14 @@
 //! ENT's OpenID Connect provider: the single identifier of every pupil, parent, teacher and
 //! school worker, and the tokens every other service trusts.
 
+pub mod activation;
 pub mod admin;
 pub mod app;
 pub mod config;
 pub mod db;
 pub mod jose;
 pub mod keyring;
+pub mod ldap_login;
 pub mod model;
 pub mod oauth;
 pub mod password;

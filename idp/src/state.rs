@@ -7,6 +7,7 @@ use crate::db::Db;
 use crate::keyring::Keyring;
 use crate::password::Passwords;
 use crate::store::{
+    activation::ActivationStore,
     audit::{AuditEvent, AuditStore},
     clients::ClientStore,
     directory::DirectoryStore,
@@ -31,6 +32,7 @@ pub struct Inner {
     pub grants: GrantStore,
     pub throttle: ThrottleStore,
     pub audit: AuditStore,
+    pub activation: ActivationStore,
     pub keys: Keyring,
     pub passwords: Passwords,
     pub cookies: CookiePolicy,
@@ -82,6 +84,7 @@ impl AppState {
             grants: GrantStore::new(db.clone()),
             throttle: ThrottleStore::new(db.clone()),
             audit: AuditStore::new(db.clone()),
+            activation: ActivationStore::new(db.clone()),
             passwords: Passwords::new(None)?,
             pairwise_secret: pairwise.into_bytes(),
             csrf_secret: csrf.into_bytes(),

@@ -109,9 +109,40 @@ pub async fn submit(
         },
         _ => None,
     };
-    let ok = match state.passwords.verify(&form.password, phc.as_deref()).await {
-        Ok(ok) => ok,
-        Err(e) => return server_error_page(lang, e),
+    // People whose directory password is theirs (per the sync mapping, when the provider is
+    // configured for their directory) are checked by an LDAP bind as their recorded DN.
+    let bind = match &person {
+        Some(p) if !p.disabled && !state.config.ldap_login.is_empty() => {
+            match crate::store::sync::SyncStore::new(state.db.clone()).bind_dn(&p.id).await {
+                Ok(Some((source, dn))) => {
+                    state.config.ldap_login.iter().find(|s| s.name == source).map(|s| (s.clone(), dn))
+                }
+                Ok(None) => None,
+                Err(e) => return server_error_page(lang, e),
+            }
+        }
+        _ => None,
+    };
+    let method = if bind.is_some() { "ldap" } else { "pwd" };
+    let ok = match bind {
+        Some((src, dn)) => {
+            // The decoy hash keeps the answer's timing the same as for any other account.
+            let (checked, _) = tokio::join!(
+                crate::ldap_login::check(&src, &dn, &form.password),
+                state.passwords.verify(&form.password, None)
+            );
+            match checked {
+                Ok(ok) => ok,
+                Err(e) => {
+                    tracing::error!(error = %e, source = %src.name, "LDAP login: the directory cannot be reached");
+                    return pages::error(StatusCode::SERVICE_UNAVAILABLE, lang, t.error_server);
+                }
+            }
+        }
+        None => match state.passwords.verify(&form.password, phc.as_deref()).await {
+            Ok(ok) => ok,
+            Err(e) => return server_error_page(lang, e),
+        },
     };
     let person = match (ok, person) {
         (true, Some(p)) => p,
@@ -150,15 +181,30 @@ pub async fn submit(
     if let Err(e) = state.throttle.clear(&acct_key).await {
         return server_error_page(lang, e);
     }
+    sign_in(&state, &headers, lang, &person.id, &req_id, req, method).await
+}
+
+/// Opens the provider session of a person who has just proved who they are (`method`: `pwd`, or
+/// `activation` for a code and a new password) and resumes the parked authorization request.
+pub(crate) async fn sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Lang,
+    person_id: &str,
+    req_id: &str,
+    req: AuthRequest,
+    method: &str,
+) -> Response {
+    let t = lang.t();
     let amr = vec!["pwd".to_string()];
     let (cookie, _session) =
-        match state.sessions.create(&person.id, &amr, state.config.session_ttl.as_secs() as i64).await {
+        match state.sessions.create(person_id, &amr, state.config.session_ttl.as_secs() as i64).await {
             Ok(s) => s,
             Err(e) => return server_error_page(lang, e),
         };
     state
         .audit(
-            AuditEvent::new("login", "ok").person(&person.id).client(&req.client_id).detail(json!({"method": "pwd"})),
+            AuditEvent::new("login", "ok").person(person_id).client(&req.client_id).detail(json!({"method": method})),
         )
         .await;
     let client = match state.clients.get(&req.client_id).await {
@@ -167,7 +213,7 @@ pub async fn submit(
         Err(e) => return server_error_page(lang, e),
     };
     // The request is spent; `proceed` parks it again if consent is still needed.
-    if let Err(e) = state.sessions.take_request(&req_id).await {
+    if let Err(e) = state.sessions.take_request(req_id).await {
         return server_error_page(lang, e);
     }
     let mut headers_with_session = headers.clone();
@@ -176,7 +222,7 @@ pub async fn submit(
         HeaderValue::from_str(&format!("{}={cookie}", state.cookies.name(SESSION)))
             .unwrap_or_else(|_| HeaderValue::from_static("")),
     );
-    let mut res = proceed(&state, &headers_with_session, &client, req, true).await;
+    let mut res = proceed(state, &headers_with_session, &client, req, true).await;
     res.headers_mut().append(
         header::SET_COOKIE,
         state.cookies.set(SESSION, &cookie, "Lax", Some(state.config.session_ttl.as_secs() as i64)),

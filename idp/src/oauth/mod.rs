@@ -1,5 +1,6 @@
 //! The OpenID Connect and OAuth 2.0 endpoints.
 
+pub mod activation;
 pub mod authorize;
 pub mod claims;
 pub mod client_auth;

@@ -3,6 +3,7 @@
 //! The queries are portable SQL (see `db`), so each store has one implementation that runs on
 //! SQLite and on PostgreSQL; the conformance tests in `tests/store.rs` run every store on both.
 
+pub mod activation;
 pub mod audit;
 pub mod clients;
 pub mod directory;

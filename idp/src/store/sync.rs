@@ -379,6 +379,15 @@ impl SyncStore {
         Ok(done.rows_affected())
     }
 
+    /// Rows waiting in the staging area (for checks and monitoring).
+    pub async fn staged_rows(&self) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM sync_entries) + (SELECT COUNT(*) FROM sync_links) + (SELECT COUNT(*) FROM sync_marks)",
+        )
+        .fetch_one(&self.db.pool)
+        .await?)
+    }
+
     /// The DN a person was last seen at, when they log in by LDAP bind.
     pub async fn bind_dn(&self, person_id: &str) -> Result<Option<(String, String)>> {
         let row = sqlx::query(

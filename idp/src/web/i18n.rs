@@ -94,6 +94,19 @@ pub struct Messages {
     pub logged_out: &'static str,
     pub home_signed_in: &'static str,
     pub home_signed_out: &'static str,
+    pub activate_link: &'static str,
+    pub activate_title: &'static str,
+    pub activate_intro: &'static str,
+    pub activation_code_label: &'static str,
+    pub new_password_label: &'static str,
+    pub confirm_password_label: &'static str,
+    pub password_rules: &'static str,
+    pub activate_button: &'static str,
+    pub activation_failed: &'static str,
+    pub password_too_short: &'static str,
+    pub password_is_login: &'static str,
+    pub password_mismatch: &'static str,
+    pub back_to_login: &'static str,
 }
 
 pub static FR: Messages = Messages {
@@ -129,6 +142,19 @@ pub static FR: Messages = Messages {
     logged_out: "Vous êtes déconnecté.",
     home_signed_in: "Vous êtes connecté à l'ENT.",
     home_signed_out: "Vous n'êtes pas connecté.",
+    activate_link: "Première connexion ? Activez votre compte avec le code reçu",
+    activate_title: "Activer mon compte",
+    activate_intro: "Saisissez votre identifiant et le code d'activation reçu de l'école, puis choisissez votre mot de passe.",
+    activation_code_label: "Code d'activation",
+    new_password_label: "Nouveau mot de passe",
+    confirm_password_label: "Confirmez le mot de passe",
+    password_rules: "Au moins 10 caractères, différent de votre identifiant. Par exemple trois petits mots.",
+    activate_button: "Activer mon compte",
+    activation_failed: "Identifiant ou code d'activation incorrect, ou code expiré ou déjà utilisé.",
+    password_too_short: "Le mot de passe doit contenir au moins 10 caractères.",
+    password_is_login: "Le mot de passe ne doit pas être votre identifiant.",
+    password_mismatch: "Les deux mots de passe ne sont pas identiques.",
+    back_to_login: "Retour à la connexion",
 };
 
 pub static EN: Messages = Messages {
@@ -164,6 +190,19 @@ pub static EN: Messages = Messages {
     logged_out: "You are signed out.",
     home_signed_in: "You are signed in to the ENT.",
     home_signed_out: "You are not signed in.",
+    activate_link: "First time here? Activate your account with the code you received",
+    activate_title: "Activate my account",
+    activate_intro: "Enter your login and the activation code the school gave you, then choose your password.",
+    activation_code_label: "Activation code",
+    new_password_label: "New password",
+    confirm_password_label: "Confirm the password",
+    password_rules: "At least 10 characters, not your login. Three short words, for instance.",
+    activate_button: "Activate my account",
+    activation_failed: "Wrong login or activation code, or the code has expired or was already used.",
+    password_too_short: "The password must be at least 10 characters long.",
+    password_is_login: "The password must not be your login.",
+    password_mismatch: "The two passwords are not the same.",
+    back_to_login: "Back to sign-in",
 };
 
 #[cfg(test)]

@@ -45,6 +45,18 @@ pub struct LoginPage<'a> {
 }
 
 #[derive(Template)]
+#[template(path = "activate.html")]
+pub struct ActivatePage<'a> {
+    pub chrome: Chrome,
+    pub message: String,
+    pub csrf: &'a str,
+    pub req: &'a str,
+    pub login: &'a str,
+    /// The code typed, shown again only when the password was refused (the code was not tried).
+    pub code: &'a str,
+}
+
+#[derive(Template)]
 #[template(path = "consent.html")]
 pub struct ConsentPage<'a> {
     pub chrome: Chrome,

@@ -6,6 +6,7 @@
 
 mod harness;
 
+mod activation;
 mod authorize;
 mod discovery;
 mod login;
