@@ -47,7 +47,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let state = AppState::init(config)
         .await
         .map_err(|e| crate::port_message(e, SocketAddr::from(([127, 0, 0, 1], args.port))))?;
-    let accounts = seed_directory(&state).await?;
+    let accounts = seed_directory(&state, &args.data).await?;
     let app_url = format!("http://localhost:{}", args.app_port);
     let client = demo_client(&state, &args.data, &app_url).await?;
     let server = ent_idp::app::serve(idp_listener, state).await?;
@@ -81,7 +81,7 @@ async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
 }
 
 /// Fills an empty directory with the generated school and sets the demo passwords.
-async fn seed_directory(state: &AppState) -> anyhow::Result<Vec<(String, String, String)>> {
+async fn seed_directory(state: &AppState, data: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
     let generated = generate(&GenerateOptions::default());
     let accounts = generated
         .demo_accounts
@@ -91,10 +91,24 @@ async fn seed_directory(state: &AppState) -> anyhow::Result<Vec<(String, String,
     if state.directory.count_people().await? > 0 {
         return Ok(accounts);
     }
-    state.directory.import(&generated.snapshot).await?;
+    // The demo school goes through the same path as a real directory: an LDIF in the SDET
+    // schema, read by the sync with the `sdet` mapping preset (no LDAP server needed).
+    let ldif = data.join("demo-directory.ldif");
+    let mut out =
+        std::io::BufWriter::new(std::fs::File::create(&ldif).with_context(|| format!("writing {}", ldif.display()))?);
+    ent_directory_sync::ldif_out::write_ldif(&generated, "dc=demo,dc=ent", &mut out)?;
+    std::io::Write::flush(&mut out)?;
+    drop(out);
+    let cfg = ent_directory_sync::run::SyncConfig::from_toml(
+        "preset = \"sdet\"\n[source]\nname = \"demo\"\nurl = \"ldap://localhost\"\nbase_dn = \"dc=demo,dc=ent\"\n",
+    )?;
+    let report = ent_directory_sync::run::run_ldif(&state.db, &cfg, &ldif, &Default::default()).await?;
+    tracing::info!(summary = %report.summary(), "demo directory loaded");
     let phc = state.passwords.hash(DEMO_PASSWORD).await?;
     for a in &generated.demo_accounts {
-        state.directory.set_password(&a.person_id, &phc).await?;
+        let person =
+            state.directory.person_by_login(&a.login).await?.with_context(|| format!("{} not loaded", a.login))?;
+        state.directory.set_password(&person.id, &phc).await?;
     }
     Ok(accounts)
 }

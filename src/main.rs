@@ -2,8 +2,10 @@
 //! operators' tools (clients, keys, directory, audit).
 
 mod admin;
+mod codes;
 mod demo;
 mod demo_app;
+mod sync_cmd;
 
 use std::path::PathBuf;
 
@@ -34,6 +36,10 @@ enum Command {
     Directory(admin::DirectoryCommand),
     /// Shows the latest audit records.
     Audit(admin::AuditArgs),
+    /// Brings the school directory (LDAP, or an LDIF export) into the provider.
+    Sync(sync_cmd::SyncArgs),
+    /// Prints activation letters and/or a spreadsheet of first-login codes.
+    Codes(codes::CodesArgs),
 }
 
 #[derive(clap::Args)]
@@ -55,7 +61,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     init_tracing();
     match run(cli) {
-        Ok(()) => std::process::ExitCode::SUCCESS,
+        Ok(code) => std::process::ExitCode::from(code),
         Err(e) => {
             // One readable line with the causes, for operators; no backtrace.
             eprintln!("error: {e:#}");
@@ -64,16 +70,18 @@ fn main() -> std::process::ExitCode {
     }
 }
 
-fn run(cli: Cli) -> anyhow::Result<()> {
+fn run(cli: Cli) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async {
         match cli.command {
-            Command::Demo(args) => demo::run(args).await,
-            Command::Idp(args) => run_idp(args).await,
-            Command::Client(cmd) => admin::client(cmd).await,
-            Command::Keys(cmd) => admin::keys(cmd).await,
-            Command::Directory(cmd) => admin::directory(cmd).await,
-            Command::Audit(args) => admin::audit(args).await,
+            Command::Demo(args) => demo::run(args).await.map(|()| 0),
+            Command::Idp(args) => run_idp(args).await.map(|()| 0),
+            Command::Client(cmd) => admin::client(cmd).await.map(|()| 0),
+            Command::Keys(cmd) => admin::keys(cmd).await.map(|()| 0),
+            Command::Directory(cmd) => admin::directory(cmd).await.map(|()| 0),
+            Command::Audit(args) => admin::audit(args).await.map(|()| 0),
+            Command::Sync(args) => sync_cmd::run(args).await,
+            Command::Codes(args) => codes::run(args).await.map(|()| 0),
         }
     })
 }

@@ -5,6 +5,11 @@
 //! [`GenerateOptions::seed`], never from the clock or the OS: the same options always give a
 //! byte-identical [`Snapshot`]. The generator is written here rather than taken from `rand` so
 //! that its output does not change when a dependency is upgraded.
+//!
+//! Two shapes of network: [`GenerateOptions`] gives a uniform one (every school has the same
+//! number of classes of the same size: the demo, most tests), and [`ReferenceOptions`]
+//! ([`GenerateOptions::reference`], [`GenerateOptions::scaled`]) a realistic one sized on the
+//! reference deployment, for load tests and benchmarks.
 
 use std::collections::{HashMap, HashSet};
 
@@ -13,9 +18,12 @@ use ent_idp::store::directory::{Class, ClassRole, Person, School, Snapshot};
 use serde::Serialize;
 
 mod names;
+mod reference;
 mod rng;
 #[cfg(test)]
 mod tests;
+
+pub use reference::{REFERENCE, ReferenceOptions, Targets};
 
 use names::{ADULT_FIRST_NAMES, CHILD_FIRST_NAMES, DEPARTEMENTS, ELEMENTARY_NAMESAKES, FAMILY_NAMES, NURSERY_NAMES};
 use rng::Rng;
@@ -54,6 +62,44 @@ impl Default for GenerateOptions {
     }
 }
 
+impl GenerateOptions {
+    /// The reference deployment ([`REFERENCE`]: 125 schools, 609 classes, 1,032 teachers and
+    /// directors, 9,456 pupils, 17,782 parents) as a realistic network: uneven schools, siblings
+    /// across two schools, separated parents, pupils attached to two schools.
+    ///
+    /// This returns a [`ReferenceOptions`], not a `GenerateOptions`: [`generate`] takes both.
+    pub fn reference() -> ReferenceOptions {
+        ReferenceOptions::default()
+    }
+
+    /// The reference deployment with every count multiplied by `factor` (`35.0` is about a
+    /// million people). Counts are rounded and kept at least at one school of three classes.
+    pub fn scaled(factor: f64) -> ReferenceOptions {
+        ReferenceOptions { factor, ..ReferenceOptions::default() }
+    }
+}
+
+/// The shapes of network [`generate`] makes; any of their options converts into it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Network {
+    /// Every school alike (the demo, most tests).
+    Uniform(GenerateOptions),
+    /// A realistic network sized on the reference deployment.
+    Reference(ReferenceOptions),
+}
+
+impl From<GenerateOptions> for Network {
+    fn from(opts: GenerateOptions) -> Self {
+        Network::Uniform(opts)
+    }
+}
+
+impl From<ReferenceOptions> for Network {
+    fn from(opts: ReferenceOptions) -> Self {
+        Network::Reference(opts)
+    }
+}
+
 /// A generated directory and the accounts the demo presents.
 #[derive(Clone, Debug)]
 pub struct Generated {
@@ -72,7 +118,17 @@ pub struct DemoAccount {
     pub description: String,
 }
 
-/// Generates a network of French primary schools. Deterministic in `opts`.
+/// Generates a network of French primary schools. Deterministic in `opts`: a
+/// [`GenerateOptions`] (uniform network) or a [`ReferenceOptions`] (realistic network, see
+/// [`GenerateOptions::reference`]).
+pub fn generate(opts: &(impl Into<Network> + Copy)) -> Generated {
+    match (*opts).into() {
+        Network::Uniform(opts) => generate_uniform(&opts),
+        Network::Reference(opts) => reference::generate(&opts),
+    }
+}
+
+/// A uniform network of French primary schools.
 ///
 /// Each school has one director (who also teaches its last class), one teacher per other
 /// class, one staff member (ATSEM in a nursery school, secretariat in an elementary one),
@@ -80,16 +136,10 @@ pub struct DemoAccount {
 /// 1 or 2 legal guardians, sometimes a non-legal contact. The network has one city agent and
 /// one administrator, linked to no school. The first school is always an elementary school;
 /// the others are nursery schools one time in four.
-pub fn generate(opts: &GenerateOptions) -> Generated {
+fn generate_uniform(opts: &GenerateOptions) -> Generated {
     let classes_per_school = opts.classes_per_school.max(2);
     let pupils_per_class = opts.pupils_per_class.max(1);
-    let mut b = Builder {
-        rng: Rng(opts.seed),
-        snap: Snapshot::default(),
-        logins: DEMO_LOGINS.iter().map(|(_, l)| l.to_string()).collect(),
-        login_next: HashMap::new(),
-        school_names: HashSet::new(),
-    };
+    let mut b = Builder::new(opts.seed);
     let departement = b.rng.below(DEPARTEMENTS.len());
     // UAI numbers: a shuffled 0..10000 (the same in every département), so unique up to
     // 10000 schools per département; more schools spill over into the next département.
@@ -111,25 +161,7 @@ pub fn generate(opts: &GenerateOptions) -> Generated {
     }
     chosen.push((city_agent, format!("city agent of {city}, linked to no school")));
     chosen.push((admin, "administrator of the whole network, linked to no school".to_string()));
-    let mut demo_accounts = Vec::new();
-    for (profile, login) in DEMO_LOGINS {
-        let Some((index, description)) = chosen.iter().find(|(i, _)| b.snap.people[*i].profile == profile).cloned()
-        else {
-            continue;
-        };
-        let person = &mut b.snap.people[index];
-        person.login = login.to_string();
-        if person.email.is_some() {
-            person.email = Some(format!("{login}@{EMAIL_DOMAIN}"));
-        }
-        demo_accounts.push(DemoAccount {
-            profile,
-            login: login.to_string(),
-            person_id: person.id.clone(),
-            description,
-        });
-    }
-    Generated { snapshot: b.snap, demo_accounts }
+    b.finish(&chosen)
 }
 
 /// Lower-case ASCII form of a name for a login: accents folded, anything but a-z and 0-9
@@ -193,6 +225,42 @@ struct Builder {
 }
 
 impl Builder {
+    /// A builder with the demo logins reserved.
+    fn new(seed: u64) -> Self {
+        Builder {
+            rng: Rng(seed),
+            snap: Snapshot::default(),
+            logins: DEMO_LOGINS.iter().map(|(_, l)| l.to_string()).collect(),
+            login_next: HashMap::new(),
+            school_names: HashSet::new(),
+        }
+    }
+
+    /// Gives the demo logins to the `chosen` people (the first of each profile; index into the
+    /// snapshot, description) and returns the directory.
+    fn finish(mut self, chosen: &[(usize, String)]) -> Generated {
+        let mut demo_accounts = Vec::new();
+        for (profile, login) in DEMO_LOGINS {
+            let Some((index, description)) =
+                chosen.iter().find(|(i, _)| self.snap.people[*i].profile == profile).cloned()
+            else {
+                continue;
+            };
+            let person = &mut self.snap.people[index];
+            person.login = login.to_string();
+            if person.email.is_some() {
+                person.email = Some(format!("{login}@{EMAIL_DOMAIN}"));
+            }
+            demo_accounts.push(DemoAccount {
+                profile,
+                login: login.to_string(),
+                person_id: person.id.clone(),
+                description,
+            });
+        }
+        Generated { snapshot: self.snap, demo_accounts }
+    }
+
     fn school(&mut self, index: usize, uai_number: u32, classes: usize, pupils: usize) -> SchoolRecord {
         let nursery = index > 0 && self.rng.below(4) == 0;
         let (kind, levels, namesakes, staff_role): (_, &[&str], _, _) = if nursery {

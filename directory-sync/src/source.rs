@@ -104,7 +104,9 @@ impl Source {
             .set_conn_timeout(Duration::from_secs(config.timeout_secs))
             .set_starttls(config.starttls);
         if let Some(ca) = &config.ca_file {
-            settings = settings.set_config(Arc::new(client_config(ca)?));
+            settings = settings.set_config(Arc::new(
+                ent_idp::ldap_login::tls_config(ca).map_err(|e| SourceError::Tls(e.to_string()))?,
+            ));
         }
         let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &config.url).await?;
         ldap3::drive!(conn);
@@ -287,23 +289,4 @@ fn bind_password(config: &SourceConfig) -> Result<String, SourceError> {
             .map_err(|e| SourceError::Read(path.clone(), e)),
         None => Ok(String::new()),
     }
-}
-
-/// A rustls client configuration trusting exactly the given CA.
-fn client_config(ca_file: &str) -> Result<rustls::ClientConfig, SourceError> {
-    use rustls_pki_types::pem::PemObject;
-    let mut roots = rustls::RootCertStore::empty();
-    let certs = rustls_pki_types::CertificateDer::pem_file_iter(ca_file)
-        .map_err(|e| SourceError::Tls(format!("{ca_file}: {e}")))?;
-    for cert in certs {
-        let cert = cert.map_err(|e| SourceError::Tls(format!("{ca_file}: {e}")))?;
-        roots.add(cert).map_err(|e| SourceError::Tls(format!("{ca_file}: {e}")))?;
-    }
-    if roots.is_empty() {
-        return Err(SourceError::Tls(format!("{ca_file}: no certificate")));
-    }
-    rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()
-        .map_err(|e| SourceError::Tls(e.to_string()))
-        .map(|b| b.with_root_certificates(roots).with_no_client_auth())
 }

@@ -58,6 +58,8 @@ pub struct StartOptions {
     /// Skip importing the demo directory and setting the demo passwords (a second instance on
     /// an already seeded database).
     pub skip_seed: bool,
+    /// Directories whose people log in by LDAP bind.
+    pub ldap_login: Vec<ent_idp::ldap_login::LdapLoginSource>,
 }
 
 /// A running provider, in the spirit of zero-to-production's `TestApp`.
@@ -207,6 +209,7 @@ impl TestIdp {
         let mut config =
             Config::new(Url::parse(&issuer).with_context(|| format!("issuer {issuer:?}"))?, database_url.clone());
         config.listen = addr;
+        config.ldap_login = opts.ldap_login.clone();
         let state = AppState::init(config).await.with_context(|| format!("starting the provider on {database_url}"))?;
         let generated = generate(&GenerateOptions::default());
         if !opts.skip_seed {

@@ -19,6 +19,7 @@ async fn pair(db_url: &str) -> Result<(TestIdp, TestIdp)> {
         database_url: Some(db_url.to_string()),
         issuer: Some(a.issuer().to_string()),
         skip_seed: true,
+        ..Default::default()
     })
     .await?;
     ensure!(a.base_url() != b.base_url(), "the two instances share a port");

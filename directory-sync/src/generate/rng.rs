@@ -27,6 +27,12 @@ impl Rng {
         items[self.below(items.len())]
     }
 
+    /// An item of `a` followed by `b`, as if they were one list.
+    pub(super) fn pick2<'a>(&mut self, a: &[&'a str], b: &[&'a str]) -> &'a str {
+        let i = self.below(a.len() + b.len());
+        if i < a.len() { a[i] } else { b[i - a.len()] }
+    }
+
     pub(super) fn shuffle<T>(&mut self, items: &mut [T]) {
         for i in (1..items.len()).rev() {
             let j = self.below(i + 1);
