@@ -145,8 +145,11 @@ impl Source {
         Ok(Outcome { mode: Mode::Full, cookie })
     }
 
-    /// A sync cookie for "now", reading no attributes. `None` when the server has no syncprov.
-    async fn cookie_now(&mut self, filter: &str) -> Result<Option<String>, SourceError> {
+    /// A sync cookie for "now". The search matches no entry (the cookie carries the server's
+    /// state, not the filter's), so nothing is buffered whatever the directory's size. `None`
+    /// when the server has no syncprov.
+    async fn cookie_now(&mut self, _filter: &str) -> Result<Option<String>, SourceError> {
+        let filter = "(!(objectClass=*))";
         let req = SyncRequest { mode: RefreshMode::RefreshOnly, cookie: None, reload_hint: false };
         let mut stream = self
             .ldap
