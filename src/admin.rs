@@ -9,7 +9,6 @@ use ent_idp::db::Db;
 use ent_idp::jose::Alg;
 use ent_idp::store::audit::AuditStore;
 use ent_idp::store::clients::ClientStore;
-use ent_idp::store::directory::DirectoryStore;
 use ent_idp::store::keys::KeyStore;
 
 #[derive(Args, Clone)]
@@ -210,56 +209,66 @@ pub async fn keys(cmd: KeysCommand) -> anyhow::Result<()> {
 
 #[derive(Subcommand)]
 pub enum DirectoryCommand {
-    /// Generates a synthetic school network (deterministic for a seed).
+    /// Writes a synthetic school network as LDIF in the SDET schema (deterministic for a seed):
+    /// by default the reference deployment (125 schools, ~28,300 accounts); `--scale 35` makes
+    /// about a million people. Load it into OpenLDAP with slapadd, or sync it with
+    /// `ent sync --ldif FILE`.
     Generate {
         #[arg(long, default_value_t = 2026)]
         seed: u64,
-        #[arg(long, default_value_t = 1)]
-        schools: usize,
-        #[arg(long, default_value_t = 4)]
-        classes_per_school: usize,
-        #[arg(long, default_value_t = 12)]
-        pupils_per_class: usize,
-        /// Write the snapshot as JSON here instead of loading it into the database.
+        /// Multiplies every count of the reference deployment.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// The small demo school instead (one school, four classes).
+        #[arg(long)]
+        demo: bool,
+        #[arg(long, default_value = "dc=ent,dc=example")]
+        base_dn: String,
+        /// Give the demo accounts (eleve.demo, enseignant.demo, …) this directory password.
+        #[arg(long)]
+        demo_password: Option<String>,
+        /// Where to write the LDIF (default: standard output).
         #[arg(long)]
         output: Option<PathBuf>,
-        #[command(flatten)]
-        db: DbArgs,
     },
 }
 
 pub async fn directory(cmd: DirectoryCommand) -> anyhow::Result<()> {
     match cmd {
-        DirectoryCommand::Generate { seed, schools, classes_per_school, pupils_per_class, output, db } => {
-            let opts =
-                ent_directory_sync::generate::GenerateOptions { seed, schools, classes_per_school, pupils_per_class };
-            let generated = ent_directory_sync::generate::generate(&opts);
-            let snap = &generated.snapshot;
-            match output {
+        DirectoryCommand::Generate { seed, scale, demo, base_dn, demo_password, output } => {
+            use ent_directory_sync::generate::{GenerateOptions, generate};
+            if !(scale > 0.0 && scale <= 1000.0) {
+                anyhow::bail!("--scale must be above 0 and at most 1000");
+            }
+            let generated = if demo {
+                generate(&GenerateOptions { seed, ..GenerateOptions::default() })
+            } else {
+                generate(&ent_directory_sync::generate::ReferenceOptions { seed, factor: scale })
+            };
+            let options = ent_directory_sync::ldif_out::LdifOptions { demo_password: demo_password.as_deref() };
+            let counts = match &output {
                 Some(path) => {
-                    std::fs::write(&path, serde_json::to_vec_pretty(snap)?)
-                        .with_context(|| format!("writing {}", path.display()))?;
-                    println!("wrote {}", path.display());
+                    let file = std::fs::File::create(path).with_context(|| format!("writing {}", path.display()))?;
+                    let mut out = std::io::BufWriter::new(file);
+                    let c = ent_directory_sync::ldif_out::write_ldif_with(&generated, &base_dn, &options, &mut out)?;
+                    std::io::Write::flush(&mut out)?;
+                    c
                 }
                 None => {
-                    let db = db.connect().await?;
-                    DirectoryStore::new(db.clone()).import(snap).await?;
-                    AuditStore::new(db)
-                        .record(&ent_idp::store::audit::AuditEvent::new("directory.import", "ok").detail(
-                            serde_json::json!({
-                                "schools": snap.schools.len(), "people": snap.people.len(),
-                            }),
-                        ))
-                        .await?;
-                    println!("loaded into the provider's database");
+                    let stdout = std::io::stdout();
+                    let mut out = std::io::BufWriter::new(stdout.lock());
+                    let c = ent_directory_sync::ldif_out::write_ldif_with(&generated, &base_dn, &options, &mut out)?;
+                    std::io::Write::flush(&mut out)?;
+                    c
                 }
-            }
-            println!(
-                "{} schools, {} classes, {} people, {} parent-child links",
-                snap.schools.len(),
-                snap.classes.len(),
-                snap.people.len(),
-                snap.guardianships.len()
+            };
+            eprintln!(
+                "{} schools, {} classes, {} people ({} entries){}",
+                counts.schools,
+                counts.classes,
+                counts.people,
+                counts.entries(),
+                output.map(|p| format!(" written to {}", p.display())).unwrap_or_default()
             );
         }
     }

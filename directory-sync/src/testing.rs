@@ -107,10 +107,14 @@ pub fn slapd_available() -> bool {
 /// one-line notice and returns false, so that the test passes as skipped; unless `CI` or
 /// `ENT_REQUIRE_SLAPD` is set (and not `0` or `false`), which makes a missing slapd a panic.
 pub fn require_slapd() -> bool {
-    if slapd_available() {
+    require(slapd_available(), |name| std::env::var(name).ok())
+}
+
+fn require(available: bool, env: impl Fn(&str) -> Option<String>) -> bool {
+    if available {
         return true;
     }
-    let set = |name: &str| std::env::var(name).is_ok_and(|v| !matches!(v.trim(), "" | "0" | "false"));
+    let set = |name: &str| env(name).is_some_and(|v| !matches!(v.trim(), "" | "0" | "false"));
     if set("CI") || set("ENT_REQUIRE_SLAPD") {
         panic!("slapd is required (CI or ENT_REQUIRE_SLAPD is set) but not installed: apt-get install slapd");
     }
@@ -336,9 +340,10 @@ impl Slapd {
             let _ = write!(urls, " ldaps://127.0.0.1:{port}/");
         }
         let log = std::fs::File::create(self.dir.join("slapd.log"))?;
-        // -d 0: stay in the foreground, so that the child is slapd itself (its pid is ours).
+        // -d: stay in the foreground, so that the child is slapd itself (its pid is ours);
+        // level "none" still logs errors (`-d 0` would not even say a port is taken).
         let child = Command::new(&self.slapd)
-            .args(["-d", "0", "-h"])
+            .args(["-d", "none", "-h"])
             .arg(&urls)
             .arg("-F")
             .arg(self.dir.join("slapd.d"))
@@ -354,7 +359,9 @@ impl Slapd {
             if let Some(status) = self.child.as_mut().and_then(|c| c.try_wait().transpose()).transpose()? {
                 self.child = None;
                 let log = self.log_tail();
-                if log.contains("Address already in use") {
+                let ports = [Some(self.port), self.tls_port];
+                let taken = ports.into_iter().flatten().any(|p| TcpListener::bind(("127.0.0.1", p)).is_err());
+                if log.contains("Address already in use") || taken {
                     return Err(PortTaken(self.port).into());
                 }
                 bail!("slapd exited during startup ({status}): {log}");
@@ -829,6 +836,35 @@ mod tests {
         assert_eq!(attrs[0], ("objectClass".to_string(), vec![b"top".to_vec(), b"organizationalRole".to_vec()]));
         assert!(parse_changes("dn: x\nchangetype: bogus\n").is_err());
         assert!(parse_changes("dn: x\nchangetype: modify\ncn: y\n").is_err());
+    }
+
+    #[test]
+    fn a_missing_slapd_skips_unless_required() {
+        let env = |vars: &'static [(&'static str, &'static str)]| {
+            move |name: &str| vars.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string())
+        };
+        assert!(require(true, env(&[("CI", "true")])));
+        assert!(!require(false, env(&[])));
+        assert!(!require(false, env(&[("CI", "false"), ("ENT_REQUIRE_SLAPD", "0")])));
+        for vars in [&[("CI", "true")][..], &[("ENT_REQUIRE_SLAPD", "1")][..]] {
+            let panicked = std::panic::catch_unwind(|| require(false, env(vars)));
+            assert!(panicked.is_err(), "{vars:?}");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_taken_port_is_reported_for_a_retry() {
+        if !require_slapd() {
+            return;
+        }
+        let first = Slapd::start(SlapdOptions::default()).await.expect("slapd");
+        let mut second = Slapd::start(SlapdOptions::default()).await.expect("slapd");
+        second.kill().expect("kill");
+        second.port = first.port;
+        let err = second.restart().await.expect_err("the port is taken");
+        assert!(err.downcast_ref::<PortTaken>().is_some(), "{err:#}");
+        assert_eq!(second.pid(), None);
+        assert!(first.probe().await, "the first server still answers");
     }
 
     #[test]

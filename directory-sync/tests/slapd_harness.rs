@@ -154,11 +154,19 @@ async fn paged_search_returns_every_person_as_generated() {
     }
     // Schools and classes, with the generator's UUIDs too.
     let schools = paged(&mut ldap, slapd.base_dn(), "(objectClass=ENTStructure)", vec!["entryUUID"]).await;
-    let classes = paged(&mut ldap, slapd.base_dn(), "(objectClass=ENTGroupe)", vec!["entryUUID", "member"]).await;
+    let classes =
+        paged(&mut ldap, slapd.base_dn(), "(objectClass=ENTGroupe)", vec!["entryUUID", "member", "cn", "description"])
+            .await;
     assert_eq!(schools.len(), snap.schools.len());
     assert_eq!(classes.len(), snap.classes.len());
     let class_uuids: HashSet<&str> = classes.iter().map(|c| values(c, "entryUUID")[0]).collect();
     assert!(snap.classes.iter().all(|c| class_uuids.contains(c.external_id.as_deref().expect("class external id"))));
+    for class in &classes {
+        // The class's name, as the sdet preset reads it (the first cn), and the RDN value.
+        let name = values(class, "description")[0];
+        let uai = &class.dn["cn=".len()..class.dn.find('-').expect("cn=<uai>-<name>")];
+        assert_eq!(values(class, "cn"), [name.to_string(), format!("{uai}-{name}")]);
+    }
     let members: usize = classes.iter().map(|c| values(c, "member").len()).sum();
     assert_eq!(members, snap.class_members.len());
     // Even asked by name, the password stays hidden from the sync account.

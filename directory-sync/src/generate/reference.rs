@@ -38,8 +38,8 @@ pub struct Targets {
 pub const REFERENCE: Targets = Targets { schools: 125, classes: 609, teachers: 1_032, pupils: 9_456, parents: 17_782 };
 
 /// Fewest and most classes of a school of the realistic network.
-pub const MIN_CLASSES_PER_SCHOOL: usize = 3;
-pub const MAX_CLASSES_PER_SCHOOL: usize = 8;
+const MIN_CLASSES_PER_SCHOOL: usize = 3;
+const MAX_CLASSES_PER_SCHOOL: usize = 8;
 
 /// Options of the realistic network: [`REFERENCE`] times `factor`.
 #[derive(Clone, Copy, Debug, PartialEq)]

@@ -193,6 +193,17 @@ pub struct SyncStore {
     db: Db,
 }
 
+/// Rows per multi-row INSERT while staging.
+const ROWS_PER_STATEMENT: usize = 100;
+
+/// `($1, $2, …), ($n+1, …)` for `rows` rows of `cols` values.
+fn placeholders(rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", (1..=cols).map(|c| format!("${}", r * cols + c)).collect::<Vec<_>>().join(", ")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Samples kept per kind of change in a report.
 const SAMPLES: i64 = 5;
 
@@ -241,41 +252,50 @@ impl SyncStore {
     ) -> Result<Vec<String>> {
         let mut duplicates = Vec::new();
         let mut tx = self.db.writer.begin().await?;
-        for e in entries {
-            let done = sqlx::query(
+        // Multi-row statements: one round trip per hundred rows, not per row.
+        for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
                 "INSERT INTO sync_entries (run_id, kind, key, ldap_uuid, ldap_dn, new_id, new_sub, name, given_name, \
-                 login, profile, email, code, ldap_bind) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-                 ON CONFLICT (run_id, kind, key) DO NOTHING",
-            )
-            .bind(run)
-            .bind(kind.as_str())
-            .bind(&e.key)
-            .bind(&e.ldap_uuid)
-            .bind(e.dn.to_lowercase())
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(uuid::Uuid::new_v4().to_string())
-            .bind(&e.name)
-            .bind(&e.given_name)
-            .bind(e.login.as_ref().map(|l| l.trim().to_lowercase()))
-            .bind(&e.profile)
-            .bind(&e.email)
-            .bind(&e.code)
-            .bind(e.ldap_bind as i64)
-            .execute(&mut *tx)
-            .await?;
-            if done.rows_affected() == 0 {
-                duplicates.push(e.key.clone());
+                 login, profile, email, code, ldap_bind) VALUES {} ON CONFLICT (run_id, kind, key) DO NOTHING RETURNING key",
+                placeholders(chunk.len(), 14)
+            );
+            let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
+            for e in chunk {
+                q = q
+                    .bind(run)
+                    .bind(kind.as_str())
+                    .bind(&e.key)
+                    .bind(&e.ldap_uuid)
+                    .bind(e.dn.to_lowercase())
+                    .bind(uuid::Uuid::new_v4().to_string())
+                    .bind(uuid::Uuid::new_v4().to_string())
+                    .bind(&e.name)
+                    .bind(&e.given_name)
+                    .bind(e.login.as_ref().map(|l| l.trim().to_lowercase()))
+                    .bind(&e.profile)
+                    .bind(&e.email)
+                    .bind(&e.code)
+                    .bind(e.ldap_bind as i64);
+            }
+            let inserted: std::collections::HashSet<String> = q.fetch_all(&mut *tx).await?.into_iter().collect();
+            let mut seen = std::collections::HashSet::new();
+            for e in chunk {
+                // Already staged by an earlier batch, or twice in this one: the first entry wins.
+                if !inserted.contains(&e.key) || !seen.insert(&e.key) {
+                    duplicates.push(e.key.clone());
+                }
             }
         }
-        for l in links {
-            sqlx::query("INSERT INTO sync_links (run_id, from_key, kind, to_dn, extra) VALUES ($1, $2, $3, $4, $5)")
-                .bind(run)
-                .bind(&l.from_key)
-                .bind(l.kind.as_str())
-                .bind(l.to_dn.to_lowercase())
-                .bind(&l.extra)
-                .execute(&mut *tx)
-                .await?;
+        for chunk in links.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO sync_links (run_id, from_key, kind, to_dn, extra) VALUES {}",
+                placeholders(chunk.len(), 5)
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+            for l in chunk {
+                q = q.bind(run).bind(&l.from_key).bind(l.kind.as_str()).bind(l.to_dn.to_lowercase()).bind(&l.extra);
+            }
+            q.execute(&mut *tx).await?;
         }
         for (uuid, mark) in marks {
             sqlx::query(
@@ -413,8 +433,9 @@ async fn reject_conflicts(tx: &mut Transaction<'_, Any>, run: &str, report: &mut
         (
             "person",
             "its login is also given to another entry of the directory",
-            "SELECT e.key, e.ldap_dn FROM sync_entries e WHERE e.run_id = $1 AND e.kind = 'person' AND EXISTS \
-             (SELECT 1 FROM sync_entries o WHERE o.run_id = e.run_id AND o.kind = 'person' AND o.login = e.login AND o.key < e.key)",
+            "SELECT e.key, e.ldap_dn FROM sync_entries e JOIN (SELECT login, MIN(key) AS first FROM sync_entries \
+             WHERE run_id = $1 AND kind = 'person' GROUP BY login HAVING COUNT(*) > 1) d ON d.login = e.login \
+             WHERE e.run_id = $1 AND e.kind = 'person' AND e.key <> d.first",
         ),
         (
             "school",
@@ -425,8 +446,9 @@ async fn reject_conflicts(tx: &mut Transaction<'_, Any>, run: &str, report: &mut
         (
             "school",
             "its UAI is also given to another entry of the directory",
-            "SELECT e.key, e.ldap_dn FROM sync_entries e WHERE e.run_id = $1 AND e.kind = 'school' AND EXISTS \
-             (SELECT 1 FROM sync_entries o WHERE o.run_id = e.run_id AND o.kind = 'school' AND o.code = e.code AND o.key < e.key)",
+            "SELECT e.key, e.ldap_dn FROM sync_entries e JOIN (SELECT code, MIN(key) AS first FROM sync_entries \
+             WHERE run_id = $1 AND kind = 'school' GROUP BY code HAVING COUNT(*) > 1) d ON d.code = e.code \
+             WHERE e.run_id = $1 AND e.kind = 'school' AND e.key <> d.first",
         ),
     ];
     for (kind, why, sql) in checks {
