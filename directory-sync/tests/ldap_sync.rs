@@ -231,3 +231,36 @@ both_backends!(starttls_and_ldaps_with_a_private_ca, |db| async move {
     cfg.source.ca_file = None;
     assert!(run_ldap(&db, &cfg, &RunOptions { full: true, ..Default::default() }, &|_| {}).await.is_err());
 });
+
+both_backends!(a_pupil_moves_to_another_school, |db| async move {
+    if !require_slapd() {
+        return;
+    }
+    let opts = GenerateOptions { schools: 2, ..Default::default() };
+    let f = fixture(opts, SlapdOptions { sessionlog: true, ..Default::default() }).await;
+    let cfg = f.config("");
+    sync(&db, &cfg, RunOptions::default()).await;
+    let snap = &f.generated.snapshot;
+    let dir = DirectoryStore::new(db.clone());
+    let pupil = dir.person_by_login("eleve.demo").await.unwrap().unwrap();
+    let before = dir.affiliations(&pupil.id).await.unwrap();
+    let other = snap.schools.iter().find(|s| !before.schools.contains(&s.uai)).unwrap();
+    let class = snap.classes.iter().find(|c| c.school_id == other.id).unwrap();
+    f.slapd
+        .modify(&format!(
+            "dn: uid=eleve.demo,ou=people,{BASE}\nchangetype: modify\nreplace: ENTPersonStructRattach\n\
+             ENTPersonStructRattach: ENTStructureUAI={uai},ou=structures,{BASE}\n-\nreplace: ENTEleveClasses\n\
+             ENTEleveClasses: cn={uai}-{name},ou=groups,{BASE}\n-\n",
+            uai = other.uai,
+            name = class.name
+        ))
+        .await
+        .unwrap();
+    let r = sync(&db, &cfg, RunOptions::default()).await;
+    assert_eq!(r.apply.people.removed, 0, "{}", r.summary());
+    let after = dir.affiliations(&pupil.id).await.unwrap();
+    assert_eq!(after.schools, vec![other.uai.clone()], "attached to the new school only");
+    assert_eq!(after.classes.len(), 1);
+    assert_eq!((after.classes[0].1.as_str(), after.classes[0].2.as_str()), (class.name.as_str(), other.uai.as_str()));
+    assert_eq!(dir.person_by_login("eleve.demo").await.unwrap().unwrap().public_sub, pupil.public_sub, "same person");
+});
