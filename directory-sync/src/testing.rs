@@ -72,6 +72,9 @@ pub struct SlapdOptions {
     /// lists of UUIDs. Without it (or after a restart, the log being in memory), deletes
     /// arrive as the present list of every UUID still there.
     pub sessionlog: bool,
+    /// Leave the RFC 4533 provider (syncprov) out, like a server that offers no content
+    /// synchronisation: a client must fall back to full reads.
+    pub no_syncprov: bool,
 }
 
 /// How long the steps of [`Slapd::start`] took.
@@ -150,7 +153,7 @@ impl Slapd {
         if options.tls {
             me.make_certificates()?;
         }
-        let config = me.config_ldif(&schemas, options.tls, options.sessionlog);
+        let config = me.config_ldif(&schemas, options.tls, options.sessionlog, !options.no_syncprov);
         std::fs::write(me.dir.join("config.ldif"), config)?;
         let conf_dir = me.dir.join("slapd.d");
         run_tool(Command::new(&slapadd).arg("-n0").arg("-F").arg(&conf_dir).arg("-l").arg(me.dir.join("config.ldif")))
@@ -445,7 +448,7 @@ impl Slapd {
         Ok(())
     }
 
-    fn config_ldif(&self, schemas: &Path, tls: bool, sessionlog: bool) -> String {
+    fn config_ldif(&self, schemas: &Path, tls: bool, sessionlog: bool, syncprov: bool) -> String {
         let dir = &self.dir;
         let mut c = String::new();
         let _ = writeln!(c, "dn: cn=config\nobjectClass: olcGlobal\ncn: config");
@@ -501,6 +504,9 @@ impl Slapd {
         // The sync account reads everything but passwords, which are only for binding.
         let _ = writeln!(c, "olcAccess: {{0}}to attrs=userPassword by self write by anonymous auth by * none");
         let _ = writeln!(c, "olcAccess: {{1}}to * by dn.exact=\"{SYNC_DN}\" read by self read by * none");
+        if !syncprov {
+            return c;
+        }
         let _ = writeln!(
             c,
             "\ndn: olcOverlay={{0}}syncprov,olcDatabase={{1}}mdb,cn=config\nobjectClass: olcOverlayConfig\n\
@@ -879,11 +885,12 @@ mod tests {
             sync_password: "s".into(),
             timings: SlapdTimings::default(),
         };
-        let config = me.config_ldif(Path::new("/etc/ldap/schema"), true, true);
+        let config = me.config_ldif(Path::new("/etc/ldap/schema"), true, true, true);
         assert!(config.contains("dn: cn=ent-sdet,cn=schema,cn=config"));
         assert!(config.contains("olcSpSessionlog: 1000"));
         assert!(config.contains("olcTLSCertificateFile: /nonexistent/tls/server.pem"));
         assert!(config.contains(&format!("olcLimits: {{0}}dn.exact=\"{SYNC_DN}\" size=unlimited time=unlimited")));
-        assert!(!me.config_ldif(Path::new("/etc/ldap/schema"), false, false).contains("olcSpSessionlog"));
+        assert!(!me.config_ldif(Path::new("/etc/ldap/schema"), false, false, true).contains("olcSpSessionlog"));
+        assert!(!me.config_ldif(Path::new("/etc/ldap/schema"), false, false, false).contains("syncprov,"));
     }
 }

@@ -264,3 +264,26 @@ both_backends!(a_pupil_moves_to_another_school, |db| async move {
     assert_eq!((after.classes[0].1.as_str(), after.classes[0].2.as_str()), (class.name.as_str(), other.uai.as_str()));
     assert_eq!(dir.person_by_login("eleve.demo").await.unwrap().unwrap().public_sub, pupil.public_sub, "same person");
 });
+
+both_backends!(a_server_without_syncprov_gets_full_reads_that_still_see_deletions, |db| async move {
+    if !require_slapd() {
+        return;
+    }
+    let f = fixture(GenerateOptions::default(), SlapdOptions { no_syncprov: true, ..Default::default() }).await;
+    let cfg = f.config("");
+    let r = sync(&db, &cfg, RunOptions::default()).await;
+    assert!(r.apply.applied, "{}", r.summary());
+    assert_eq!(r.apply.people.added, people_of(&f.generated));
+    let victim = f
+        .generated
+        .snapshot
+        .people
+        .iter()
+        .find(|p| p.login != "parent.demo" && p.profile == ent_idp::model::Profile::Parent)
+        .unwrap();
+    f.slapd.modify(&format!("dn: uid={},ou=people,{BASE}\nchangetype: delete\n", victim.login)).await.unwrap();
+    let r = sync(&db, &cfg, RunOptions::default()).await;
+    assert_eq!(r.mode, Mode::Full, "no cookie without syncprov: every run is a full read");
+    assert_eq!(r.apply.people.removed, 1, "{}", r.summary());
+    assert!(DirectoryStore::new(db.clone()).person_by_login(&victim.login).await.unwrap().unwrap().disabled);
+});
