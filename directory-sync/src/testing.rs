@@ -333,12 +333,20 @@ impl Slapd {
         Ok(())
     }
 
+    /// `ldapi://` URL of the local socket (SASL EXTERNAL maps the current user to the sync account).
+    pub fn ldapi_url(&self) -> String {
+        let path = self.dir.join("run/ldapi").display().to_string();
+        let encoded: String =
+            path.bytes().map(|b| if b == b'/' { "%2F".to_string() } else { (b as char).to_string() }).collect();
+        format!("ldapi://{encoded}")
+    }
+
     /// Starts slapd on `self.port` (and `self.tls_port`) and waits until it answers an
     /// anonymous search of the root DSE. Fails with [`PortTaken`] when a port is in use.
     async fn spawn(&mut self) -> anyhow::Result<()> {
         let pid_file = self.dir.join("run/slapd.pid");
         let _ = std::fs::remove_file(&pid_file);
-        let mut urls = format!("ldap://127.0.0.1:{}/", self.port);
+        let mut urls = format!("ldap://127.0.0.1:{}/ {}", self.port, self.ldapi_url());
         if let Some(port) = self.tls_port {
             let _ = write!(urls, " ldaps://127.0.0.1:{port}/");
         }
@@ -452,6 +460,12 @@ impl Slapd {
         let dir = &self.dir;
         let mut c = String::new();
         let _ = writeln!(c, "dn: cn=config\nobjectClass: olcGlobal\ncn: config");
+        // SASL EXTERNAL over ldapi://: the local user running the tests is the sync account.
+        let _ = writeln!(
+            c,
+            "olcAuthzRegexp: {{0}}\"gidNumber=[0-9]+\\+uidNumber={},cn=peercred,cn=external,cn=auth\" \"{SYNC_DN}\"",
+            current_uid()
+        );
         let _ = writeln!(
             c,
             "olcPidFile: {}\nolcArgsFile: {}",
@@ -808,6 +822,12 @@ fn parse_line(line: &str) -> anyhow::Result<(String, Vec<u8>)> {
         rest.strip_prefix(' ').unwrap_or(rest).trim_start().as_bytes().to_vec()
     };
     Ok((attr.trim().to_string(), value))
+}
+
+/// The uid of this process (for the SASL EXTERNAL identity over ldapi://).
+fn current_uid() -> u32 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(0)
 }
 
 #[cfg(test)]

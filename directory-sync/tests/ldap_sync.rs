@@ -287,3 +287,21 @@ both_backends!(a_server_without_syncprov_gets_full_reads_that_still_see_deletion
     assert_eq!(r.apply.people.removed, 1, "{}", r.summary());
     assert!(DirectoryStore::new(db.clone()).person_by_login(&victim.login).await.unwrap().unwrap().disabled);
 });
+
+both_backends!(sasl_external_over_ldapi, |db| async move {
+    if !require_slapd() {
+        return;
+    }
+    let f = fixture(GenerateOptions::default(), SlapdOptions::default()).await;
+    let mut cfg = f.config("");
+    cfg.source.url = f.slapd.ldapi_url();
+    cfg.source.bind_dn = None;
+    cfg.source.sasl_external = true;
+    let r = sync(&db, &cfg, RunOptions::default()).await;
+    assert!(r.apply.applied, "{}", r.summary());
+    assert_eq!(
+        r.apply.people.added,
+        people_of(&f.generated),
+        "SASL EXTERNAL maps to the sync account, which reads all"
+    );
+});
