@@ -190,6 +190,20 @@ fn slot(kind: Kind) -> usize {
 const KINDS: [Kind; 3] = [Kind::School, Kind::Class, Kind::Person];
 
 impl<'a> Stager<'a> {
+    fn new(sync: &'a SyncStore, mapper: &'a Mapper, run: String) -> Self {
+        Stager {
+            sync,
+            mapper,
+            run,
+            batches: Default::default(),
+            marks: vec![],
+            read: 0,
+            notices: 0,
+            ignored: 0,
+            refused: vec![],
+        }
+    }
+
     async fn take(&mut self, ev: Event) -> Result<(), SyncError> {
         match ev {
             Event::Entry(e) => match self.mapper.map(&e) {
@@ -269,17 +283,7 @@ pub async fn run_ldap(
     let name = cfg.source.name.clone();
     let cookie = if opts.full { None } else { sync.cookie(&name).await? };
     let run = sync.begin_run(&name).await?;
-    let mut stager = Stager {
-        sync: &sync,
-        mapper: &cfg.mapper,
-        run: run.clone(),
-        batches: Default::default(),
-        marks: vec![],
-        read: 0,
-        notices: 0,
-        ignored: 0,
-        refused: vec![],
-    };
+    let mut stager = Stager::new(&sync, &cfg.mapper, run.clone());
     let (tx, mut rx) = mpsc::channel::<Event>(BATCH * 2);
     let source_cfg = cfg.source.clone();
     let filter = cfg.mapper.search_filter();
@@ -337,17 +341,7 @@ pub async fn run_ldif(db: &Db, cfg: &SyncConfig, path: &Path, opts: &RunOptions)
     let started = Instant::now();
     let sync = SyncStore::new(db.clone());
     let run = sync.begin_run(&cfg.source.name).await?;
-    let mut stager = Stager {
-        sync: &sync,
-        mapper: &cfg.mapper,
-        run: run.clone(),
-        batches: Default::default(),
-        marks: vec![],
-        read: 0,
-        notices: 0,
-        ignored: 0,
-        refused: vec![],
-    };
+    let mut stager = Stager::new(&sync, &cfg.mapper, run.clone());
     let file = std::fs::File::open(path).map_err(LdifError::Io)?;
     let reader = LdifReader::new(std::io::BufReader::new(file));
     let read = async {
