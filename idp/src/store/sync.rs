@@ -337,6 +337,12 @@ impl SyncStore {
     pub async fn apply(&self, run: &str, source: &str, opts: &ApplyOptions) -> Result<ApplyReport> {
         let t = now();
         let mut tx = self.db.writer.begin().await?;
+        if self.db.backend == crate::db::Backend::Postgres {
+            // The staging tables were just filled: without fresh statistics PostgreSQL plans
+            // for a handful of rows and picks nested loops that turn quadratic (minutes at
+            // 28k people). ANALYZE is allowed inside a transaction.
+            sqlx::query("ANALYZE sync_entries, sync_links, sync_marks, people").execute(&mut *tx).await?;
+        }
         let mut report = ApplyReport::default();
         reject_conflicts(&mut tx, run, &mut report).await?;
         count_changes(&mut tx, run, source, opts.mode, &mut report).await?;
