@@ -11,12 +11,13 @@
 
 use axum::Form;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
+use super::attempts::{Attempts, retry_after, throttled_message};
 use super::authorize::{AuthRequest, server_error_page};
-use super::login::{form_csp, parked, sign_in};
+use super::login::{form_csp, parked_or_page, sign_in};
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::web::i18n::{Lang, Messages};
@@ -50,13 +51,9 @@ pub struct ActivateForm {
 /// GET /activate?req=…
 pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<ActivateQuery>) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
-    let Some(req_id) = q.req.filter(|r| !r.is_empty()) else {
-        return pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_request_expired);
-    };
-    let req = match parked(&state, &req_id).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_request_expired),
-        Err(e) => return server_error_page(lang, e),
+    let (req_id, req) = match parked_or_page(&state, q.req, lang).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let hint = req.login_hint.clone().unwrap_or_default();
     let form = Shown { login: &hint, code: "" };
@@ -75,37 +72,26 @@ pub async fn submit(
     if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
         return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
     }
-    let Some(req_id) = form.req.clone().filter(|r| !r.is_empty()) else {
-        return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired);
-    };
-    let req = match parked(&state, &req_id).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
-        Err(e) => return server_error_page(lang, e),
+    let (req_id, req) = match parked_or_page(&state, form.req.clone(), lang).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let login = form.login.trim().to_lowercase();
     // The keys of the login page: a wrong code and a wrong password fill the same counters.
-    let ip = client_ip(&state, peer, &headers);
-    let acct_key = format!("acct:{}", crate::secret::hmac_b64(&state.csrf_secret, &login));
-    let addr_key = ip.map(|ip| format!("addr:{}", crate::secret::hmac_b64(&state.csrf_secret, &ip.to_string())));
+    // The counters of the login page: a wrong code and a wrong password fill the same ones.
+    let attempts = Attempts::new(&state, &login, peer, &headers);
     let blank = Shown { login: &login, code: "" };
 
     // Throttled? Say so, and for how long; do not even look at the code.
-    for key in std::iter::once(&acct_key).chain(addr_key.as_ref()) {
-        match state.throttle.locked_for(key).await {
-            Ok(Some(secs)) => {
-                state.audit(AuditEvent::new("activation.redeem", "throttled").client(&req.client_id)).await;
-                let minutes = (secs + 59) / 60;
-                let msg = format!("{} {minutes}).", t.throttled);
-                let mut res = render(&state, &headers, lang, &req, &req_id, blank, StatusCode::TOO_MANY_REQUESTS, msg);
-                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                    res.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                return res;
-            }
-            Ok(None) => {}
-            Err(e) => return server_error_page(lang, e),
+    match attempts.locked_for(&state).await {
+        Ok(Some(secs)) => {
+            state.audit(AuditEvent::new("activation.redeem", "throttled").client(&req.client_id)).await;
+            let msg = throttled_message(t, secs);
+            let res = render(&state, &headers, lang, &req, &req_id, blank, StatusCode::TOO_MANY_REQUESTS, msg);
+            return retry_after(res, secs);
         }
+        Ok(None) => {}
+        Err(e) => return server_error_page(lang, e),
     }
 
     // The new password first: a refusal here neither tries nor uses the code.
@@ -140,15 +126,7 @@ pub async fn submit(
     let person = match (redeemed, person) {
         (true, Some(p)) => p,
         (_, person) => {
-            let window = state.config.throttle_window.as_secs() as i64;
-            let counted = async {
-                state.throttle.fail(&acct_key, state.config.max_failures_per_account, window).await?;
-                if let Some(k) = &addr_key {
-                    state.throttle.fail(k, state.config.max_failures_per_address, window).await?;
-                }
-                Ok::<_, crate::db::DbError>(())
-            };
-            if let Err(e) = counted.await {
+            if let Err(e) = attempts.failed(&state).await {
                 return server_error_page(lang, e);
             }
             let mut ev = AuditEvent::new("activation.redeem", "bad_code").client(&req.client_id);
@@ -161,7 +139,7 @@ pub async fn submit(
         }
     };
 
-    if let Err(e) = state.throttle.clear(&acct_key).await {
+    if let Err(e) = attempts.succeeded(&state).await {
         return server_error_page(lang, e);
     }
     state.audit(AuditEvent::new("activation.redeem", "ok").person(&person.id).client(&req.client_id)).await;
@@ -179,16 +157,6 @@ pub fn password_refusal(t: &'static Messages, login: &str, password: &str, confi
     } else {
         None
     }
-}
-
-/// The client address, by the login page's rule (`X-Forwarded-For` only when configured).
-fn client_ip(state: &AppState, peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> Option<std::net::IpAddr> {
-    if state.config.trust_forwarded_for
-        && let Some(ip) = crate::web::forwarded_ip(headers)
-    {
-        return Some(ip);
-    }
-    peer
 }
 
 /// What the form shows again.

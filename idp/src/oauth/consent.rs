@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::authorize::{current_session, issue_code, redirect_error, see_other, server_error_page};
-use super::login::{form_csp, parked};
+use super::login::{form_csp, parked_or_page};
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::web::csrf;
@@ -45,13 +45,9 @@ fn describe(t: &'static Messages, scope: &str) -> &'static str {
 pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<ConsentQuery>) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let t = lang.t();
-    let Some(req_id) = q.req.filter(|r| !r.is_empty()) else {
-        return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired);
-    };
-    let req = match parked(&state, &req_id).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
-        Err(e) => return server_error_page(lang, e),
+    let (req_id, req) = match parked_or_page(&state, q.req, lang).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     match current_session(&state, &headers).await {
         Ok(Some(_)) => {}

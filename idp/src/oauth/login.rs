@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
+use super::attempts::{Attempts, retry_after, throttled_message};
 use super::authorize::{AuthRequest, proceed, server_error_page};
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
@@ -40,15 +41,9 @@ pub struct LoginForm {
 /// GET /login?req=…
 pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
-    let Some(req_id) = q.req.filter(|r| !r.is_empty()) else {
-        return pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_request_expired);
-    };
-    let req = match parked(&state, &req_id).await {
-        Ok(Some(r)) => r,
-        Ok(None) => {
-            return pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_request_expired);
-        }
-        Err(e) => return server_error_page(lang, e),
+    let (req_id, req) = match parked_or_page(&state, q.req, lang).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let hint = req.login_hint.clone().unwrap_or_default();
     render(&state, &headers, lang, &req, &req_id, &hint, StatusCode::OK, String::new()).await
@@ -66,36 +61,23 @@ pub async fn submit(
     if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
         return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
     }
-    let Some(req_id) = form.req.filter(|r| !r.is_empty()) else {
-        return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired);
-    };
-    let req = match parked(&state, &req_id).await {
-        Ok(Some(r)) => r,
-        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
-        Err(e) => return server_error_page(lang, e),
+    let (req_id, req) = match parked_or_page(&state, form.req, lang).await {
+        Ok(found) => found,
+        Err(page) => return page,
     };
     let login = form.login.trim().to_lowercase();
-    let ip = client_ip(&state, peer, &headers);
-    let acct_key = format!("acct:{}", crate::secret::hmac_b64(&state.csrf_secret, &login));
-    let addr_key = ip.map(|ip| format!("addr:{}", crate::secret::hmac_b64(&state.csrf_secret, &ip.to_string())));
+    let attempts = Attempts::new(&state, &login, peer, &headers);
 
     // Throttled? Say so, and for how long; do not even look at the password.
-    for key in std::iter::once(&acct_key).chain(addr_key.as_ref()) {
-        match state.throttle.locked_for(key).await {
-            Ok(Some(secs)) => {
-                state.audit(AuditEvent::new("login", "throttled").client(&req.client_id)).await;
-                let minutes = (secs + 59) / 60;
-                let msg = format!("{} {minutes}).", t.throttled);
-                let mut res =
-                    render(&state, &headers, lang, &req, &req_id, &login, StatusCode::TOO_MANY_REQUESTS, msg).await;
-                if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
-                    res.headers_mut().insert(header::RETRY_AFTER, v);
-                }
-                return res;
-            }
-            Ok(None) => {}
-            Err(e) => return server_error_page(lang, e),
+    match attempts.locked_for(&state).await {
+        Ok(Some(secs)) => {
+            state.audit(AuditEvent::new("login", "throttled").client(&req.client_id)).await;
+            let msg = throttled_message(t, secs);
+            let res = render(&state, &headers, lang, &req, &req_id, &login, StatusCode::TOO_MANY_REQUESTS, msg).await;
+            return retry_after(res, secs);
         }
+        Ok(None) => {}
+        Err(e) => return server_error_page(lang, e),
     }
 
     let person = match state.directory.person_by_login(&login).await {
@@ -147,15 +129,7 @@ pub async fn submit(
     let person = match (ok, person) {
         (true, Some(p)) => p,
         (_, person) => {
-            let window = state.config.throttle_window.as_secs() as i64;
-            let counted = async {
-                state.throttle.fail(&acct_key, state.config.max_failures_per_account, window).await?;
-                if let Some(k) = &addr_key {
-                    state.throttle.fail(k, state.config.max_failures_per_address, window).await?;
-                }
-                Ok::<_, crate::db::DbError>(())
-            };
-            if let Err(e) = counted.await {
+            if let Err(e) = attempts.failed(&state).await {
                 return server_error_page(lang, e);
             }
             let mut ev =
@@ -178,7 +152,7 @@ pub async fn submit(
         }
     };
 
-    if let Err(e) = state.throttle.clear(&acct_key).await {
+    if let Err(e) = attempts.succeeded(&state).await {
         return server_error_page(lang, e);
     }
     sign_in(&state, &headers, lang, &person.id, &req_id, req, method).await
@@ -230,17 +204,23 @@ pub(crate) async fn sign_in(
     res
 }
 
-pub async fn parked(state: &AppState, id: &str) -> Result<Option<AuthRequest>, crate::db::DbError> {
-    Ok(state.sessions.parked_request(id).await?.and_then(|j| serde_json::from_str(&j).ok()))
+/// The parked request a page names (`req`), or the "request expired" page.
+pub async fn parked_or_page(
+    state: &AppState,
+    req: Option<String>,
+    lang: Lang,
+) -> Result<(String, AuthRequest), Response> {
+    let expired = || pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_request_expired);
+    let Some(id) = req.filter(|r| !r.is_empty()) else { return Err(expired()) };
+    match parked(state, &id).await {
+        Ok(Some(r)) => Ok((id, r)),
+        Ok(None) => Err(expired()),
+        Err(e) => Err(server_error_page(lang, e)),
+    }
 }
 
-fn client_ip(state: &AppState, peer: Option<std::net::IpAddr>, headers: &HeaderMap) -> Option<std::net::IpAddr> {
-    if state.config.trust_forwarded_for
-        && let Some(ip) = crate::web::forwarded_ip(headers)
-    {
-        return Some(ip);
-    }
-    peer
+pub async fn parked(state: &AppState, id: &str) -> Result<Option<AuthRequest>, crate::db::DbError> {
+    Ok(state.sessions.parked_request(id).await?.and_then(|j| serde_json::from_str(&j).ok()))
 }
 
 /// CSP for pages whose form ends in a redirect to the client: Chrome applies `form-action` to

@@ -1,6 +1,7 @@
 //! The OpenID Connect and OAuth 2.0 endpoints.
 
 pub mod activation;
+pub mod attempts;
 pub mod authorize;
 pub mod claims;
 pub mod client_auth;
