@@ -54,15 +54,14 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
             "iss": state.config.issuer_str(),
         }));
     }
-    let Ok(claims) = verify_access(state, token).await else {
+    let Ok((claims, grant)) = verify_access(state, token).await else {
         return Ok(inactive);
     };
     // A user's token dies with the account: a disabled person's tokens are inactive at once.
-    if let Some(gid) = &claims.gid {
-        let Some(grant) = state.grants.get(gid).await? else { return Ok(inactive) };
-        if state.directory.person(&grant.person_id).await?.is_none_or(|p| p.disabled) {
-            return Ok(inactive);
-        }
+    if let Some(grant) = &grant
+        && state.directory.person(&grant.person_id).await?.is_none_or(|p| p.disabled)
+    {
+        return Ok(inactive);
     }
     let own_audience = client.audience.as_deref().is_some_and(|a| a == claims.aud);
     if claims.client_id != client.id && claims.aud != client.id && !own_audience {

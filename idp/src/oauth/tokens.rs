@@ -110,7 +110,10 @@ pub fn mint_id_token(state: &AppState, f: &IdTokenFacts<'_>, user: Map<String, V
 
 /// Checks one of our access tokens: signature by a published key, `typ`, issuer and expiry;
 /// then that it was not revoked and that its grant still stands.
-pub async fn verify_access(state: &AppState, token: &str) -> Result<AccessClaims, OAuthError> {
+pub async fn verify_access(
+    state: &AppState,
+    token: &str,
+) -> Result<(AccessClaims, Option<crate::store::grants::Grant>), OAuthError> {
     let keys = state.keys.get();
     let (header, claims) =
         jose::verify(token, keys.verifiers(), &Alg::ALL).map_err(|_| OAuthError::invalid_token("invalid token"))?;
@@ -132,10 +135,14 @@ pub async fn verify_access(state: &AppState, token: &str) -> Result<AccessClaims
     if state.grants.is_jti_revoked(&claims.jti).await? {
         return Err(OAuthError::invalid_token("token revoked"));
     }
-    if let Some(gid) = &claims.gid
-        && !state.grants.is_active(gid).await?
-    {
-        return Err(OAuthError::invalid_token("token revoked"));
-    }
-    Ok(claims)
+    // A user's token lives as long as its grant; the grant is returned so that callers need
+    // not read it again.
+    let grant = match &claims.gid {
+        Some(gid) => match state.grants.get(gid).await? {
+            Some(g) if !g.revoked && g.expires_at > now() => Some(g),
+            _ => return Err(OAuthError::invalid_token("token revoked")),
+        },
+        None => None,
+    };
+    Ok((claims, grant))
 }

@@ -54,13 +54,12 @@ pub fn bearer(headers: &HeaderMap, body: Option<&[u8]>) -> Result<String, OAuthE
 
 async fn handle(state: &AppState, headers: &HeaderMap, body: Option<&[u8]>) -> Result<Value, OAuthError> {
     let token = bearer(headers, body)?;
-    let claims = verify_access(state, &token).await?;
+    let (claims, grant) = verify_access(state, &token).await?;
     let scopes: Vec<&str> = claims.scopes().collect();
     if !scopes.contains(&"openid") {
         return Err(OAuthError::insufficient_scope("the openid scope is required"));
     }
-    let gid = claims.gid.as_deref().ok_or_else(|| OAuthError::invalid_token("not a user token"))?;
-    let grant = state.grants.get(gid).await?.ok_or_else(|| OAuthError::invalid_token("token revoked"))?;
+    let grant = grant.ok_or_else(|| OAuthError::invalid_token("not a user token"))?;
     let client =
         state.clients.get(&grant.client_id).await?.ok_or_else(|| OAuthError::invalid_token("client removed"))?;
     let person = state
