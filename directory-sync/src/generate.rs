@@ -261,9 +261,10 @@ impl Builder {
         Generated { snapshot: self.snap, demo_accounts }
     }
 
-    fn school(&mut self, index: usize, uai_number: u32, classes: usize, pupils: usize) -> SchoolRecord {
-        let nursery = index > 0 && self.rng.below(4) == 0;
-        let (kind, levels, namesakes, staff_role): (_, &[&str], _, _) = if nursery {
+    /// Adds a school whose name is unique in the network. Returns its id and index, the levels
+    /// it teaches, and the role of its staff member.
+    fn add_school(&mut self, nursery: bool, uai_number: u32) -> (String, usize, &'static [&'static str], &'static str) {
+        let (kind, levels, namesakes, staff_role): (_, &'static [&'static str], _, _) = if nursery {
             ("École maternelle", &["PS", "MS", "GS"], NURSERY_NAMES, "atsem")
         } else {
             ("École élémentaire", &["CP", "CE1", "CE2", "CM1", "CM2"], ELEMENTARY_NAMESAKES, "secretariat")
@@ -277,8 +278,14 @@ impl Builder {
         }
         let school_id = self.rng.uuid();
         let external_id = Some(self.rng.uuid());
-        let school = self.snap.schools.len();
+        let index = self.snap.schools.len();
         self.snap.schools.push(School { id: school_id.clone(), uai: uai(uai_number), name, external_id });
+        (school_id, index, levels, staff_role)
+    }
+
+    fn school(&mut self, index: usize, uai_number: u32, classes: usize, pupils: usize) -> SchoolRecord {
+        let nursery = index > 0 && self.rng.below(4) == 0;
+        let (school_id, school, levels, staff_role) = self.add_school(nursery, uai_number);
 
         let mut per_level = vec![0usize; levels.len()];
         let mut class_ids = Vec::with_capacity(classes);

@@ -14,13 +14,13 @@
 //! Every count of [`Targets`] is met to within a few units, however small or large the factor.
 
 use ent_idp::model::Profile;
-use ent_idp::store::directory::{Class, ClassRole, School};
+use ent_idp::store::directory::{Class, ClassRole};
 
 use super::names::{
-    ADULT_FIRST_NAMES, CHILD_FIRST_NAMES, DEPARTEMENTS, ELEMENTARY_NAMESAKES, FAMILY_NAMES, MORE_ADULT_FIRST_NAMES,
-    MORE_CHILD_FIRST_NAMES, MORE_FAMILY_NAMES, NURSERY_NAMES,
+    ADULT_FIRST_NAMES, CHILD_FIRST_NAMES, DEPARTEMENTS, FAMILY_NAMES, MORE_ADULT_FIRST_NAMES, MORE_CHILD_FIRST_NAMES,
+    MORE_FAMILY_NAMES,
 };
-use super::{Builder, Family, Generated, SchoolRecord, class_letters, uai};
+use super::{Builder, Family, Generated, SchoolRecord, class_letters};
 
 /// The sizes of a network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -207,22 +207,7 @@ impl Builder {
         class_sizes: &[usize],
         extra_teachers: usize,
     ) -> RefSchool {
-        let (kind, levels, namesakes, staff_role): (_, &[&str], _, _) = if nursery {
-            ("École maternelle", &["PS", "MS", "GS"], NURSERY_NAMES, "atsem")
-        } else {
-            ("École élémentaire", &["CP", "CE1", "CE2", "CM1", "CM2"], ELEMENTARY_NAMESAKES, "secretariat")
-        };
-        let base = format!("{kind} {}", self.rng.pick(namesakes));
-        let mut name = base.clone();
-        let mut n = 2;
-        while !self.school_names.insert(name.clone()) {
-            name = format!("{base} {n}");
-            n += 1;
-        }
-        let school_id = self.rng.uuid();
-        let external_id = Some(self.rng.uuid());
-        let school_index = self.snap.schools.len();
-        self.snap.schools.push(School { id: school_id.clone(), uai: uai(uai_number), name, external_id });
+        let (school_id, school_index, levels, staff_role) = self.add_school(nursery, uai_number);
 
         let mut classes = Vec::with_capacity(class_sizes.len());
         for (name, level) in class_names(levels, class_sizes.len()) {
