@@ -148,3 +148,36 @@ async fn unregistered_post_logout_redirect_uri_is_refused_without_redirect() {
     assert!(r.text().contains(EN.logout_question), "{}", r.body);
     assert_still_signed_in(&b).await;
 }
+
+/// A link on another site cannot sign anyone out: without a hint naming the signed-in user the
+/// provider only asks, and the confirmation needs the form's CSRF token from our own origin.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cross_site_logout_only_asks_and_a_forged_confirmation_is_refused() {
+    let p = Provider::start().await;
+    let (b, _) = p.tokens(PORTAL, TEACHER, TEACHER_PW).await;
+
+    let page = b.get("/logout").await;
+    assert_eq!(page.status, StatusCode::OK, "a confirmation page: {}", page.body);
+    assert!(!page.sets_session(), "nothing signed out yet");
+    assert_still_signed_in(&b).await;
+    let csrf = hidden(&page.body, "csrf");
+
+    for (what, form, headers) in [
+        ("no CSRF token", vec![("confirm", "yes")], vec![("origin", p.url("").trim_end_matches('/').to_string())]),
+        (
+            "a forged token",
+            vec![("confirm", "yes"), ("csrf", "forged")],
+            vec![("origin", p.url("").trim_end_matches('/').to_string())],
+        ),
+        (
+            "another origin",
+            vec![("confirm", "yes"), ("csrf", csrf.as_str())],
+            vec![("origin", "https://evil.example".to_string())],
+        ),
+    ] {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let r = b.post_form("/logout", &form, &headers).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}: {}", r.body);
+        assert_still_signed_in(&b).await;
+    }
+}

@@ -8,6 +8,7 @@ mod harness;
 
 mod activation;
 mod authorize;
+mod consent;
 mod discovery;
 mod login;
 mod logout;
