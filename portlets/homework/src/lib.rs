@@ -1,0 +1,1 @@
+//! The homework diary (cahier de textes) portlet.

@@ -1,0 +1,1 @@
+//! The liaison notebook (carnet de liaison) portlet.
