@@ -29,7 +29,7 @@ impl DbArgs {
     pub async fn connect(&self) -> anyhow::Result<Db> {
         let url = self.url();
         ensure_sqlite_folder(&url)?;
-        Db::connect(&url).await.with_context(|| "opening the provider's database".to_string())
+        ent_idp::db::connect(&url).await.with_context(|| "opening the provider's database".to_string())
     }
 }
 

@@ -1,119 +1,18 @@
-//! The provider's database: one pool over SQLite (embedded default) or PostgreSQL (scale-out),
-//! reached through sqlx's `Any` driver so that one set of portable queries serves both.
-//!
-//! Portability rules (see `migrations/`): `$N` placeholders, BIGINT epoch seconds, INTEGER 0/1 for
-//! booleans, TEXT identifiers. Each backend has its own migration folder.
+//! The provider's database: the shared plumbing of `ent-storage` (one pool over SQLite or
+//! PostgreSQL through sqlx `Any`, portable queries) with the provider's own migrations.
 
-use std::str::FromStr;
-use std::time::Duration;
-
-use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use ent_storage::Migrations;
 use sqlx::migrate::Migrator;
-use sqlx::{AnyPool, ConnectOptions, Executor};
 
-static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+pub use ent_storage::{Backend, Db, DbError, now};
 
-/// Which engine stands behind the pool.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
+static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// A database failure. Never turned into "not found": callers map it to a 500 / `server_error`.
-#[derive(Debug, thiserror::Error)]
-pub enum DbError {
-    #[error("database error: {0}")]
-    Sqlx(#[from] sqlx::Error),
-    #[error("migration failed: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database url (expected sqlite:// or postgres://)")]
-    UnsupportedUrl,
-    #[error("stored data is invalid: {0}")]
-    Corrupt(String),
-}
+/// The provider's migrations, per backend.
+pub const MIGRATIONS: Migrations = Migrations { sqlite: &SQLITE, postgres: &POSTGRES };
 
-/// The shared handle: cheap to clone.
-///
-/// `pool` serves reads; `writer` serves every statement that writes. On PostgreSQL they are the
-/// same pool. On SQLite, which admits one writer at a time, `writer` is a pool of one
-/// connection: writers queue in order inside the process instead of polling SQLite's busy
-/// handler with sleeps (which, measured under load, left the CPU idle and raised p99 latency
-/// several-fold), while readers keep their own connections (WAL: they never wait for the writer).
-#[derive(Clone, Debug)]
-pub struct Db {
-    pub pool: AnyPool,
-    pub writer: AnyPool,
-    pub backend: Backend,
-}
-
-impl Db {
-    /// Connects (creating a SQLite file if needed) and applies pending migrations.
-    pub async fn connect(url: &str) -> Result<Self, DbError> {
-        sqlx::any::install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
-        } else {
-            return Err(DbError::UnsupportedUrl);
-        };
-        let options = AnyConnectOptions::from_str(url)?.disable_statement_logging();
-        let pool = match backend {
-            Backend::Sqlite => sqlite_pool(8).connect_with(create_if_missing(options.clone(), url)?).await?,
-            Backend::Postgres => {
-                AnyPoolOptions::new()
-                    .max_connections(16)
-                    .acquire_timeout(Duration::from_secs(10))
-                    .connect_with(options.clone())
-                    .await?
-            }
-        };
-        let writer = if backend == Backend::Sqlite && !url.contains(":memory:") {
-            sqlite_pool(1).acquire_timeout(Duration::from_secs(30)).connect_with(options).await?
-        } else {
-            pool.clone()
-        };
-        let db = Db { pool, writer, backend };
-        db.migrate().await?;
-        Ok(db)
-    }
-
-    async fn migrate(&self) -> Result<(), DbError> {
-        match self.backend {
-            Backend::Sqlite => SQLITE_MIGRATIONS.run(&self.writer).await?,
-            Backend::Postgres => POSTGRES_MIGRATIONS.run(&self.writer).await?,
-        }
-        Ok(())
-    }
-}
-
-/// SQLite connections: WAL (readers never block the writer); synchronous=NORMAL, which in WAL
-/// mode loses nothing when the process is killed (only a power loss may roll back the last
-/// transactions), at a fraction of FULL's fsync cost; foreign keys on.
-fn sqlite_pool(max: u32) -> AnyPoolOptions {
-    AnyPoolOptions::new().max_connections(max).after_connect(|conn, _meta| {
-        Box::pin(async move {
-            conn.execute(
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=10000;",
-            )
-            .await?;
-            Ok(())
-        })
-    })
-}
-
-/// `sqlite://path` must create the file on first start (`mode=rwc`).
-fn create_if_missing(options: AnyConnectOptions, url: &str) -> Result<AnyConnectOptions, DbError> {
-    if url.contains("mode=") || url.contains(":memory:") {
-        return Ok(options);
-    }
-    let sep = if url.contains('?') { '&' } else { '?' };
-    Ok(AnyConnectOptions::from_str(&format!("{url}{sep}mode=rwc"))?.disable_statement_logging())
-}
-
-/// Seconds since the Unix epoch: the portable timestamp of every table.
-pub fn now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+/// Connects (creating a SQLite file if needed) and applies the provider's pending migrations.
+pub async fn connect(url: &str) -> Result<Db, DbError> {
+    Db::connect(url, &MIGRATIONS).await
 }

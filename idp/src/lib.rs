@@ -20,5 +20,8 @@ pub mod testing;
 pub mod web;
 
 pub use app::{Server, app, build};
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub use ent_storage as __storage;
 pub use config::Config;
 pub use state::AppState;

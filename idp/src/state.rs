@@ -66,7 +66,7 @@ pub enum StartError {
 impl AppState {
     /// Connects to the database, applies migrations, and loads or creates keys and secrets.
     pub async fn init(config: Config) -> Result<Self, StartError> {
-        let db = Db::connect(&config.database_url).await?;
+        let db = crate::db::connect(&config.database_url).await?;
         Self::with_db(config, db).await
     }
 

@@ -138,9 +138,9 @@ async fn count(db: &Db, sql: &'static str, arg: &str) -> i64 {
 // ----- Database -----
 
 both_backends!(migrations_apply_twice, |t: &TestDb| async move {
-    let again = Db::connect(&t.url).await.expect("second connect");
+    let again = ent_idp::db::connect(&t.url).await.expect("second connect");
     assert_eq!(again.backend, t.db.backend);
-    let third = Db::connect(&t.url).await.expect("third connect");
+    let third = ent_idp::db::connect(&t.url).await.expect("third connect");
     // The schema is there once, and usable from every instance.
     SettingsStore::new(again.clone())
         .get_or_create("probe", || "1".into())
@@ -171,7 +171,7 @@ fn postgres_instances_start_concurrently() {
         let Some((url, guard)) = ent_idp::testing::postgres_shared_url().await else {
             return;
         };
-        let (a, b) = tokio::join!(Db::connect(&url), Db::connect(&url));
+        let (a, b) = tokio::join!(ent_idp::db::connect(&url), ent_idp::db::connect(&url));
         let (a, b) = (a.expect("first instance"), b.expect("second instance"));
         assert_eq!(a.backend, Backend::Postgres);
         KeyStore::new(a.clone()).ensure(Alg::EdDsa).await.expect("ensure");
