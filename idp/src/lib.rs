@@ -20,8 +20,8 @@ pub mod testing;
 pub mod web;
 
 pub use app::{Server, app, build};
+pub use config::Config;
 #[cfg(any(test, feature = "testing"))]
 #[doc(hidden)]
 pub use ent_storage as __storage;
-pub use config::Config;
 pub use state::AppState;
