@@ -7,6 +7,7 @@ use url::Url;
 use crate::db::DbError;
 use crate::jose::Alg;
 use crate::oauth::claims::SUPPORTED_SCOPES;
+use crate::oauth::exchange;
 use crate::secret;
 use crate::store::audit::{AuditEvent, AuditStore};
 use crate::store::clients::{Client, ClientStore};
@@ -74,12 +75,17 @@ pub async fn register_client(
         return invalid("a name is required".into());
     }
     for g in &spec.grant_types {
-        if !matches!(g.as_str(), "authorization_code" | "refresh_token" | "client_credentials") {
+        if !matches!(g.as_str(), "authorization_code" | "refresh_token" | "client_credentials" | exchange::GRANT_TYPE) {
             return invalid(format!("unsupported grant type {g}"));
         }
     }
-    if spec.public && spec.grant_types.iter().any(|g| g == "client_credentials") {
-        return invalid("a public client cannot use client_credentials".into());
+    for g in ["client_credentials", exchange::GRANT_TYPE] {
+        if spec.public && spec.grant_types.iter().any(|x| x == g) {
+            return invalid(format!("a public client cannot use {g}"));
+        }
+    }
+    if !spec.first_party && spec.grant_types.iter().any(|g| g == exchange::GRANT_TYPE) {
+        return invalid("token exchange is for first-party services only".into());
     }
     let uses_redirects = spec.grant_types.iter().any(|g| g == "authorization_code");
     if uses_redirects && spec.redirect_uris.is_empty() {

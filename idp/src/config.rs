@@ -10,6 +10,9 @@ use url::Url;
 
 use crate::jose::Alg;
 
+/// The directory API's resource indicator unless configured otherwise.
+pub const DEFAULT_DIRECTORY_RESOURCE: &str = "urn:ent:directory";
+
 /// Everything the provider needs to start.
 #[derive(Clone, Debug)]
 pub struct Config {
@@ -26,6 +29,11 @@ pub struct Config {
     pub refresh_token_ttl: Duration,
     pub grant_max_age: Duration,
     pub session_ttl: Duration,
+    /// Upper bound of a token minted by token exchange (RFC 8693) for a first-party service;
+    /// it never outlives the subject token either.
+    pub exchange_token_ttl: Duration,
+    /// The resource indicator (RFC 8707) of the provider's directory API.
+    pub directory_resource: String,
     /// Signature algorithm of RFC 9068 access tokens (ID tokens follow each client's choice).
     pub access_token_alg: Alg,
     /// Failed logins allowed per account, then per client address, within `throttle_window`.
@@ -51,6 +59,8 @@ impl Config {
             refresh_token_ttl: Duration::from_secs(14 * 24 * 3600),
             grant_max_age: Duration::from_secs(90 * 24 * 3600),
             session_ttl: Duration::from_secs(12 * 3600),
+            exchange_token_ttl: Duration::from_secs(300),
+            directory_resource: DEFAULT_DIRECTORY_RESOURCE.to_string(),
             access_token_alg: Alg::Es256,
             max_failures_per_account: 10,
             max_failures_per_address: 100,
@@ -101,6 +111,8 @@ impl Config {
             access_token_ttl_secs: parse_num(var("ACCESS_TOKEN_TTL_SECS"))?,
             refresh_token_ttl_secs: parse_num(var("REFRESH_TOKEN_TTL_SECS"))?,
             session_ttl_secs: parse_num(var("SESSION_TTL_SECS"))?,
+            exchange_token_ttl_secs: parse_num(var("EXCHANGE_TOKEN_TTL_SECS"))?,
+            directory_resource: var("DIRECTORY_RESOURCE"),
             trust_forwarded_for: var("TRUST_FORWARDED_FOR").map(|v| v == "true" || v == "1"),
             ldap_login: None,
         };
@@ -128,6 +140,15 @@ impl Config {
         }
         if let Some(s) = v.session_ttl_secs {
             self.session_ttl = Duration::from_secs(s);
+        }
+        if let Some(s) = v.exchange_token_ttl_secs {
+            self.exchange_token_ttl = Duration::from_secs(s);
+        }
+        if let Some(r) = v.directory_resource {
+            if r.trim().is_empty() || r.contains(char::is_whitespace) {
+                return Err(ConfigError::Invalid("directory_resource", r));
+            }
+            self.directory_resource = r;
         }
         if let Some(t) = v.trust_forwarded_for {
             self.trust_forwarded_for = t;
@@ -190,6 +211,8 @@ struct Values {
     access_token_ttl_secs: Option<u64>,
     refresh_token_ttl_secs: Option<u64>,
     session_ttl_secs: Option<u64>,
+    exchange_token_ttl_secs: Option<u64>,
+    directory_resource: Option<String>,
     trust_forwarded_for: Option<bool>,
     ldap_login: Option<Vec<crate::ldap_login::LdapLoginSource>>,
 }

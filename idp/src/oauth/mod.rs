@@ -8,6 +8,7 @@ pub mod client_auth;
 pub mod consent;
 pub mod discovery;
 pub mod error;
+pub mod exchange;
 pub mod introspect;
 pub mod login;
 pub mod logout;

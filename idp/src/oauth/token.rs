@@ -1,5 +1,6 @@
 //! The token endpoint (RFC 6749 §3.2): authorization code (with PKCE, RFC 7636 §4.6),
-//! refresh token (rotated on every use, OAuth 2.0 Security BCP §4.14), client credentials.
+//! refresh token (rotated on every use, OAuth 2.0 Security BCP §4.14), client credentials, and
+//! token exchange (RFC 8693, in `exchange`).
 
 use axum::Json;
 use axum::body::Bytes;
@@ -12,6 +13,7 @@ use super::authorize::{duplicated, form_urlencoded_pairs, single};
 use super::claims::{subject_for, user_claims};
 use super::client_auth::{Authenticated, authenticate};
 use super::error::OAuthError;
+use super::exchange::{self, invalid_target};
 use super::tokens::{IdTokenFacts, access_claims, mint_access, mint_id_token};
 use crate::secret;
 use crate::state::AppState;
@@ -36,6 +38,10 @@ fn no_store(mut res: Response) -> Response {
 async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Value, OAuthError> {
     let pairs = form_urlencoded_pairs(body);
     if let Some(dup) = duplicated(&pairs) {
+        // RFC 8707 §2 allows several resources; this provider issues a token for one at a time.
+        if dup == "resource" {
+            return Err(invalid_target("one resource per request"));
+        }
         return Err(OAuthError::invalid_request(format!("parameter {dup} is repeated")));
     }
     let Authenticated { client, .. } = authenticate(state, headers, &pairs).await?;
@@ -43,6 +49,7 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<Va
         Some("authorization_code") => authorization_code(state, &client, &pairs).await,
         Some("refresh_token") => refresh_token(state, &client, &pairs).await,
         Some("client_credentials") => client_credentials(state, &client, &pairs).await,
+        Some(exchange::GRANT_TYPE) => exchange::exchange(state, &client, &pairs).await,
         Some(_) => Err(OAuthError::unsupported_grant_type("grant_type is not supported")),
         None => Err(OAuthError::invalid_request("grant_type is required")),
     }
@@ -180,15 +187,16 @@ async fn client_credentials(state: &AppState, client: &Client, p: &[(String, Str
     }
     let aud = match single(p, "resource") {
         None => client.id.clone(),
+        // The provider's own directory API, for the ENT's services only.
+        Some(resource) if resource == state.config.directory_resource => {
+            if !client.first_party {
+                return Err(invalid_target("the directory is for first-party services only"));
+            }
+            resource.to_string()
+        }
         Some(resource) => match state.clients.by_audience(resource).await? {
             Some(_) => resource.to_string(),
-            None => {
-                return Err(OAuthError::new(
-                    axum::http::StatusCode::BAD_REQUEST,
-                    "invalid_target",
-                    "resource is not a registered resource server",
-                ));
-            }
+            None => return Err(invalid_target("resource is not a registered resource server")),
         },
     };
     let claims = access_claims(state, client.id.clone(), aud, &client.id, scope, None, None);

@@ -10,7 +10,9 @@ use crate::secret;
 use crate::state::AppState;
 
 /// RFC 9068 §2.2 claims, plus `gid`: the grant the token hangs on (opaque), so that revoking
-/// the grant ends the token's life at introspection and userinfo.
+/// the grant ends the token's life at introspection and userinfo; plus, for tokens minted by
+/// token exchange only, the user's claims for the resource (`extra`: empty, hence absent, in
+/// ordinary access tokens).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub iss: String,
@@ -25,6 +27,8 @@ pub struct AccessClaims {
     pub auth_time: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gid: Option<String>,
+    #[serde(flatten, default)]
+    pub extra: Map<String, Value>,
 }
 
 impl AccessClaims {
@@ -62,6 +66,7 @@ pub fn access_claims(
         jti: secret::new_id(),
         auth_time,
         gid,
+        extra: Map::new(),
     }
 }
 
@@ -75,6 +80,13 @@ pub struct IdTokenFacts<'a> {
     pub nonce: Option<&'a str>,
     pub access_token: Option<&'a str>,
     pub session_id: Option<&'a str>,
+}
+
+/// The `sid` a client sees for a provider session: a per-client digest, so that the ID token
+/// and the back-channel logout token can name the session without revealing the provider's
+/// session key, and two clients cannot match their sessions.
+pub fn session_id_for(state: &AppState, client_id: &str, session_id_hash: &str) -> String {
+    secret::hmac_b64(&state.pairwise_secret, &format!("sid\u{1f}{client_id}\u{1f}{session_id_hash}"))
 }
 
 /// Signs an ID token with the client's chosen algorithm.
@@ -96,12 +108,7 @@ pub fn mint_id_token(state: &AppState, f: &IdTokenFacts<'_>, user: Map<String, V
         claims.insert("at_hash".into(), json!(jose::left_hash(f.alg, at)));
     }
     if let Some(sid) = f.session_id {
-        // A per-client digest of the session, so front- and back-channel logout can name it
-        // without revealing the provider's session key.
-        claims.insert(
-            "sid".into(),
-            json!(secret::hmac_b64(&state.pairwise_secret, &format!("sid\u{1f}{}\u{1f}{sid}", f.client_id))),
-        );
+        claims.insert("sid".into(), json!(session_id_for(state, f.client_id, sid)));
     }
     let keys = state.keys.get();
     let signer = keys.signer(f.alg).ok_or_else(OAuthError::server_error)?;

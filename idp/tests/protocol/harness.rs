@@ -37,6 +37,14 @@ pub const PUPIL_PW: &str = "cartable-bleu-42";
 pub const PARENT: &str = "paul.martin";
 pub const PARENT_PW: &str = "cahier-de-liaison-7";
 
+/// Confidential, first-party, client credentials only: a portlet, also a resource server.
+pub const HOMEWORK: &str = "portlet-homework";
+pub const HOMEWORK_RESOURCE: &str = "urn:ent:portlet:homework";
+
+/// RFC 8693 token exchange, which the portal may use.
+pub const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
+
 /// A login that names nobody.
 pub const NOBODY: &str = "personne.inconnue";
 
@@ -94,6 +102,7 @@ pub struct Provider {
     pub base: String,
     pub portal_secret: String,
     pub tool_secret: String,
+    pub homework_secret: String,
     /// A client without cookies (a relying party's back end).
     pub api: reqwest::Client,
     _db: TestDb,
@@ -131,7 +140,17 @@ impl Provider {
         portal.first_party = true;
         portal.post_logout_redirect_uris = vec![PORTAL_BYE.into()];
         portal.scopes = ["openid", "profile", "email", "ent", "offline_access"].map(String::from).to_vec();
+        portal.grant_types.push(EXCHANGE.into());
         let portal = register(&state, portal).await;
+
+        // A portlet: a first-party resource server that reads the directory.
+        let mut homework = ClientSpec::new("Cahier de textes", vec![]);
+        homework.id = Some(HOMEWORK.into());
+        homework.first_party = true;
+        homework.grant_types = vec!["client_credentials".into()];
+        homework.scopes = vec!["directory.read".into()];
+        homework.audience = Some(HOMEWORK_RESOURCE.into());
+        let homework = register(&state, homework).await;
 
         let mut tool = ClientSpec::new("Outil de l'école", vec![TOOL_CB.into()]);
         tool.id = Some(TOOL.into());
@@ -156,6 +175,7 @@ impl Provider {
             base: format!("http://{addr}"),
             portal_secret: portal.secret.expect("portal secret"),
             tool_secret: tool.secret.expect("tool secret"),
+            homework_secret: homework.secret.expect("portlet secret"),
             api,
             _db: db,
         }
@@ -189,6 +209,7 @@ impl Provider {
         match client {
             PORTAL => &self.portal_secret,
             TOOL => &self.tool_secret,
+            HOMEWORK => &self.homework_secret,
             other => panic!("no secret for {other}"),
         }
     }
@@ -257,6 +278,43 @@ impl Provider {
         let r = self.post("/introspect", &self.auth(PORTAL), &[("token", token)]).await;
         assert_eq!(r.status, StatusCode::OK, "introspection: {}", r.body);
         r.json()
+    }
+
+    /// Exchanges a subject access token for a token addressed to `resource` (RFC 8693).
+    pub async fn exchange(&self, auth: &Auth, subject: &str, resource: &str, scope: Option<&str>) -> Resp {
+        let mut params = vec![
+            ("grant_type", EXCHANGE),
+            ("subject_token", subject),
+            ("subject_token_type", ACCESS_TOKEN_TYPE),
+            ("resource", resource),
+        ];
+        if let Some(s) = scope {
+            params.push(("scope", s));
+        }
+        self.token(auth, &params).await
+    }
+
+    /// Verifies a JWS with the keys the provider publishes at its `jwks_uri`, as a relying party
+    /// would; returns the header and the claims.
+    pub async fn verify_with_jwks(&self, token: &str) -> (ent_idp::jose::Header, Value) {
+        let jwks: Value = self.api.get(self.url("/jwks")).send().await.expect("jwks").json().await.expect("jwks json");
+        let keys: Vec<ent_idp::jose::VerifyingKey> = jwks["keys"]
+            .as_array()
+            .expect("keys")
+            .iter()
+            .map(|k| ent_idp::jose::VerifyingKey::from_jwk(k).expect("jwk"))
+            .collect();
+        ent_idp::jose::verify(token, &keys, &ent_idp::jose::Alg::ALL).expect("signature by a published key")
+    }
+
+    /// A whole authorization-code flow for the portal with these scopes.
+    pub async fn portal_tokens(&self, login: &str, password: &str, scope: &str) -> (Browser, Tokens) {
+        let browser = self.browser();
+        let pkce = Pkce::new();
+        let params = AuthParams::new(PORTAL, PORTAL_CB, &pkce).set("scope", scope);
+        let url = browser.login(&params, login, password).await;
+        let tokens = Tokens::of(&self.redeem(PORTAL, &code_of(&url), &pkce.verifier, PORTAL_CB).await);
+        (browser, tokens)
     }
 
     pub async fn userinfo(&self, bearer: Option<&str>) -> Resp {

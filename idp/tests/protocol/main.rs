@@ -10,6 +10,7 @@ mod activation;
 mod authorize;
 mod consent;
 mod discovery;
+mod exchange;
 mod login;
 mod logout;
 mod resources;
