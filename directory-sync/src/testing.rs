@@ -75,6 +75,11 @@ pub struct SlapdOptions {
     /// Leave the RFC 4533 provider (syncprov) out, like a server that offers no content
     /// synchronisation: a client must fall back to full reads.
     pub no_syncprov: bool,
+    /// Have syncprov honour the reload hint (`olcSpReloadHint`). A cookie the server cannot
+    /// continue from (no entry is as old as its CSN: the directory was rebuilt, say) then gets
+    /// e-syncRefreshRequired (RFC 4533 §2.5, result 4096) when the client sent no hint, as ours
+    /// does; without this, slapd ignores such a cookie and sends the whole content instead.
+    pub reload_hint: bool,
 }
 
 /// How long the steps of [`Slapd::start`] took.
@@ -153,7 +158,7 @@ impl Slapd {
         if options.tls {
             me.make_certificates()?;
         }
-        let config = me.config_ldif(&schemas, options.tls, options.sessionlog, !options.no_syncprov);
+        let config = me.config_ldif(&schemas, &options);
         std::fs::write(me.dir.join("config.ldif"), config)?;
         let conf_dir = me.dir.join("slapd.d");
         run_tool(Command::new(&slapadd).arg("-n0").arg("-F").arg(&conf_dir).arg("-l").arg(me.dir.join("config.ldif")))
@@ -456,7 +461,7 @@ impl Slapd {
         Ok(())
     }
 
-    fn config_ldif(&self, schemas: &Path, tls: bool, sessionlog: bool, syncprov: bool) -> String {
+    fn config_ldif(&self, schemas: &Path, options: &SlapdOptions) -> String {
         let dir = &self.dir;
         let mut c = String::new();
         let _ = writeln!(c, "dn: cn=config\nobjectClass: olcGlobal\ncn: config");
@@ -473,7 +478,7 @@ impl Slapd {
             dir.join("run/slapd.args").display()
         );
         let _ = writeln!(c, "olcLogLevel: none\nolcToolThreads: 2");
-        if tls {
+        if options.tls {
             let tls = dir.join("tls");
             let _ = writeln!(c, "olcTLSCACertificateFile: {}", tls.join("ca.pem").display());
             let _ = writeln!(c, "olcTLSCertificateFile: {}", tls.join("server.pem").display());
@@ -518,7 +523,7 @@ impl Slapd {
         // The sync account reads everything but passwords, which are only for binding.
         let _ = writeln!(c, "olcAccess: {{0}}to attrs=userPassword by self write by anonymous auth by * none");
         let _ = writeln!(c, "olcAccess: {{1}}to * by dn.exact=\"{SYNC_DN}\" read by self read by * none");
-        if !syncprov {
+        if options.no_syncprov {
             return c;
         }
         let _ = writeln!(
@@ -526,8 +531,11 @@ impl Slapd {
             "\ndn: olcOverlay={{0}}syncprov,olcDatabase={{1}}mdb,cn=config\nobjectClass: olcOverlayConfig\n\
              objectClass: olcSyncProvConfig\nolcOverlay: {{0}}syncprov\nolcSpCheckpoint: 100 10"
         );
-        if sessionlog {
+        if options.sessionlog {
             let _ = writeln!(c, "olcSpSessionlog: 1000");
+        }
+        if options.reload_hint {
+            let _ = writeln!(c, "olcSpReloadHint: TRUE");
         }
         c
     }
@@ -905,12 +913,22 @@ mod tests {
             sync_password: "s".into(),
             timings: SlapdTimings::default(),
         };
-        let config = me.config_ldif(Path::new("/etc/ldap/schema"), true, true, true);
+        let schemas = Path::new("/etc/ldap/schema");
+        let config = me.config_ldif(
+            schemas,
+            &SlapdOptions { tls: true, sessionlog: true, reload_hint: true, ..Default::default() },
+        );
         assert!(config.contains("dn: cn=ent-sdet,cn=schema,cn=config"));
         assert!(config.contains("olcSpSessionlog: 1000"));
+        assert!(config.contains("olcSpReloadHint: TRUE"));
         assert!(config.contains("olcTLSCertificateFile: /nonexistent/tls/server.pem"));
         assert!(config.contains(&format!("olcLimits: {{0}}dn.exact=\"{SYNC_DN}\" size=unlimited time=unlimited")));
-        assert!(!me.config_ldif(Path::new("/etc/ldap/schema"), false, false, true).contains("olcSpSessionlog"));
-        assert!(!me.config_ldif(Path::new("/etc/ldap/schema"), false, false, false).contains("syncprov,"));
+        let plain = me.config_ldif(schemas, &SlapdOptions::default());
+        assert!(
+            !plain.contains("olcSpSessionlog") && !plain.contains("olcSpReloadHint") && plain.contains("syncprov,")
+        );
+        assert!(
+            !me.config_ldif(schemas, &SlapdOptions { no_syncprov: true, ..Default::default() }).contains("syncprov,")
+        );
     }
 }

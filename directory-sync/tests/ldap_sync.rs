@@ -1,6 +1,7 @@
 //! `ent sync` against a real OpenLDAP slapd (started by the harness, on its own port and
 //! folder): full sync, incremental syncs (RFC 4533) after adds, modifies, renames, moves and
-//! deletes, a restart that turns deletes into a present list, the deactivation threshold, a
+//! deletes, a restart that turns deletes into a present list, a rebuilt directory that makes the
+//! cookie stale (e-syncRefreshRequired, or the whole content), the deactivation threshold, a
 //! malformed entry, the server killed mid-sync, and TLS. Every test runs on SQLite and PostgreSQL.
 
 #![allow(clippy::unwrap_used)]
@@ -11,11 +12,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use ent_directory_sync::generate::{GenerateOptions, Generated, generate};
 use ent_directory_sync::ldif_out::{LdifOptions, write_ldif_with};
 use ent_directory_sync::run::{RunOptions, RunReport, SyncConfig, run_ldap};
+use ent_directory_sync::source::{Source, SourceError};
 use ent_directory_sync::testing::{Slapd, SlapdOptions, require_slapd};
 use ent_idp::both_backends;
 use ent_idp::db::Db;
 use ent_idp::store::directory::DirectoryStore;
-use ent_idp::store::sync::Mode;
+use ent_idp::store::sync::{Mode, SyncStore};
 
 const BASE: &str = "dc=ent,dc=test";
 
@@ -304,4 +306,110 @@ both_backends!(sasl_external_over_ldapi, |db| async move {
         people_of(&f.generated),
         "SASL EXTERNAL maps to the sync account, which reads all"
     );
+});
+
+/// What [`rebuilt_directory`] saw.
+struct Rebuilt {
+    /// The sync right after the rebuild.
+    report: RunReport,
+    /// What slapd answered the old cookie (read directly, before that sync).
+    answer: Result<Mode, SourceError>,
+    old_cookie: String,
+    new_cookie: Option<String>,
+}
+
+/// A full sync, then the directory is rebuilt from its export, as after a reinstall or a
+/// restore: the same entries with the same entryUUIDs on a new server, every one with a new
+/// entryCSN, so that no entry is as old as the cookie's CSN and syncprov cannot tell what
+/// changed. Then, on the new server, a teacher is added, a parent's surname changed and another
+/// parent deleted, and the sync runs with the old cookie.
+async fn rebuilt_directory(db: &Db, reload_hint: bool) -> (Rebuilt, Fixture) {
+    let slapd_opts = SlapdOptions { sessionlog: true, reload_hint, ..Default::default() };
+    let mut f = fixture(GenerateOptions::default(), slapd_opts.clone()).await;
+    let r = sync(db, &f.config(""), RunOptions::default()).await;
+    assert_eq!(r.apply.people.added, people_of(&f.generated));
+    let store = SyncStore::new(db.clone());
+    let old_cookie = store.cookie("annuaire").await.unwrap().expect("a cookie after the full sync");
+
+    // slapd's entryCSN index keys keep whole seconds: an entry written in the cookie's second
+    // could be as old as the cookie, so syncprov would take the cookie as still usable. A
+    // real rebuild comes later than that.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    f.slapd = Slapd::start(SlapdOptions { ldif: Some(f.dir.join("directory.ldif")), ..slapd_opts }).await.unwrap();
+    std::fs::write(f.dir.join("bind-password"), f.slapd.sync_password()).unwrap();
+    let cfg = f.config("");
+    let school_uai = f.generated.snapshot.schools[0].uai.clone();
+    let victim = f
+        .generated
+        .snapshot
+        .people
+        .iter()
+        .find(|p| p.profile == ent_idp::model::Profile::Parent && p.login != "parent.demo")
+        .unwrap()
+        .login
+        .clone();
+    f.slapd
+        .modify(&format!(
+            "dn: uid=prof.nouveau,ou=people,{BASE}\nchangetype: add\nobjectClass: inetOrgPerson\nobjectClass: ENTPerson\n\
+             objectClass: ENTAuxEnseignant\nuid: prof.nouveau\ncn: Nouveau Prof\nsn: Nouveau\ngivenName: Prof\n\
+             ENTPersonJointure: NOUVEAU-1\nENTPersonLogin: prof.nouveau\nENTPersonProfils: National_ENS\n\
+             ENTPersonStructRattach: ENTStructureUAI={school_uai},ou=structures,{BASE}\n\n\
+             dn: uid=parent.demo,ou=people,{BASE}\nchangetype: modify\nreplace: sn\nsn: Reconstruit\n-\n\n\
+             dn: uid={victim},ou=people,{BASE}\nchangetype: delete\n"
+        ))
+        .await
+        .unwrap();
+
+    // What slapd answers the old cookie, read without the sync around it.
+    let (tx, _rx) = tokio::sync::mpsc::channel(100_000);
+    let mut source = Source::connect(&cfg.source).await.unwrap();
+    let answer = source
+        .read_changes(&cfg.mapper.search_filter(), &cfg.mapper.attributes(), &old_cookie, &tx)
+        .await
+        .map(|outcome| outcome.mode);
+    source.close().await;
+
+    let report = sync(db, &cfg, RunOptions::default()).await;
+    assert!(report.apply.applied && report.apply.rejected.is_empty(), "{}", report.summary());
+    assert_eq!((report.apply.people.added, report.apply.people.removed), (1, 1), "{}", report.summary());
+    let dir = DirectoryStore::new(db.clone());
+    assert!(!dir.person_by_login("prof.nouveau").await.unwrap().unwrap().disabled, "added");
+    assert_eq!(dir.person_by_login("parent.demo").await.unwrap().unwrap().family_name, "Reconstruit", "modified");
+    assert!(dir.person_by_login(&victim).await.unwrap().unwrap().disabled, "deleted → deactivated");
+    assert!(!dir.person_by_login("eleve.demo").await.unwrap().unwrap().disabled, "the others stay");
+    let new_cookie = store.cookie("annuaire").await.unwrap();
+
+    // The new cookie works: the next run is incremental and finds nothing to do.
+    let next = sync(db, &cfg, RunOptions::default()).await;
+    assert_ne!(next.mode, Mode::Full, "{}", next.summary());
+    assert_eq!((next.read, next.apply.people.added, next.apply.people.removed), (0, 0, 0), "{}", next.summary());
+    (Rebuilt { report, answer, old_cookie, new_cookie }, f)
+}
+
+both_backends!(a_stale_cookie_gets_refresh_required_then_a_full_read, |db| async move {
+    if !require_slapd() {
+        return;
+    }
+    let (r, _f) = rebuilt_directory(&db, true).await;
+    assert!(
+        matches!(r.answer, Err(SourceError::RefreshRequired)),
+        "slapd answers e-syncRefreshRequired: {:?}",
+        r.answer
+    );
+    assert_eq!(r.report.mode, Mode::Full, "the sync fell back to a full read: {}", r.report.summary());
+    let new_cookie = r.new_cookie.expect("the full read stored a cookie of the new server");
+    assert_ne!(new_cookie, r.old_cookie);
+});
+
+both_backends!(without_the_reload_hint_a_stale_cookie_gets_the_whole_content, |db| async move {
+    if !require_slapd() {
+        return;
+    }
+    // slapd's default: it ignores a cookie it cannot continue from and sends every entry, with
+    // no explicit deletes; what it did not send is gone (RFC 4533 §3.4, present phase).
+    let (r, f) = rebuilt_directory(&db, false).await;
+    assert!(matches!(r.answer, Ok(Mode::PresentList)), "{:?}", r.answer);
+    assert_eq!(r.report.mode, Mode::PresentList, "{}", r.report.summary());
+    assert!(r.report.read as i64 >= people_of(&f.generated), "the whole content: {}", r.report.summary());
+    assert_ne!(r.new_cookie.expect("a cookie"), r.old_cookie);
 });
