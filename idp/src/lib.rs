@@ -6,6 +6,7 @@ pub mod admin;
 pub mod app;
 pub mod config;
 pub mod db;
+pub mod directory_api;
 pub mod jose;
 pub mod keyring;
 pub mod ldap_login;

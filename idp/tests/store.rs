@@ -293,6 +293,40 @@ both_backends!(directory_disabled_child_is_not_listed, |db| async move {
     assert!(dir.affiliations("parent1").await.expect("affiliations").children.is_empty());
 });
 
+both_backends!(directory_class_roster, |db| async move {
+    let dir = DirectoryStore::new(db);
+    dir.import(&snapshot()).await.expect("import");
+    // A second pupil of CM1-A who left, and a second, disabled parent of the first.
+    let mut gone = person("pupil2", "gone.pupil", Profile::Pupil, None);
+    gone.disabled = true;
+    let mut gone_parent = person("parent2", "gone.parent", Profile::Parent, None);
+    gone_parent.disabled = true;
+    dir.import(&Snapshot {
+        people: vec![gone, gone_parent],
+        class_members: vec![("c1a".into(), "pupil2".into(), ClassRole::Pupil)],
+        guardianships: vec![("parent2".into(), "pupil1".into(), false)],
+        ..Snapshot::default()
+    })
+    .await
+    .expect("import");
+
+    let r = dir.class_roster("c1a").await.expect("roster").expect("class");
+    assert_eq!((r.id.as_str(), r.name.as_str(), r.school.as_str()), ("c1a", "CM1-A", "0750001A"));
+    assert_eq!(
+        serde_json::to_value(&r.teachers).expect("json"),
+        json!([{"sub": "sub-teacher1", "name": "Given teacher1 Family teacher1"}])
+    );
+    assert_eq!(
+        serde_json::to_value(&r.pupils).expect("json"),
+        json!([{"sub": "sub-pupil1", "name": "Given pupil1 Family pupil1",
+                "guardians": [{"sub": "sub-parent1", "name": "Given parent1 Family parent1", "legal_guardian": true}]}])
+    );
+    // A class with nobody in it, and no class at all.
+    let empty = dir.class_roster("c1b").await.expect("roster").expect("class");
+    assert!(empty.teachers.is_empty() && empty.pupils.is_empty());
+    assert!(dir.class_roster("nope").await.expect("roster").is_none());
+});
+
 both_backends!(directory_import_is_all_or_nothing, |db| async move {
     let dir = DirectoryStore::new(db);
     let mut bad = snapshot();

@@ -84,6 +84,40 @@ pub struct Affiliations {
     pub roles: Vec<(String, String)>,
 }
 
+/// A person as a class roster names them: public subject and display name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Member {
+    pub sub: String,
+    pub name: String,
+}
+
+/// A parent of a pupil on a roster.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Guardian {
+    pub sub: String,
+    pub name: String,
+    pub legal_guardian: bool,
+}
+
+/// A pupil on a roster, with the parents the directory links to them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RosterPupil {
+    pub sub: String,
+    pub name: String,
+    pub guardians: Vec<Guardian>,
+}
+
+/// A class with its active teachers, pupils and the pupils' parents (for the directory API).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Roster {
+    pub id: String,
+    pub name: String,
+    /// The school's UAI.
+    pub school: String,
+    pub teachers: Vec<Member>,
+    pub pupils: Vec<RosterPupil>,
+}
+
 #[derive(Clone, Debug)]
 pub struct DirectoryStore {
     db: Db,
@@ -278,6 +312,66 @@ impl DirectoryStore {
         Ok(Affiliations { schools, classes, children, roles })
     }
 
+    /// A class's roster: three queries whatever the size of the class (the class, its active
+    /// members, the active parents of its active pupils). `None` when there is no such class.
+    pub async fn class_roster(&self, class_id: &str) -> Result<Option<Roster>, DbError> {
+        let pool = &self.db.pool;
+        let Some(class) = sqlx::query(
+            "SELECT c.id, c.name, s.uai FROM classes c JOIN schools s ON s.id = c.school_id WHERE c.id = $1",
+        )
+        .bind(class_id)
+        .fetch_optional(pool)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let mut roster = Roster {
+            id: class.try_get(0)?,
+            name: class.try_get(1)?,
+            school: class.try_get(2)?,
+            teachers: Vec::new(),
+            pupils: Vec::new(),
+        };
+        let members = sqlx::query(
+            "SELECT p.public_sub, p.given_name, p.family_name, m.role FROM class_members m \
+             JOIN people p ON p.id = m.person_id WHERE m.class_id = $1 AND p.disabled = 0 \
+             ORDER BY p.family_name, p.given_name, p.public_sub",
+        )
+        .bind(class_id)
+        .fetch_all(pool)
+        .await?;
+        for r in &members {
+            let sub: String = r.try_get(0)?;
+            let name = display_name(&r.try_get::<String, _>(1)?, &r.try_get::<String, _>(2)?);
+            match r.try_get::<String, _>(3)?.as_str() {
+                "pupil" => roster.pupils.push(RosterPupil { sub, name, guardians: Vec::new() }),
+                _ => roster.teachers.push(Member { sub, name }),
+            }
+        }
+        let guardians = sqlx::query(
+            "SELECT kid.public_sub, par.public_sub, par.given_name, par.family_name, g.legal FROM class_members m \
+             JOIN people kid ON kid.id = m.person_id JOIN guardianships g ON g.child_id = kid.id \
+             JOIN people par ON par.id = g.parent_id \
+             WHERE m.class_id = $1 AND m.role = 'pupil' AND kid.disabled = 0 AND par.disabled = 0 \
+             ORDER BY par.family_name, par.given_name, par.public_sub",
+        )
+        .bind(class_id)
+        .fetch_all(pool)
+        .await?;
+        for r in &guardians {
+            let child: String = r.try_get(0)?;
+            let guardian = Guardian {
+                sub: r.try_get(1)?,
+                name: display_name(&r.try_get::<String, _>(2)?, &r.try_get::<String, _>(3)?),
+                legal_guardian: r.try_get::<i64, _>(4)? != 0,
+            };
+            if let Some(pupil) = roster.pupils.iter_mut().find(|p| p.sub == child) {
+                pupil.guardians.push(guardian);
+            }
+        }
+        Ok(Some(roster))
+    }
+
     /// Sets (or replaces) a person's password hash.
     pub async fn set_password(&self, person_id: &str, phc: &str) -> Result<(), DbError> {
         sqlx::query(
@@ -298,4 +392,9 @@ impl DirectoryStore {
             .fetch_optional(&self.db.pool)
             .await?)
     }
+}
+
+/// "Given Family", as the `name` claim says it.
+fn display_name(given: &str, family: &str) -> String {
+    format!("{given} {family}").trim().to_string()
 }

@@ -9,6 +9,7 @@ mod harness;
 mod activation;
 mod authorize;
 mod consent;
+mod directory_api;
 mod discovery;
 mod exchange;
 mod login;
