@@ -1,0 +1,257 @@
+//! The fragment conventions of docs/portlets.md: what the portal tells a portlet about the page
+//! it is drawing ([`Ctx`]: language, base path, CSRF token), HTML fragment responses, redirects
+//! after a post, and the one error type at a portlet's HTTP edge ([`PortletError`]).
+
+use std::convert::Infallible;
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+use crate::verify::TokenError;
+
+/// The user's language: French unless the portal says English.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Lang {
+    #[default]
+    Fr,
+    En,
+}
+
+impl Lang {
+    /// From `Accept-Language` (the portal sends exactly the user's choice).
+    pub fn from_headers(headers: &HeaderMap) -> Lang {
+        let v = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        match v.split([',', ';', '-']).next().map(str::trim) {
+            Some(l) if l.eq_ignore_ascii_case("en") => Lang::En,
+            _ => Lang::Fr,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Fr => "fr",
+            Lang::En => "en",
+        }
+    }
+
+    /// Picks the French or English text.
+    pub fn pick<'a>(self, fr: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Fr => fr,
+            Lang::En => en,
+        }
+    }
+}
+
+/// What the portal tells the portlet about the page (headers `Accept-Language`, `X-Ent-Base`,
+/// `X-Ent-Csrf`). Templates write links as `{{ ctx.base }}/…` and put `ctx.csrf` in every form.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Ctx {
+    pub lang: Lang,
+    /// The path under which the portal shows this portlet (`/p/homework`), or empty.
+    pub base: String,
+    /// The portal's CSRF token, to be sent back as the `_csrf` field of every form.
+    pub csrf: String,
+}
+
+impl Ctx {
+    pub fn from_headers(headers: &HeaderMap) -> Ctx {
+        let base = headers.get("x-ent-base").and_then(|v| v.to_str().ok()).filter(|b| is_safe_base(b)).unwrap_or("");
+        let csrf = headers
+            .get("x-ent-csrf")
+            .and_then(|v| v.to_str().ok())
+            .filter(|c| c.len() <= 256 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)))
+            .unwrap_or("");
+        Ctx { lang: Lang::from_headers(headers), base: base.trim_end_matches('/').to_string(), csrf: csrf.to_string() }
+    }
+
+    /// A link under the portal's base: `ctx.link("/week")` → `/p/homework/week`.
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn t<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
+        self.lang.pick(fr, en)
+    }
+}
+
+/// A base path is an absolute path of plain segments: nothing that could leave the portal's
+/// origin or break out of an attribute.
+fn is_safe_base(b: &str) -> bool {
+    b.starts_with('/')
+        && !b.starts_with("//")
+        && b.len() <= 128
+        && b.bytes().all(|c| c.is_ascii_alphanumeric() || b"/-_".contains(&c))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Ctx {
+    type Rejection = Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Ctx::from_headers(&parts.headers))
+    }
+}
+
+/// An HTML fragment answer: never cached (it is one person's view).
+pub fn html(body: String) -> Response {
+    html_with_status(StatusCode::OK, body)
+}
+
+pub fn html_with_status(status: StatusCode, body: String) -> Response {
+    let mut res = (status, body).into_response();
+    let h = res.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/html; charset=utf-8"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// After a successful post: `303 See Other` to a portlet view path (`/view/…`), which the
+/// portal rewrites under its base.
+pub fn see_other(view_path: &str) -> Response {
+    let mut res = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(view_path) {
+        res.headers_mut().insert(header::LOCATION, v);
+    }
+    res
+}
+
+/// Escapes text for HTML (for the few fragments written without a template).
+pub fn escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The one error type at a portlet's HTTP edge. A 5xx says nothing internal; the log keeps the
+/// cause (never personal data).
+#[derive(Debug, thiserror::Error)]
+pub enum PortletError {
+    /// No token, or a token this portlet does not accept (RFC 6750 §3.1).
+    #[error("unauthorized: {0}")]
+    Unauthorized(#[from] TokenError),
+    /// The identity may not do this.
+    #[error("forbidden")]
+    Forbidden(Lang),
+    /// No such thing, or a thing the identity may not know exists.
+    #[error("not found")]
+    NotFound(Lang),
+    /// A form that cannot be accepted: the fragment to show again, with its errors.
+    #[error("unprocessable form")]
+    Form(String),
+    /// A request the portlet cannot read (bad query or form encoding).
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl PortletError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        PortletError::Internal(e.to_string())
+    }
+}
+
+impl From<ent_storage::DbError> for PortletError {
+    fn from(e: ent_storage::DbError) -> Self {
+        PortletError::Internal(e.to_string())
+    }
+}
+
+impl From<sqlx::Error> for PortletError {
+    fn from(e: sqlx::Error) -> Self {
+        PortletError::Internal(e.to_string())
+    }
+}
+
+fn message(status: StatusCode, text: &str) -> Response {
+    html_with_status(status, format!("<div class=\"card notice\" role=\"alert\"><p>{}</p></div>", escape(text)))
+}
+
+impl IntoResponse for PortletError {
+    fn into_response(self) -> Response {
+        match self {
+            PortletError::Unauthorized(e) => {
+                tracing::info!(reason = %e, "token refused");
+                let mut res = message(StatusCode::UNAUTHORIZED, "Session expirée. / Session expired.");
+                // RFC 6750 §3: the error code only, no description that could help an attacker.
+                res.headers_mut()
+                    .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
+                res
+            }
+            PortletError::Forbidden(lang) => message(
+                StatusCode::FORBIDDEN,
+                lang.pick("Vous n'avez pas accès à cette page.", "You do not have access to this page."),
+            ),
+            PortletError::NotFound(lang) => {
+                message(StatusCode::NOT_FOUND, lang.pick("Cette page n'existe pas.", "This page does not exist."))
+            }
+            PortletError::Form(fragment) => html_with_status(StatusCode::UNPROCESSABLE_ENTITY, fragment),
+            PortletError::BadRequest(why) => {
+                tracing::info!(%why, "bad request");
+                message(StatusCode::BAD_REQUEST, "Requête invalide. / Invalid request.")
+            }
+            PortletError::Internal(cause) => {
+                tracing::error!(%cause, "internal error");
+                message(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Une erreur est survenue ; réessayez plus tard. / Something went wrong; try again later.",
+                )
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_static(v));
+        }
+        h
+    }
+
+    #[test]
+    fn french_unless_english_is_asked() {
+        assert_eq!(Lang::from_headers(&headers(&[])), Lang::Fr);
+        assert_eq!(Lang::from_headers(&headers(&[("accept-language", "en")])), Lang::En);
+        assert_eq!(Lang::from_headers(&headers(&[("accept-language", "en-GB,en;q=0.8")])), Lang::En);
+        assert_eq!(Lang::from_headers(&headers(&[("accept-language", "de")])), Lang::Fr);
+    }
+
+    #[test]
+    fn unsafe_bases_are_dropped() {
+        let ctx = |b: &'static str| Ctx::from_headers(&headers(&[("x-ent-base", b)]));
+        assert_eq!(ctx("/p/homework").base, "/p/homework");
+        assert_eq!(ctx("/p/homework/").link("/week"), "/p/homework/week");
+        for bad in ["//evil.example", "https://evil.example", "/p/\"><script>", "p/x", "/p/../x."] {
+            assert_eq!(ctx(bad).base, "", "{bad}");
+        }
+    }
+
+    #[test]
+    fn csrf_tokens_with_markup_are_dropped() {
+        let ctx = Ctx::from_headers(&headers(&[("x-ent-csrf", "abc\"><b>")]));
+        assert_eq!(ctx.csrf, "");
+        let ctx = Ctx::from_headers(&headers(&[("x-ent-csrf", "Ab-9_x.~")]));
+        assert_eq!(ctx.csrf, "Ab-9_x.~");
+    }
+
+    #[test]
+    fn escaping_covers_attributes() {
+        assert_eq!(escape("<a href=\"x\">'&'</a>"), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    }
+}

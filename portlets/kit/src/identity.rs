@@ -1,0 +1,303 @@
+//! Who is asking: the `Identity` a verified portlet token describes, and the entitlement checks
+//! of the design's table. Every check fails closed: an unknown profile, a missing claim, an id
+//! the identity is not linked to, or a link of the wrong kind is a refusal.
+
+use serde::{Deserialize, Serialize};
+
+/// The profiles of the directory. A token naming any other profile is refused at verification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Profile {
+    Pupil,
+    Parent,
+    Teacher,
+    Director,
+    Staff,
+    CityAgent,
+    Admin,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 7] = [
+        Profile::Pupil,
+        Profile::Parent,
+        Profile::Teacher,
+        Profile::Director,
+        Profile::Staff,
+        Profile::CityAgent,
+        Profile::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Pupil => "pupil",
+            Profile::Parent => "parent",
+            Profile::Teacher => "teacher",
+            Profile::Director => "director",
+            Profile::Staff => "staff",
+            Profile::CityAgent => "city_agent",
+            Profile::Admin => "admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Profile> {
+        Profile::ALL.into_iter().find(|p| p.as_str() == s)
+    }
+}
+
+/// A class the person belongs to: as a pupil (`role: "pupil"`) or as its teacher (`"teacher"`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClassRef {
+    pub id: String,
+    pub name: String,
+    /// The school's UAI.
+    pub school: String,
+    pub role: String,
+}
+
+/// A parent's child: the child's `sub`, class, and whether this parent holds parental authority.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Child {
+    pub sub: String,
+    #[serde(default)]
+    pub class: Option<String>,
+    #[serde(default)]
+    pub legal_guardian: bool,
+}
+
+/// A role in a school's staff (`director`, `secretariat`, …).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SchoolRole {
+    pub school: String,
+    pub role: String,
+}
+
+/// The verified identity behind a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub sub: String,
+    /// Display name (`profile` scope); `None` when the token does not carry it.
+    pub name: Option<String>,
+    pub profile: Profile,
+    pub schools: Vec<String>,
+    pub classes: Vec<ClassRef>,
+    pub children: Vec<Child>,
+    pub roles: Vec<SchoolRole>,
+    /// The client the token was issued to (the portal).
+    pub client_id: String,
+    pub scopes: Vec<String>,
+    /// `exp` of the token, seconds since the epoch.
+    pub expires_at: i64,
+}
+
+impl Identity {
+    /// The name to show, or a neutral fallback (never the `sub`).
+    pub fn display_name(&self) -> &str {
+        self.name.as_deref().unwrap_or("—")
+    }
+
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    /// A teacher (or a director who teaches) of this class.
+    pub fn is_teacher_of(&self, class_id: &str) -> bool {
+        matches!(self.profile, Profile::Teacher | Profile::Director)
+            && self.classes.iter().any(|c| c.id == class_id && c.role == "teacher")
+    }
+
+    /// The classes this person teaches.
+    pub fn taught_classes(&self) -> impl Iterator<Item = &ClassRef> {
+        let teaches = matches!(self.profile, Profile::Teacher | Profile::Director);
+        self.classes.iter().filter(move |c| teaches && c.role == "teacher")
+    }
+
+    /// The director of this school (profile and role both say so).
+    pub fn is_director_of(&self, school: &str) -> bool {
+        self.profile == Profile::Director && self.roles.iter().any(|r| r.school == school && r.role == "director")
+    }
+
+    /// The schools this person directs.
+    pub fn directed_schools(&self) -> impl Iterator<Item = &str> {
+        let directs = self.profile == Profile::Director;
+        self.roles.iter().filter(move |r| directs && r.role == "director").map(|r| r.school.as_str())
+    }
+
+    /// A pupil's own class(es).
+    pub fn pupil_classes(&self) -> impl Iterator<Item = &ClassRef> {
+        let pupil = self.profile == Profile::Pupil;
+        self.classes.iter().filter(move |c| pupil && c.role == "pupil")
+    }
+
+    /// A parent's children (empty for every other profile).
+    pub fn children(&self) -> &[Child] {
+        if self.profile == Profile::Parent { &self.children } else { &[] }
+    }
+
+    /// This parent's child with that `sub`, if it is theirs.
+    pub fn child(&self, sub: &str) -> Option<&Child> {
+        self.children().iter().find(|c| c.sub == sub)
+    }
+
+    /// A parent holding parental authority over that child.
+    pub fn is_legal_guardian_of(&self, child_sub: &str) -> bool {
+        self.child(child_sub).is_some_and(|c| c.legal_guardian)
+    }
+
+    /// May read the content of this class (of that school): its pupils, the parents of its
+    /// pupils, its teachers, the school's director.
+    pub fn can_read_class(&self, class_id: &str, school: &str) -> bool {
+        match self.profile {
+            Profile::Pupil => self.pupil_classes().any(|c| c.id == class_id),
+            Profile::Parent => self.children().iter().any(|c| c.class.as_deref() == Some(class_id)),
+            Profile::Teacher => self.is_teacher_of(class_id),
+            Profile::Director => self.is_teacher_of(class_id) || self.is_director_of(school),
+            Profile::Staff | Profile::CityAgent | Profile::Admin => false,
+        }
+    }
+
+    /// May write the content of this class: its teachers, and the school's director.
+    pub fn can_write_class(&self, class_id: &str, school: &str) -> bool {
+        self.is_teacher_of(class_id) || self.is_director_of(school)
+    }
+
+    /// May read what concerns this pupil: the pupil, a parent of the pupil (with or without
+    /// authority), a teacher of the pupil's class, the director of its school.
+    pub fn can_read_pupil(&self, pupil_sub: &str, class_id: &str, school: &str) -> bool {
+        match self.profile {
+            Profile::Pupil => self.sub == pupil_sub,
+            Profile::Parent => self.child(pupil_sub).is_some(),
+            Profile::Teacher | Profile::Director => self.can_write_class(class_id, school),
+            Profile::Staff | Profile::CityAgent | Profile::Admin => false,
+        }
+    }
+
+    /// The classes whose content this person may read, as far as the token tells (a director's
+    /// whole school is not listed here: its classes come from the portlet's own data).
+    pub fn readable_class_ids(&self) -> Vec<&str> {
+        match self.profile {
+            Profile::Pupil => self.pupil_classes().map(|c| c.id.as_str()).collect(),
+            Profile::Parent => self.children().iter().filter_map(|c| c.class.as_deref()).collect(),
+            Profile::Teacher | Profile::Director => self.taught_classes().map(|c| c.id.as_str()).collect(),
+            Profile::Staff | Profile::CityAgent | Profile::Admin => Vec::new(),
+        }
+    }
+
+    /// The class record for an id among the person's own classes.
+    pub fn class(&self, class_id: &str) -> Option<&ClassRef> {
+        self.classes.iter().find(|c| c.id == class_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn class(id: &str, school: &str, role: &str) -> ClassRef {
+        ClassRef { id: id.into(), name: id.to_uppercase(), school: school.into(), role: role.into() }
+    }
+
+    fn base(profile: Profile) -> Identity {
+        Identity {
+            sub: "me".into(),
+            name: None,
+            profile,
+            schools: vec!["A".into()],
+            classes: vec![],
+            children: vec![],
+            roles: vec![],
+            client_id: "portal".into(),
+            scopes: vec!["ent".into()],
+            expires_at: 0,
+        }
+    }
+
+    #[test]
+    fn a_teacher_reads_and_writes_only_own_classes() {
+        let t = Identity { classes: vec![class("c1", "A", "teacher")], ..base(Profile::Teacher) };
+        assert!(t.can_read_class("c1", "A") && t.can_write_class("c1", "A"));
+        assert!(!t.can_read_class("c2", "A") && !t.can_write_class("c2", "A"));
+    }
+
+    #[test]
+    fn a_teacher_with_a_pupil_link_is_not_its_teacher() {
+        let t = Identity { classes: vec![class("c1", "A", "pupil")], ..base(Profile::Teacher) };
+        assert!(!t.is_teacher_of("c1") && !t.can_write_class("c1", "A"));
+    }
+
+    #[test]
+    fn a_director_reads_the_whole_school_and_nothing_else() {
+        let d = Identity {
+            roles: vec![SchoolRole { school: "A".into(), role: "director".into() }],
+            ..base(Profile::Director)
+        };
+        assert!(d.can_read_class("any", "A") && d.can_write_class("any", "A"));
+        assert!(!d.can_read_class("any", "B"));
+        // The role without the profile is not enough, nor the profile without the role.
+        let t = Identity { roles: d.roles.clone(), ..base(Profile::Teacher) };
+        assert!(!t.can_read_class("any", "A") && !t.is_director_of("A"));
+        assert!(!base(Profile::Director).is_director_of("A"));
+        // A secretary role is not a director role.
+        let s = Identity {
+            roles: vec![SchoolRole { school: "A".into(), role: "secretariat".into() }],
+            ..base(Profile::Director)
+        };
+        assert!(!s.is_director_of("A"));
+    }
+
+    #[test]
+    fn a_parent_reads_each_childs_class_and_nothing_else() {
+        let p = Identity {
+            children: vec![
+                Child { sub: "kid1".into(), class: Some("c1".into()), legal_guardian: true },
+                Child { sub: "kid2".into(), class: Some("c2".into()), legal_guardian: false },
+            ],
+            ..base(Profile::Parent)
+        };
+        assert!(p.can_read_class("c1", "A") && p.can_read_class("c2", "A"));
+        assert!(!p.can_read_class("c3", "A") && !p.can_write_class("c1", "A"));
+        assert!(p.is_legal_guardian_of("kid1") && !p.is_legal_guardian_of("kid2"));
+        assert!(!p.is_legal_guardian_of("kid3") && p.child("kid3").is_none());
+        assert!(p.can_read_pupil("kid2", "c2", "A") && !p.can_read_pupil("kid3", "c1", "A"));
+    }
+
+    #[test]
+    fn children_claims_count_only_for_parents() {
+        let odd = Identity {
+            children: vec![Child { sub: "kid1".into(), class: Some("c1".into()), legal_guardian: true }],
+            ..base(Profile::Teacher)
+        };
+        assert!(odd.children().is_empty() && !odd.is_legal_guardian_of("kid1") && !odd.can_read_class("c1", "A"));
+    }
+
+    #[test]
+    fn a_pupil_reads_own_class_and_own_notes_only() {
+        let p = Identity { classes: vec![class("c1", "A", "pupil")], ..base(Profile::Pupil) };
+        assert!(p.can_read_class("c1", "A") && !p.can_write_class("c1", "A"));
+        assert!(!p.can_read_class("c2", "A"));
+        assert!(p.can_read_pupil("me", "c1", "A") && !p.can_read_pupil("other", "c1", "A"));
+    }
+
+    #[test]
+    fn other_profiles_read_no_class_content() {
+        for profile in [Profile::Staff, Profile::CityAgent, Profile::Admin] {
+            let who = Identity {
+                classes: vec![class("c1", "A", "teacher")],
+                roles: vec![SchoolRole { school: "A".into(), role: "director".into() }],
+                ..base(profile)
+            };
+            assert!(!who.can_read_class("c1", "A"), "{profile:?}");
+            assert!(!who.can_write_class("c1", "A"), "{profile:?}");
+            assert!(who.readable_class_ids().is_empty(), "{profile:?}");
+        }
+    }
+
+    #[test]
+    fn profiles_parse_only_known_names() {
+        for p in Profile::ALL {
+            assert_eq!(Profile::parse(p.as_str()), Some(p));
+        }
+        assert_eq!(Profile::parse("Teacher"), None);
+        assert_eq!(Profile::parse("superuser"), None);
+    }
+}

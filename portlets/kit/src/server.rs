@@ -1,0 +1,86 @@
+//! Serving a portlet: the cross-cutting layers every portlet wears (body limit, timeout,
+//! fragment headers, tracing of paths only), `/health`, and a handle on the running service
+//! that knows its address (port 0 in tests) and stops gracefully.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// The largest request body a portlet reads (attached files included).
+pub const BODY_LIMIT: usize = 10 * 1024 * 1024;
+
+/// Wraps a portlet's routes with the shared layers and `/health`.
+pub fn wrap(routes: Router) -> Router {
+    routes
+        .route("/health", get(|| async { "ok" }))
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store")))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
+        ))
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(15)))
+        .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            // The path only: queries may carry ids, and no personal data is logged.
+            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+        }))
+}
+
+/// A running portlet.
+pub struct Server {
+    pub addr: SocketAddr,
+    handle: JoinHandle<std::io::Result<()>>,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Server {
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops at once (a test simulating a crash).
+    pub fn abort(&self) {
+        self.handle.abort();
+    }
+
+    /// Stops accepting connections and waits for the requests in flight.
+    pub async fn shutdown(mut self) -> std::io::Result<()> {
+        let _ = self.stop.send(true);
+        match (&mut self.handle).await {
+            Ok(r) => r,
+            Err(e) if e.is_cancelled() => Ok(()),
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+
+    /// Waits until the service ends.
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        match (&mut self.handle).await {
+            Ok(r) => r,
+            Err(e) => Err(std::io::Error::other(e)),
+        }
+    }
+}
+
+/// Serves a portlet's router (already wrapped) on a bound listener.
+pub fn serve(listener: TcpListener, router: Router) -> std::io::Result<Server> {
+    let addr = listener.local_addr()?;
+    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let handle = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await
+    });
+    Ok(Server { addr, handle, stop })
+}

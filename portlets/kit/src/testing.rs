@@ -1,0 +1,314 @@
+//! Test helpers (feature `testing`): an issuer that mints portlet tokens with a test key (so a
+//! portlet's tests need no running provider), and a small network of two schools whose people
+//! cover every profile and every kind of link, with the rosters the provider would serve.
+
+use std::sync::Arc;
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+use jsonwebtoken::jwk::Jwk;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use serde_json::{Map, Value, json};
+
+use crate::directory::{ClassRoster, Directory, Guardian, Member, Pupil};
+use crate::identity::{Child, ClassRef, Identity, Profile, SchoolRole};
+use crate::verify::Verifier;
+
+pub const ISSUER: &str = "https://idp.test";
+pub const PORTAL: &str = "portal";
+
+/// Mints tokens as the provider would, with its own ES256 key.
+pub struct TestIssuer {
+    pub issuer: String,
+    pub kid: String,
+    key: EncodingKey,
+    jwk: Value,
+}
+
+impl TestIssuer {
+    /// A new issuer for [`ISSUER`] with a fresh key named `test-key`.
+    pub fn new() -> TestIssuer {
+        TestIssuer::with_kid("test-key")
+    }
+
+    /// A new issuer with a fresh key of that id (another issuer with the same `kid` forges).
+    pub fn with_kid(kid: &str) -> TestIssuer {
+        crate::crypto::install();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &SystemRandom::new())
+            .expect("cannot generate a test key");
+        let key = EncodingKey::from_ec_der(pkcs8.as_ref());
+        let mut jwk = serde_json::to_value(Jwk::from_encoding_key(&key, Algorithm::ES256).expect("test JWK"))
+            .expect("test JWK as JSON");
+        jwk["kid"] = json!(kid);
+        jwk["alg"] = json!("ES256");
+        jwk["use"] = json!("sig");
+        TestIssuer { issuer: ISSUER.into(), kid: kid.into(), key, jwk }
+    }
+
+    /// The JWKS document this issuer publishes.
+    pub fn jwks(&self) -> Value {
+        json!({ "keys": [self.jwk.clone()] })
+    }
+
+    /// A verifier for `audience` that trusts this issuer's key.
+    pub fn verifier(&self, audience: &str) -> Arc<Verifier> {
+        Verifier::with_jwks(&self.issuer, audience, &self.jwks()).expect("test verifier")
+    }
+
+    /// The claims the provider's token exchange would put in a token for this identity.
+    pub fn claims(&self, who: &Identity, audience: &str) -> Map<String, Value> {
+        let now = crate::now();
+        let mut c = Map::new();
+        c.insert("iss".into(), json!(self.issuer));
+        c.insert("aud".into(), json!(audience));
+        c.insert("sub".into(), json!(who.sub));
+        c.insert("client_id".into(), json!(PORTAL));
+        c.insert("scope".into(), json!("openid profile ent"));
+        c.insert("iat".into(), json!(now));
+        c.insert("exp".into(), json!(now + 300));
+        c.insert("jti".into(), json!(format!("jti-{}-{now}", who.sub)));
+        if let Some(name) = &who.name {
+            c.insert("name".into(), json!(name));
+        }
+        c.insert("ent_profile".into(), json!(who.profile.as_str()));
+        c.insert("ent_schools".into(), json!(who.schools));
+        c.insert("ent_classes".into(), json!(who.classes));
+        c.insert("ent_children".into(), json!(who.children));
+        c.insert("ent_roles".into(), json!(who.roles));
+        c
+    }
+
+    /// A valid token for this identity and audience.
+    pub fn token(&self, who: &Identity, audience: &str) -> String {
+        self.sign(&self.claims(who, audience))
+    }
+
+    /// A token with the claims changed by `edit` (expired, another audience, …).
+    pub fn token_with(&self, who: &Identity, audience: &str, edit: impl FnOnce(&mut Map<String, Value>)) -> String {
+        let mut c = self.claims(who, audience);
+        edit(&mut c);
+        self.sign(&c)
+    }
+
+    /// Signs claims with `typ: at+jwt` and this issuer's key.
+    pub fn sign(&self, claims: &Map<String, Value>) -> String {
+        self.sign_with_type(claims, Some("at+jwt"))
+    }
+
+    pub fn sign_with_type(&self, claims: &Map<String, Value>, typ: Option<&str>) -> String {
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(self.kid.clone());
+        header.typ = typ.map(str::to_owned);
+        jsonwebtoken::encode(&header, claims, &self.key).expect("test token")
+    }
+}
+
+impl Default for TestIssuer {
+    fn default() -> Self {
+        TestIssuer::new()
+    }
+}
+
+/// School A and its classes, school B and its class.
+pub const SCHOOL_A: &str = "0750001A";
+pub const SCHOOL_B: &str = "0750002B";
+pub const CLASS_A1: &str = "class-a1";
+pub const CLASS_A2: &str = "class-a2";
+pub const CLASS_B1: &str = "class-b1";
+
+/// Two schools, three classes, and one person of every kind the entitlement rules tell apart.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// Teacher of A1.
+    pub teacher_a1: Identity,
+    /// Teacher of A2.
+    pub teacher_a2: Identity,
+    /// Teacher of B1.
+    pub teacher_b1: Identity,
+    /// Director of school A (teaches no class).
+    pub director_a: Identity,
+    /// Director of school B.
+    pub director_b: Identity,
+    /// Pupils: two in A1, one in A2, one in B1.
+    pub pupil_a1: Identity,
+    pub pupil_a1_bis: Identity,
+    pub pupil_a2: Identity,
+    pub pupil_b1: Identity,
+    /// Parent with parental authority over `pupil_a1`.
+    pub parent_a1: Identity,
+    /// Parent of `pupil_a1` without parental authority.
+    pub parent_a1_no_authority: Identity,
+    /// Parent with authority over `pupil_a2`.
+    pub parent_a2: Identity,
+    /// Parent with authority over `pupil_b1`.
+    pub parent_b1: Identity,
+    pub staff_a: Identity,
+    pub city_agent: Identity,
+    pub admin: Identity,
+}
+
+fn person(sub: &str, name: &str, profile: Profile, schools: &[&str]) -> Identity {
+    Identity {
+        sub: sub.into(),
+        name: Some(name.into()),
+        profile,
+        schools: schools.iter().map(|s| s.to_string()).collect(),
+        classes: vec![],
+        children: vec![],
+        roles: vec![],
+        client_id: PORTAL.into(),
+        scopes: vec!["openid".into(), "profile".into(), "ent".into()],
+        expires_at: crate::now() + 300,
+    }
+}
+
+fn class(id: &str, school: &str, role: &str) -> ClassRef {
+    let name = match id {
+        CLASS_A1 => "CM1 A",
+        CLASS_A2 => "CE2 A",
+        _ => "CP B",
+    };
+    ClassRef { id: id.into(), name: name.into(), school: school.into(), role: role.into() }
+}
+
+fn in_class(mut who: Identity, id: &str, school: &str, role: &str) -> Identity {
+    who.classes.push(class(id, school, role));
+    who
+}
+
+fn parent_of(mut who: Identity, child: &Identity, legal: bool) -> Identity {
+    let class = child.classes.first().map(|c| c.id.clone());
+    who.children.push(Child { sub: child.sub.clone(), class, legal_guardian: legal });
+    who
+}
+
+fn role(mut who: Identity, school: &str, role: &str) -> Identity {
+    who.roles.push(SchoolRole { school: school.into(), role: role.into() });
+    who
+}
+
+impl Network {
+    pub fn new() -> Network {
+        let pupil_a1 =
+            in_class(person("pupil-a1", "Léa Dupont", Profile::Pupil, &[SCHOOL_A]), CLASS_A1, SCHOOL_A, "pupil");
+        let pupil_a1_bis =
+            in_class(person("pupil-a1-bis", "Noé Martin", Profile::Pupil, &[SCHOOL_A]), CLASS_A1, SCHOOL_A, "pupil");
+        let pupil_a2 =
+            in_class(person("pupil-a2", "Inès Roux", Profile::Pupil, &[SCHOOL_A]), CLASS_A2, SCHOOL_A, "pupil");
+        let pupil_b1 =
+            in_class(person("pupil-b1", "Hugo Petit", Profile::Pupil, &[SCHOOL_B]), CLASS_B1, SCHOOL_B, "pupil");
+        Network {
+            teacher_a1: in_class(
+                person("teacher-a1", "Camille Bernard", Profile::Teacher, &[SCHOOL_A]),
+                CLASS_A1,
+                SCHOOL_A,
+                "teacher",
+            ),
+            teacher_a2: in_class(
+                person("teacher-a2", "Julien Moreau", Profile::Teacher, &[SCHOOL_A]),
+                CLASS_A2,
+                SCHOOL_A,
+                "teacher",
+            ),
+            teacher_b1: in_class(
+                person("teacher-b1", "Sophie Laurent", Profile::Teacher, &[SCHOOL_B]),
+                CLASS_B1,
+                SCHOOL_B,
+                "teacher",
+            ),
+            director_a: role(person("director-a", "Anne Girard", Profile::Director, &[SCHOOL_A]), SCHOOL_A, "director"),
+            director_b: role(
+                person("director-b", "Marc Lefèvre", Profile::Director, &[SCHOOL_B]),
+                SCHOOL_B,
+                "director",
+            ),
+            parent_a1: parent_of(person("parent-a1", "Marie Dupont", Profile::Parent, &[SCHOOL_A]), &pupil_a1, true),
+            parent_a1_no_authority: parent_of(
+                person("parent-a1-bis", "Paul Dupont", Profile::Parent, &[SCHOOL_A]),
+                &pupil_a1,
+                false,
+            ),
+            parent_a2: parent_of(person("parent-a2", "Karim Roux", Profile::Parent, &[SCHOOL_A]), &pupil_a2, true),
+            parent_b1: parent_of(person("parent-b1", "Lucie Petit", Profile::Parent, &[SCHOOL_B]), &pupil_b1, true),
+            staff_a: role(person("staff-a", "Nadia Blanc", Profile::Staff, &[SCHOOL_A]), SCHOOL_A, "secretariat"),
+            city_agent: person("city-agent", "Yves Mercier", Profile::CityAgent, &[]),
+            admin: person("admin", "Admin ENT", Profile::Admin, &[]),
+            pupil_a1,
+            pupil_a1_bis,
+            pupil_a2,
+            pupil_b1,
+        }
+    }
+
+    /// Everyone, with a label for test messages.
+    pub fn everyone(&self) -> Vec<(&'static str, &Identity)> {
+        vec![
+            ("teacher_a1", &self.teacher_a1),
+            ("teacher_a2", &self.teacher_a2),
+            ("teacher_b1", &self.teacher_b1),
+            ("director_a", &self.director_a),
+            ("director_b", &self.director_b),
+            ("pupil_a1", &self.pupil_a1),
+            ("pupil_a1_bis", &self.pupil_a1_bis),
+            ("pupil_a2", &self.pupil_a2),
+            ("pupil_b1", &self.pupil_b1),
+            ("parent_a1", &self.parent_a1),
+            ("parent_a1_no_authority", &self.parent_a1_no_authority),
+            ("parent_a2", &self.parent_a2),
+            ("parent_b1", &self.parent_b1),
+            ("staff_a", &self.staff_a),
+            ("city_agent", &self.city_agent),
+            ("admin", &self.admin),
+        ]
+    }
+
+    /// The rosters the provider's directory API would give for the three classes.
+    pub fn directory(&self) -> Directory {
+        let member = |p: &Identity| Member { sub: p.sub.clone(), name: p.display_name().into() };
+        let guardian = |p: &Identity, legal: bool| Guardian {
+            sub: p.sub.clone(),
+            name: p.display_name().into(),
+            legal_guardian: legal,
+        };
+        let pupil = |p: &Identity, guardians: Vec<Guardian>| Pupil {
+            sub: p.sub.clone(),
+            name: p.display_name().into(),
+            guardians,
+        };
+        Directory::fixed([
+            ClassRoster {
+                id: CLASS_A1.into(),
+                name: "CM1 A".into(),
+                school: SCHOOL_A.into(),
+                teachers: vec![member(&self.teacher_a1)],
+                pupils: vec![
+                    pupil(
+                        &self.pupil_a1,
+                        vec![guardian(&self.parent_a1, true), guardian(&self.parent_a1_no_authority, false)],
+                    ),
+                    pupil(&self.pupil_a1_bis, vec![]),
+                ],
+            },
+            ClassRoster {
+                id: CLASS_A2.into(),
+                name: "CE2 A".into(),
+                school: SCHOOL_A.into(),
+                teachers: vec![member(&self.teacher_a2)],
+                pupils: vec![pupil(&self.pupil_a2, vec![guardian(&self.parent_a2, true)])],
+            },
+            ClassRoster {
+                id: CLASS_B1.into(),
+                name: "CP B".into(),
+                school: SCHOOL_B.into(),
+                teachers: vec![member(&self.teacher_b1)],
+                pupils: vec![pupil(&self.pupil_b1, vec![guardian(&self.parent_b1, true)])],
+            },
+        ])
+    }
+}
+
+impl Default for Network {
+    fn default() -> Self {
+        Network::new()
+    }
+}
