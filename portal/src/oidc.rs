@@ -1,0 +1,213 @@
+//! Signing in and out with the provider (OpenID Connect, through the `openidconnect` crate):
+//! authorization code with PKCE S256, state and nonce kept server-side for ten minutes and used
+//! once, the state also bound to the browser by a cookie (no login CSRF); the ID token checked by
+//! the crate (signature, issuer, audience, expiry, nonce); RFC 9207 `iss` checked.
+
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use openidconnect::core::CoreAuthenticationFlow;
+use openidconnect::{
+    AuthorizationCode, CsrfToken, LanguageTag, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, Scope,
+    TokenResponse,
+};
+use serde::Deserialize;
+
+use crate::db::now;
+use crate::error::PortalError;
+use crate::i18n::Lang;
+use crate::provider::EntTokenResponse;
+use crate::secret;
+use crate::state::PortalState;
+use crate::store::{LoginRequest, NewSession, SessionSecrets};
+use crate::web::{LOGIN, SESSION, csrf_ok};
+
+/// How long a sign-in may take at the provider.
+const LOGIN_TTL: i64 = 600;
+const DEFAULT_TOKEN_SECS: i64 = 300;
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    #[serde(rename = "return")]
+    return_to: Option<String>,
+}
+
+/// Only a path of ours: `/…`, never `//host` or `/\host`, which browsers treat as another site.
+fn safe_return(r: Option<&str>) -> String {
+    match r {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p.len() <= 2000 => p.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// GET /login: to the provider's authorization endpoint.
+pub async fn login(
+    State(state): State<PortalState>,
+    lang: Lang,
+    Query(q): Query<LoginQuery>,
+) -> Result<Response, PortalError> {
+    let meta = state.provider.metadata().await?;
+    let client = state.provider.client(&meta)?;
+    let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
+    let (url, csrf, nonce) = client
+        .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
+        .add_scopes(["profile", "ent", "offline_access"].map(|s| Scope::new(s.into())))
+        .set_pkce_challenge(challenge)
+        .add_ui_locale(LanguageTag::new(lang.code().into()))
+        .url();
+    let req = LoginRequest {
+        nonce: nonce.secret().clone(),
+        verifier: verifier.secret().clone(),
+        return_to: safe_return(q.return_to.as_deref()),
+    };
+    state.store.put_login(csrf.secret(), &req, now() + LOGIN_TTL).await?;
+    let mut res = Redirect::to(url.as_str()).into_response();
+    res.headers_mut().append(header::SET_COOKIE, state.cookies().set(LOGIN, csrf.secret(), Some(LOGIN_TTL)));
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct CallbackQuery {
+    code: Option<String>,
+    state: Option<String>,
+    iss: Option<String>,
+    error: Option<String>,
+}
+
+/// GET /callback: the provider's answer; on success a new session and its cookie.
+pub async fn callback(
+    State(state): State<PortalState>,
+    headers: HeaderMap,
+    Query(cb): Query<CallbackQuery>,
+) -> Result<Response, PortalError> {
+    let cookies = state.cookies();
+    let bound = cookies.get(&headers, LOGIN);
+    let Some(st) = cb.state.as_deref() else {
+        return Err(PortalError::Login("no state".into()));
+    };
+    // The state must be the one this browser started with, and known here (used once).
+    if !bound.as_deref().is_some_and(|b| secret::ct_eq(b, st)) {
+        return Err(PortalError::Login("state not bound to this browser".into()));
+    }
+    let Some(req) = state.store.take_login(st, now()).await? else {
+        return Err(PortalError::Login("unknown, used or expired state".into()));
+    };
+    // RFC 9207: the answer comes from our provider (mix-up defence).
+    if cb.iss.as_deref() != Some(state.provider.issuer()) {
+        return Err(PortalError::Login("iss missing or not our issuer".into()));
+    }
+    if let Some(e) = cb.error {
+        return Err(PortalError::Login(format!("provider said {e}")));
+    }
+    let code = cb.code.ok_or_else(|| PortalError::Login("no code".into()))?;
+    let meta = state.provider.metadata().await?;
+    let client = state.provider.client(&meta)?;
+    let token: EntTokenResponse = client
+        .exchange_code(AuthorizationCode::new(code))
+        .map_err(|e| PortalError::Internal(e.to_string()))?
+        .set_pkce_verifier(PkceCodeVerifier::new(req.verifier))
+        .request_async(&state.http)
+        .await
+        .map_err(|e| PortalError::Login(format!("code exchange failed: {e}")))?;
+    let id_token = token.id_token().ok_or_else(|| PortalError::Login("no ID token".into()))?;
+    let nonce = Nonce::new(req.nonce);
+    let claims = match id_token.claims(&client.id_token_verifier(), &nonce) {
+        Ok(c) => c.clone(),
+        Err(first) => {
+            // Perhaps a key published since our copy of the JWKS: read it again, once.
+            let meta = state.provider.refetch().await?;
+            let client = state.provider.client(&meta)?;
+            id_token
+                .claims(&client.id_token_verifier(), &nonce)
+                .map_err(|e| PortalError::Login(format!("ID token refused: {first}; {e}")))?
+                .clone()
+        }
+    };
+    let name = claims
+        .name()
+        .and_then(|n| n.get(None))
+        .map(|n| n.to_string())
+        .or_else(|| claims.preferred_username().map(|u| u.to_string()))
+        .unwrap_or_default();
+    let extra = claims.additional_claims();
+    let t = now();
+    let new = NewSession {
+        sub: claims.subject().to_string(),
+        sid: extra.sid.clone(),
+        profile: extra.ent_profile.clone().unwrap_or_default(),
+        secrets: SessionSecrets {
+            name,
+            access_token: token.access_token().secret().clone(),
+            refresh_token: token.refresh_token().map(|r| r.secret().clone()),
+            id_token: id_token.to_string(),
+        },
+        access_expires_at: t + token.expires_in().map(|d| d.as_secs() as i64).unwrap_or(DEFAULT_TOKEN_SECS),
+    };
+    // A session cookie from before is replaced, its session ended: never reuse an id.
+    if let Some(old) = cookies.get(&headers, SESSION) {
+        state.end_session(&secret::sha256_hex(&old)).await?;
+    }
+    let cookie = state.store.create(&new, t, t + state.config.session_max_secs as i64).await?;
+    let mut res = Redirect::to(&req.return_to).into_response();
+    res.headers_mut().append(header::SET_COOKIE, cookies.set(SESSION, &cookie, None));
+    res.headers_mut().append(header::SET_COOKIE, cookies.clear(LOGIN));
+    Ok(res)
+}
+
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(rename = "_csrf")]
+    csrf: Option<String>,
+}
+
+/// POST /logout: ends the portal session, then the provider's (RP-initiated logout).
+pub async fn logout(
+    State(state): State<PortalState>,
+    lang: Lang,
+    headers: HeaderMap,
+    Form(form): Form<LogoutForm>,
+) -> Result<Response, PortalError> {
+    let cookies = state.cookies();
+    let Some(session) = state.session(&headers).await? else {
+        let mut res = Redirect::to("/").into_response();
+        res.headers_mut().append(header::SET_COOKIE, cookies.clear(SESSION));
+        return Ok(res);
+    };
+    if !csrf_ok(&headers, &state.config.public_origin(), &session.cookie, form.csrf.as_deref()) {
+        return Err(PortalError::Csrf);
+    }
+    state.end_session(&session.id_hash).await?;
+    let target = match state.provider.metadata().await {
+        Ok(meta) => match &meta.additional_metadata().end_session_endpoint {
+            Some(end) => {
+                let mut url = end.url().clone();
+                url.query_pairs_mut()
+                    .append_pair("id_token_hint", &session.secrets.id_token)
+                    .append_pair("post_logout_redirect_uri", &state.config.post_logout_redirect_uri())
+                    .append_pair("client_id", &state.config.client_id)
+                    .append_pair("ui_locales", lang.code());
+                url.to_string()
+            }
+            None => "/".to_string(),
+        },
+        // The portal session is over whatever happens; the provider's may outlive it.
+        Err(_) => "/".to_string(),
+    };
+    let mut res = Redirect::to(&target).into_response();
+    res.headers_mut().append(header::SET_COOKIE, cookies.clear(SESSION));
+    Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_returned_to() {
+        assert_eq!(safe_return(Some("/p/homework/x?y=1")), "/p/homework/x?y=1");
+        assert_eq!(safe_return(Some("//evil.example/")), "/");
+        assert_eq!(safe_return(Some("/\\evil.example/")), "/");
+        assert_eq!(safe_return(Some("https://evil.example/")), "/");
+        assert_eq!(safe_return(None), "/");
+    }
+}
