@@ -6,7 +6,7 @@
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use openidconnect::core::CoreAuthenticationFlow;
+use openidconnect::core::{CoreAuthenticationFlow, CoreJsonWebKey, CoreJwsSigningAlgorithm};
 use openidconnect::{
     AuthorizationCode, CsrfToken, LanguageTag, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, Scope,
     TokenResponse,
@@ -16,7 +16,7 @@ use serde::Deserialize;
 use crate::db::now;
 use crate::error::PortalError;
 use crate::i18n::Lang;
-use crate::provider::EntTokenResponse;
+use crate::provider::{EntClient, EntTokenResponse};
 use crate::secret;
 use crate::state::PortalState;
 use crate::store::{LoginRequest, NewSession, SessionSecrets};
@@ -111,14 +111,14 @@ pub async fn callback(
         .map_err(|e| PortalError::Login(format!("code exchange failed: {e}")))?;
     let id_token = token.id_token().ok_or_else(|| PortalError::Login("no ID token".into()))?;
     let nonce = Nonce::new(req.nonce);
-    let claims = match id_token.claims(&client.id_token_verifier(), &nonce) {
+    let claims = match id_token.claims(&verifier(&client), &nonce) {
         Ok(c) => c.clone(),
         Err(first) => {
             // Perhaps a key published since our copy of the JWKS: read it again, once.
             let meta = state.provider.refetch().await?;
             let client = state.provider.client(&meta)?;
             id_token
-                .claims(&client.id_token_verifier(), &nonce)
+                .claims(&verifier(&client), &nonce)
                 .map_err(|e| PortalError::Login(format!("ID token refused: {first}; {e}")))?
                 .clone()
         }
@@ -152,6 +152,17 @@ pub async fn callback(
     res.headers_mut().append(header::SET_COOKIE, cookies.set(SESSION, &cookie, None));
     res.headers_mut().append(header::SET_COOKIE, cookies.clear(LOGIN));
     Ok(res)
+}
+
+/// The ID token check: the crate's (signature, `iss`, `aud`, `azp`, `exp`, `iat`), with the
+/// provider's three asymmetric algorithms allowed (RS256 by default; ES256 or EdDSA when the
+/// client is registered so); HMAC and `none` stay refused.
+fn verifier(client: &EntClient) -> openidconnect::IdTokenVerifier<'_, CoreJsonWebKey> {
+    client.id_token_verifier().set_allowed_algs([
+        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+        CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+        CoreJwsSigningAlgorithm::EdDsa,
+    ])
 }
 
 #[derive(Deserialize)]

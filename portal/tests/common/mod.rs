@@ -44,6 +44,8 @@ pub struct Provider {
     pub refresh_tokens_seen: Arc<Mutex<Vec<String>>>,
     /// How long a portlet token lives (seconds).
     pub exchange_ttl: Arc<AtomicUsize>,
+    /// code → (nonce, code_challenge, redirect_uri), from /authorize.
+    pub codes: Arc<Mutex<HashMap<String, (String, String, String)>>>,
 }
 
 impl Provider {
@@ -66,6 +68,7 @@ impl Provider {
             refreshes: Arc::default(),
             refresh_tokens_seen: Arc::default(),
             exchange_ttl: Arc::new(AtomicUsize::new(300)),
+            codes: Arc::default(),
         };
         let meta = json!({
             "issuer": url,
@@ -82,6 +85,7 @@ impl Provider {
             .route("/.well-known/openid-configuration", get(move || async move { axum::Json(meta) }))
             .route("/jwks", get(move || async move { axum::Json(jwks) }))
             .route("/token", post(token))
+            .route("/authorize", get(authorize))
             .with_state(p.clone());
         tokio::spawn(async move { axum::serve(listener, router).await });
         p
@@ -118,6 +122,30 @@ async fn token(State(p): State<Provider>, headers: HeaderMap, Form(f): Form<Hash
             }))
             .into_response()
         }
+        Some("authorization_code") => {
+            let Some((nonce, challenge, redirect)) = p.codes.lock().unwrap().remove(&f["code"]) else {
+                return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_grant"}))).into_response();
+            };
+            let verifier = f.get("code_verifier").cloned().unwrap_or_default();
+            let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, verifier.as_bytes());
+            if URL_SAFE_NO_PAD.encode(digest.as_ref()) != challenge || f.get("redirect_uri") != Some(&redirect) {
+                return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_grant"}))).into_response();
+            }
+            let now = ent_portal::db::now();
+            let id_token = p.sign(
+                None,
+                "k1",
+                &json!({
+                    "iss": p.url, "aud": CLIENT_ID, "sub": "pupil-login", "iat": now, "exp": now + 600,
+                    "nonce": nonce, "sid": "sid-login", "name": "Léa Dupont", "ent_profile": "pupil",
+                }),
+            );
+            axum::Json(json!({
+                "access_token": "access-login", "token_type": "Bearer", "expires_in": 600,
+                "refresh_token": "refresh-login", "id_token": id_token,
+            }))
+            .into_response()
+        }
         Some("refresh_token") => {
             let rt = f["refresh_token"].clone();
             p.refresh_tokens_seen.lock().unwrap().push(rt.clone());
@@ -135,6 +163,23 @@ async fn token(State(p): State<Provider>, headers: HeaderMap, Form(f): Form<Hash
         }
         _ => (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "unsupported_grant_type"}))).into_response(),
     }
+}
+
+/// A provider that signs the user in at once: back to the client with a code.
+async fn authorize(
+    State(p): State<Provider>,
+    axum::extract::Query(q): axum::extract::Query<HashMap<String, String>>,
+) -> Response {
+    assert_eq!(q["response_type"], "code");
+    assert_eq!(q["code_challenge_method"], "S256");
+    let code = format!("code-{}", q["state"]);
+    p.codes
+        .lock()
+        .unwrap()
+        .insert(code.clone(), (q["nonce"].clone(), q["code_challenge"].clone(), q["redirect_uri"].clone()));
+    let mut back = url::Url::parse(&q["redirect_uri"]).unwrap();
+    back.query_pairs_mut().append_pair("code", &code).append_pair("state", &q["state"]).append_pair("iss", &p.url);
+    (StatusCode::SEE_OTHER, [(header::LOCATION, back.to_string())]).into_response()
 }
 
 // ----- Fake portlets -----

@@ -1,0 +1,74 @@
+//! Signing in against a fake provider: the authorization request (PKCE S256, state, nonce,
+//! scopes, ui_locales), the callback (state bound to the browser and used once, RFC 9207 iss,
+//! the ID token checked), and the session it creates.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Bench, Portlet};
+use ent_portal::Profile;
+
+fn cookie_value(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix(&format!("{name}=")).map(|r| r.split(';').next().unwrap().to_string()))
+}
+
+#[tokio::test]
+async fn sign_in_creates_a_session_with_the_id_token_claims() {
+    let homework = Portlet::start("homework", false).await;
+    let bench = Bench::start(vec![homework.config(&[Profile::Pupil])]).await;
+    let res = bench.http.get(bench.url("/login?return=/p/homework/list&lang=en")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let login_cookie = cookie_value(&res, "ent_portal_login").unwrap();
+    let location = url::Url::parse(res.headers()["location"].to_str().unwrap()).unwrap();
+    assert!(location.as_str().starts_with(&format!("{}/authorize?", bench.provider.url)));
+    let q: std::collections::HashMap<String, String> = location.query_pairs().into_owned().collect();
+    assert_eq!(q["client_id"], common::CLIENT_ID);
+    assert_eq!(q["scope"], "openid profile ent offline_access");
+    assert_eq!(q["code_challenge_method"], "S256");
+    assert_eq!(q["ui_locales"], "en");
+    assert_eq!(q["redirect_uri"], format!("{}/callback", bench.portal.local_url()));
+    assert_eq!(q["state"], login_cookie);
+    assert!(!q["nonce"].is_empty());
+
+    // The provider sends the browser back.
+    let res = bench.http.get(location).send().await.unwrap();
+    let callback = res.headers()["location"].to_str().unwrap().to_string();
+    // Without the browser's login cookie (another browser: login CSRF) it is refused.
+    let res = bench.http.get(&callback).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    let res =
+        bench.http.get(&callback).header("cookie", format!("ent_portal_login={login_cookie}")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/p/homework/list");
+    let session = cookie_value(&res, "ent_portal").unwrap();
+    assert_eq!(session.len(), 43);
+    let set: Vec<String> =
+        res.headers().get_all("set-cookie").iter().map(|v| v.to_str().unwrap().to_string()).collect();
+    assert!(set.iter().any(|c| c.starts_with("ent_portal=") && c.contains("HttpOnly") && c.contains("SameSite=Lax")));
+    let html = bench.get("/", &format!("ent_portal={session}")).await.text().await.unwrap();
+    assert!(html.contains("Léa Dupont") && html.contains("theme-pupil") && html.contains("/p/homework/"));
+    let s = bench.state().store.load(&session, ent_portal::db::now(), 600).await.unwrap().unwrap();
+    assert_eq!(s.sid.as_deref(), Some("sid-login"));
+    assert_eq!(s.secrets.refresh_token.as_deref(), Some("refresh-login"));
+    // The state was used once.
+    let res =
+        bench.http.get(&callback).header("cookie", format!("ent_portal_login={login_cookie}")).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    bench.finish().await;
+}
+
+#[tokio::test]
+async fn a_callback_from_another_issuer_is_refused() {
+    let bench = Bench::start(vec![]).await;
+    let res = bench.http.get(bench.url("/login")).send().await.unwrap();
+    let state = cookie_value(&res, "ent_portal_login").unwrap();
+    let url = format!("{}?code=x&state={state}&iss=https%3A%2F%2Fevil.example", bench.url("/callback"));
+    let res = bench.http.get(url).header("cookie", format!("ent_portal_login={state}")).send().await.unwrap();
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.unwrap().contains("pas abouti"));
+    bench.finish().await;
+}
