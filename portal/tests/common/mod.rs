@@ -34,6 +34,9 @@ async fn spawn(router: Router) -> String {
 
 // ----- The fake provider -----
 
+/// What a code stands for: (nonce, code_challenge, redirect_uri).
+pub type PendingCode = (String, String, String);
+
 #[derive(Clone)]
 pub struct Provider {
     pub url: String,
@@ -45,7 +48,7 @@ pub struct Provider {
     /// How long a portlet token lives (seconds).
     pub exchange_ttl: Arc<AtomicUsize>,
     /// code → (nonce, code_challenge, redirect_uri), from /authorize.
-    pub codes: Arc<Mutex<HashMap<String, (String, String, String)>>>,
+    pub codes: Arc<Mutex<HashMap<String, PendingCode>>>,
 }
 
 impl Provider {
