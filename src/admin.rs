@@ -95,6 +95,10 @@ pub struct AddClient {
     /// Resource indicator when the client is also an API (RFC 8707).
     #[arg(long)]
     audience: Option<String>,
+    /// Where the provider posts logout tokens when a session ends (OpenID Connect
+    /// Back-Channel Logout 1.0): https, or http on localhost.
+    #[arg(long)]
+    backchannel_logout_uri: Option<String>,
     #[command(flatten)]
     db: DbArgs,
 }
@@ -117,6 +121,7 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
             spec.id_token_alg =
                 a.id_token_alg.parse::<Alg>().map_err(|_| anyhow::anyhow!("--id-token-alg: RS256, ES256 or EdDSA"))?;
             spec.audience = a.audience;
+            spec.backchannel_logout_uri = a.backchannel_logout_uri;
             let r = register_client(&ClientStore::new(db.clone()), &AuditStore::new(db), spec).await?;
             println!("client_id:     {}", r.client.id);
             match r.secret {
@@ -134,13 +139,16 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
             }
             for c in clients {
                 println!(
-                    "{}\t{}\t{}{}\tscopes={}\tredirects={}",
+                    "{}\t{}\t{}{}\tscopes={}\tgrants={}\tredirects={}{}{}",
                     c.id,
                     c.name,
                     if c.is_public() { "public" } else { "confidential" },
                     if c.first_party { ", first-party" } else { "" },
                     c.scopes.join(" "),
-                    c.redirect_uris.join(" ")
+                    c.grant_types.join(" "),
+                    c.redirect_uris.join(" "),
+                    c.audience.as_deref().map(|a| format!("\taudience={a}")).unwrap_or_default(),
+                    c.backchannel_logout_uri.as_deref().map(|u| format!("\tbackchannel_logout={u}")).unwrap_or_default(),
                 );
             }
         }

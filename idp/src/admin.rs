@@ -29,6 +29,8 @@ pub struct ClientSpec {
     pub grant_types: Vec<String>,
     pub id_token_alg: Alg,
     pub audience: Option<String>,
+    /// Where to post logout tokens (OpenID Connect Back-Channel Logout 1.0).
+    pub backchannel_logout_uri: Option<String>,
 }
 
 impl ClientSpec {
@@ -44,6 +46,7 @@ impl ClientSpec {
             grant_types: vec!["authorization_code".into(), "refresh_token".into()],
             id_token_alg: Alg::Rs256,
             audience: None,
+            backchannel_logout_uri: None,
         }
     }
 }
@@ -94,6 +97,9 @@ pub async fn register_client(
     for uri in spec.redirect_uris.iter().chain(&spec.post_logout_redirect_uris) {
         check_redirect_uri(uri).map_err(AdminError::Invalid)?;
     }
+    if let Some(uri) = &spec.backchannel_logout_uri {
+        check_backchannel_logout_uri(uri).map_err(AdminError::Invalid)?;
+    }
     for s in &spec.scopes {
         // User scopes are the provider's; other scopes name an API for client_credentials.
         let api_scope = !SUPPORTED_SCOPES.contains(&s.as_str());
@@ -122,6 +128,7 @@ pub async fn register_client(
         scopes: spec.scopes,
         id_token_alg: spec.id_token_alg,
         audience: spec.audience,
+        backchannel_logout_uri: spec.backchannel_logout_uri,
     };
     match clients.insert(&client).await {
         Ok(()) => {}
@@ -133,6 +140,7 @@ pub async fn register_client(
     audit
         .record(&AuditEvent::new("client.add", "ok").client(&client.id).detail(json!({
             "first_party": client.first_party, "public": client.is_public(), "scopes": client.scopes,
+            "backchannel_logout": client.backchannel_logout_uri.is_some(),
         })))
         .await?;
     Ok(Registered { client, secret: secret_value })
@@ -176,6 +184,20 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
     }
 }
 
+/// Back-channel logout URIs (Back-Channel Logout 1.0 §2.2): absolute, no fragment, and https —
+/// plain http on a loopback host only. The provider posts logout tokens there from its servers.
+pub fn check_backchannel_logout_uri(uri: &str) -> Result<(), String> {
+    let url = Url::parse(uri).map_err(|_| format!("{uri:?} is not an absolute URI"))?;
+    if url.fragment().is_some() {
+        return Err(format!("{uri:?} must not contain a fragment"));
+    }
+    match (url.scheme(), url.host_str()) {
+        ("https", Some(_)) => Ok(()),
+        ("http", Some("localhost" | "127.0.0.1" | "[::1]")) => Ok(()),
+        _ => Err(format!("{uri:?}: the back-channel logout URI must be https (plain http only on localhost)")),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,5 +212,15 @@ mod tests {
         assert!(check_redirect_uri("https://tool.example/cb#x").is_err());
         assert!(check_redirect_uri("/relative").is_err());
         assert!(check_redirect_uri("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn backchannel_logout_uri_rules() {
+        assert!(check_backchannel_logout_uri("https://portal.example/backchannel-logout").is_ok());
+        assert!(check_backchannel_logout_uri("http://127.0.0.1:8080/bc").is_ok());
+        assert!(check_backchannel_logout_uri("http://portal.example/bc").is_err());
+        assert!(check_backchannel_logout_uri("https://portal.example/bc#f").is_err());
+        assert!(check_backchannel_logout_uri("fr.ecole.app:/bc").is_err());
+        assert!(check_backchannel_logout_uri("/bc").is_err());
     }
 }

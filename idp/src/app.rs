@@ -1,5 +1,6 @@
 //! The provider as an HTTP service: the router with its cross-cutting layers, and `build`,
-//! which binds a listener (port 0 in tests) and returns a handle that knows its address.
+//! which binds a listener (port 0 in tests) and returns a handle that knows its address; beside
+//! the listener, housekeeping and the back-channel logout deliverer.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -95,6 +96,8 @@ pub struct Server {
     pub state: AppState,
     pub handle: JoinHandle<std::io::Result<()>>,
     housekeeping: JoinHandle<()>,
+    /// The back-channel logout deliverer.
+    backchannel: JoinHandle<()>,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -107,12 +110,14 @@ impl Server {
     pub fn abort(&self) {
         self.handle.abort();
         self.housekeeping.abort();
+        self.backchannel.abort();
     }
 
     /// Stops accepting connections and waits for the requests in flight to finish.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.stop.send(true);
         self.housekeeping.abort();
+        self.backchannel.abort();
         let mut this = self;
         match (&mut this.handle).await {
             Ok(r) => r,
@@ -125,6 +130,7 @@ impl Server {
 impl Drop for Server {
     fn drop(&mut self) {
         self.housekeeping.abort();
+        self.backchannel.abort();
     }
 }
 
@@ -148,7 +154,8 @@ pub async fn serve(listener: TcpListener, state: AppState) -> Result<Server, Sta
             .await
     });
     let housekeeping = tokio::spawn(housekeeping(state.clone()));
-    Ok(Server { addr, state, handle, housekeeping, stop })
+    let backchannel = tokio::spawn(crate::oauth::backchannel::run(state.clone()));
+    Ok(Server { addr, state, handle, housekeeping, backchannel, stop })
 }
 
 /// Reloads keys (rotations made elsewhere) and purges expired rows, once a minute.

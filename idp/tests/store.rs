@@ -89,6 +89,7 @@ fn client(id: &str, secret: Option<&str>) -> Client {
         scopes: vec!["openid".into(), "profile".into(), "ent".into()],
         id_token_alg: Alg::Es256,
         audience: Some(format!("https://{id}.example.org")),
+        backchannel_logout_uri: None,
     }
 }
 

@@ -2,7 +2,8 @@
 //! ID token this provider signed (expired is fine, `alg: none` or a foreign key is not); the
 //! `post_logout_redirect_uri` must be registered for the client, exactly. Without a hint that
 //! names the signed-in user, the user is asked to confirm, so a third party cannot sign anyone
-//! out with a link. Logging out ends the provider session and revokes the grants made in it.
+//! out with a link. Logging out ends the provider session, revokes the grants made in it, and
+//! queues a back-channel logout notice for each client with a back-channel URI that got one.
 
 use axum::body::Bytes;
 use axum::extract::{RawQuery, State};
@@ -129,10 +130,9 @@ async fn handle(state: &AppState, headers: &HeaderMap, p: &[(String, String)], i
 }
 
 async fn end_session(state: &AppState, session: &crate::store::sessions::Session) -> Result<(), crate::db::DbError> {
-    for gid in state.grants.grants_of_session(&session.id_hash).await? {
-        state.grants.revoke_grant(&gid, "logout").await?;
-    }
-    state.sessions.delete(&session.id_hash).await?;
+    // Grants revoked, session deleted and back-channel notices queued in one transaction.
+    state.sessions.end(&session.id_hash).await?;
+    state.logout_notices_queued.notify_one();
     state.audit(AuditEvent::new("logout", "ok").person(&session.person_id)).await;
     Ok(())
 }

@@ -3,6 +3,7 @@
 pub mod activation;
 pub mod attempts;
 pub mod authorize;
+pub mod backchannel;
 pub mod claims;
 pub mod client_auth;
 pub mod consent;

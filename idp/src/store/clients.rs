@@ -23,6 +23,8 @@ pub struct Client {
     pub id_token_alg: Alg,
     /// The resource indicator (RFC 8707) under which this client is also a resource server.
     pub audience: Option<String>,
+    /// Where the provider posts logout tokens (OpenID Connect Back-Channel Logout 1.0).
+    pub backchannel_logout_uri: Option<String>,
 }
 
 impl Client {
@@ -48,7 +50,7 @@ pub struct ClientStore {
     db: Db,
 }
 
-const COLUMNS: &str = "id, name, secret_hash, first_party, redirect_uris, post_logout_redirect_uris, grant_types, scopes, id_token_alg, audience";
+const COLUMNS: &str = "id, name, secret_hash, first_party, redirect_uris, post_logout_redirect_uris, grant_types, scopes, id_token_alg, audience, backchannel_logout_uri";
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, DbError> {
     let alg: String = row.try_get("id_token_alg")?;
@@ -63,6 +65,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, DbError> {
         scopes: json_list(&row.try_get::<String, _>("scopes")?)?,
         id_token_alg: alg.parse().map_err(|_| DbError::Corrupt(format!("id_token_alg {alg}")))?,
         audience: row.try_get("audience")?,
+        backchannel_logout_uri: row.try_get("backchannel_logout_uri")?,
     })
 }
 
@@ -75,7 +78,8 @@ impl ClientStore {
     pub async fn insert(&self, c: &Client) -> Result<(), DbError> {
         sqlx::query(
             "INSERT INTO clients (id, name, secret_hash, first_party, redirect_uris, post_logout_redirect_uris, \
-             grant_types, scopes, id_token_alg, audience, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+             grant_types, scopes, id_token_alg, audience, backchannel_logout_uri, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(&c.id)
         .bind(&c.name)
@@ -87,6 +91,7 @@ impl ClientStore {
         .bind(to_json_list(&c.scopes))
         .bind(c.id_token_alg.as_str())
         .bind(&c.audience)
+        .bind(&c.backchannel_logout_uri)
         .bind(now())
         .execute(&self.db.writer)
         .await?;

@@ -9,6 +9,7 @@ pub mod clients;
 pub mod directory;
 pub mod grants;
 pub mod keys;
+pub mod logout_notices;
 pub mod sessions;
 pub mod settings;
 pub mod sync;

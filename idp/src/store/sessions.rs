@@ -3,7 +3,7 @@
 
 use sqlx::Row;
 
-use super::{Db, DbError, json_list, now, to_json_list};
+use super::{Db, DbError, json_list, logout_notices, now, to_json_list};
 use crate::secret;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,7 +72,40 @@ impl SessionStore {
         .transpose()
     }
 
-    /// Ends a session (logout). Returns the removed session's id hash when there was one.
+    /// Ends a session at the provider (logout), in one transaction: the back-channel notices
+    /// for the clients that got grants in it, the grants revoked (their refresh tokens spent),
+    /// the session deleted. Returns whether there was such a session.
+    pub async fn end(&self, id_hash: &str) -> Result<bool, DbError> {
+        let t = now();
+        let mut tx = self.db.writer.begin().await?;
+        let done = sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&mut *tx).await?;
+        if done.rows_affected() == 0 {
+            // Already ended (a second tab, another instance): its notices are queued already.
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let enqueue = logout_notices::enqueue_sql("g.session_id = $1", "$2", true);
+        sqlx::query(sqlx::AssertSqlSafe(enqueue)).bind(id_hash).bind(t).execute(&mut *tx).await?;
+        sqlx::query(
+            "UPDATE refresh_tokens SET used_at = $2 WHERE used_at IS NULL \
+             AND grant_id IN (SELECT id FROM grants WHERE session_id = $1)",
+        )
+        .bind(id_hash)
+        .bind(t)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE grants SET revoked_at = $2, revoked_why = 'logout' WHERE session_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(id_hash)
+        .bind(t)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Deletes a session row alone (no grants, no notices): a logout is [`SessionStore::end`].
     pub async fn delete(&self, id_hash: &str) -> Result<bool, DbError> {
         let done =
             sqlx::query("DELETE FROM sessions WHERE id_hash = $1").bind(id_hash).execute(&self.db.writer).await?;

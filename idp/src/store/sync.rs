@@ -749,14 +749,16 @@ async fn relink(tx: &mut Transaction<'_, Any>, run: &str, sides: LinkSides) -> R
     Ok(())
 }
 
-/// Deactivates people who left (sessions ended, grants revoked), removes classes and schools
-/// that left (their links go with them).
+/// Deactivates people who left (back-channel logout notices queued, sessions ended, grants
+/// revoked), removes classes and schools that left (their links go with them).
 async fn remove_departed(tx: &mut Transaction<'_, Any>, run: &str, source: &str, mode: Mode, t: i64) -> Result<()> {
     let leaving = format!(
         "SELECT p.id FROM people p WHERE p.source = $2 AND p.disabled = 0 AND {}",
         departed_condition(mode, Kind::Person)
     );
     let statements = [
+        // Back-channel logout notices first, while the grants and people still say who is leaving.
+        super::logout_notices::enqueue_sql(&format!("g.person_id IN ({leaving})"), "$3", false),
         format!("DELETE FROM sessions WHERE person_id IN ({leaving})"),
         format!(
             "UPDATE refresh_tokens SET used_at = $3 WHERE used_at IS NULL AND grant_id IN \

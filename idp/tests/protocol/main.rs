@@ -8,6 +8,7 @@ mod harness;
 
 mod activation;
 mod authorize;
+mod backchannel;
 mod consent;
 mod directory_api;
 mod discovery;
