@@ -141,7 +141,7 @@ async fn fetch_summary(
     let res = upstream::request(state, session, p, &token, lang, Method::GET, "/fragment/summary")
         .send()
         .await
-        .map_err(|e| PortalError::Upstream(e.to_string()))?;
+        .map_err(|e| PortalError::Upstream(e.without_url().to_string()))?;
     let status = res.status();
     if status == reqwest::StatusCode::UNAUTHORIZED {
         state.tokens.drop_token(&session.id_hash, &p.name);
@@ -152,7 +152,7 @@ async fn fetch_summary(
     if res.content_length().is_some_and(|l| l as usize > MAX_FRAGMENT) {
         return Err(PortalError::Upstream("summary too large".into()));
     }
-    let body = res.bytes().await.map_err(|e| PortalError::Upstream(e.to_string()))?;
+    let body = res.bytes().await.map_err(|e| PortalError::Upstream(e.without_url().to_string()))?;
     if body.len() > MAX_FRAGMENT {
         return Err(PortalError::Upstream("summary too large".into()));
     }

@@ -238,3 +238,41 @@ pub enum ConfigError {
     #[error("invalid value for {0}: {1}")]
     Invalid(&'static str, String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_toml_with_defaults() {
+        let c = PortalConfig::from_toml(
+            r#"
+            [portal]
+            issuer = "https://idp.example"
+            client_id = "portal"
+            client_secret = "s"
+            public_url = "https://ent.example"
+            [[portal.portlets]]
+            name = "homework"
+            url = "http://127.0.0.1:8081"
+            resource = "urn:ent:portlet:homework"
+            title_fr = "Cahier de textes"
+            title_en = "Homework"
+            profiles = ["pupil", "parent", "city_agent"]
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.fragment_deadline(), Duration::from_millis(800));
+        assert_eq!(c.redirect_uri(), "https://ent.example/callback");
+        assert_eq!(c.post_logout_redirect_uri(), "https://ent.example/");
+        assert!(c.secure());
+        assert_eq!(c.portlets[0].profiles, vec![Profile::Pupil, Profile::Parent, Profile::CityAgent]);
+        assert!(c.portlets[0].allows(Some(Profile::Parent)));
+        assert!(!c.portlets[0].allows(Some(Profile::Teacher)));
+        assert!(!c.portlets[0].allows(None));
+        let bad_name = "issuer = \"https://i\"\nclient_id = \"p\"\nclient_secret = \"s\"\npublic_url = \"https://e\"\n\
+            [[portlets]]\nname = \"../x\"\nurl = \"http://h\"\nresource = \"r\"\ntitle_fr = \"t\"\ntitle_en = \"t\"\nprofiles = []\n";
+        assert!(PortalConfig::from_toml(bad_name).is_err());
+        assert!(PortalConfig::from_toml("issuer = 1").is_err());
+    }
+}

@@ -52,7 +52,7 @@ pub async fn get(
         let res = upstream::request(&state, &session, &portlet, &token, lang, Method::GET, &path)
             .send()
             .await
-            .map_err(|e| PortalError::Upstream(e.to_string()))?;
+            .map_err(|e| PortalError::Upstream(e.without_url().to_string()))?;
         if res.status() == reqwest::StatusCode::UNAUTHORIZED && !retried {
             // A token the portlet no longer takes (keys rotated, revoked): exchange anew, once.
             state.tokens.drop_token(&session.id_hash, &portlet.name);
@@ -95,7 +95,7 @@ pub async fn post(
         .body(stripped)
         .send()
         .await
-        .map_err(|e| PortalError::Upstream(e.to_string()))?;
+        .map_err(|e| PortalError::Upstream(e.without_url().to_string()))?;
     if res.status() == reqwest::StatusCode::UNAUTHORIZED {
         // Not retried: a post is not repeated behind the user's back.
         state.tokens.drop_token(&session.id_hash, &portlet.name);
@@ -218,7 +218,7 @@ async fn relay(
         if res.content_length().is_some_and(|l| l as usize > MAX_VIEW_HTML) {
             return Err(PortalError::Upstream("view too large".into()));
         }
-        let body = res.bytes().await.map_err(|e| PortalError::Upstream(e.to_string()))?;
+        let body = res.bytes().await.map_err(|e| PortalError::Upstream(e.without_url().to_string()))?;
         if body.len() > MAX_VIEW_HTML {
             return Err(PortalError::Upstream("view too large".into()));
         }

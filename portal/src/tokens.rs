@@ -239,9 +239,9 @@ pub async fn portlet_token(
         ])
         .send()
         .await
-        .map_err(|e| PortalError::Upstream(format!("token exchange: {e}")))?;
+        .map_err(|e| PortalError::Upstream(format!("token exchange: {}", e.without_url())))?;
     let status = res.status();
-    let body = res.bytes().await.map_err(|e| PortalError::Upstream(format!("token exchange: {e}")))?;
+    let body = res.bytes().await.map_err(|e| PortalError::Upstream(format!("token exchange: {}", e.without_url())))?;
     if !status.is_success() {
         let error = serde_json::from_slice::<ErrorBody>(&body).map(|b| b.error).unwrap_or_default();
         return Err(PortalError::Upstream(format!("token exchange refused: {status} {error}")));
