@@ -60,6 +60,11 @@ async fn handle(state: &AppState, headers: &HeaderMap, body: Option<&[u8]>) -> R
         return Err(OAuthError::insufficient_scope("the openid scope is required"));
     }
     let grant = grant.ok_or_else(|| OAuthError::invalid_token("not a user token"))?;
+    // Only the token the client got for itself: a portlet token (token exchange, addressed to
+    // the portlet) must not buy from UserInfo more than the claims it carries.
+    if claims.aud != grant.client_id {
+        return Err(OAuthError::invalid_token("the token is not addressed to this client"));
+    }
     let client =
         state.clients.get(&grant.client_id).await?.ok_or_else(|| OAuthError::invalid_token("client removed"))?;
     let person = state

@@ -75,6 +75,10 @@ async fn the_exchanged_token_is_for_the_portlet_and_carries_the_users_claims() {
     let by_tool = p.post("/introspect", &p.auth(TOOL), &[("token", &token)]).await;
     assert_eq!(by_tool.json(), json!({"active": false}));
 
+    // The portlet cannot trade its token at UserInfo for more than it carries.
+    let ui = p.userinfo(Some(&token)).await;
+    assert_oauth_error(&ui, StatusCode::UNAUTHORIZED, "invalid_token");
+
     // The act is audited, without personal data.
     let events = p.state().audit.recent(20).await.expect("audit");
     let e = events.iter().find(|e| e.event == "token.exchange").expect("token.exchange audited");
