@@ -46,7 +46,7 @@ impl PortalState {
     /// Checks the configuration and opens (and migrates) the database it names.
     pub async fn init(config: PortalConfig) -> Result<Self, StartError> {
         config.validate()?;
-        let db = Db::connect(&config.database_url).await?;
+        let db = crate::db::connect(&config.database_url).await?;
         Self::with_db(config, db)
     }
 

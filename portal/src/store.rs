@@ -257,8 +257,8 @@ impl Store {
 }
 
 fn seal(cookie: &str, id_hash: &str, secrets: &SessionSecrets) -> Result<String, DbError> {
-    let json = serde_json::to_vec(secrets).map_err(|e| DbError::Sqlx(sqlx::Error::Encode(Box::new(e))))?;
-    secret::seal(cookie, id_hash, &json).ok_or_else(|| DbError::Sqlx(sqlx::Error::Protocol("sealing failed".into())))
+    let json = serde_json::to_vec(secrets).map_err(|e| DbError::Corrupt(format!("session secrets: {e}")))?;
+    secret::seal(cookie, id_hash, &json).ok_or_else(|| DbError::Corrupt("sealing failed".into()))
 }
 
 fn open(cookie: &str, id_hash: &str, sealed: &str) -> Option<SessionSecrets> {

@@ -1,22 +1,14 @@
 //! Test helpers (feature `testing`): sessions created without a login, so that page tests need
-//! no provider, and throw-away databases on SQLite and PostgreSQL.
-//!
-//! PostgreSQL tests use `ENT_TEST_POSTGRES_URL` (default `postgres://postgres@127.0.0.1:5432/postgres`)
-//! and create one database `ent_portal_test_<secs>_<random>` each, dropped afterwards. Without a
-//! server they are skipped (a notice on stderr), unless `ENT_REQUIRE_POSTGRES=1`.
+//! no provider, and `ent-storage`'s throw-away databases (SQLite, PostgreSQL) with the portal's
+//! tables.
 
-use std::str::FromStr;
-use std::time::Duration;
+pub use ent_storage::testing::TestDb;
 
-use sqlx::postgres::PgConnectOptions;
-use sqlx::{ConnectOptions, Connection, PgConnection};
-
-use crate::db::{Db, now};
+use crate::db::{MIGRATIONS, now};
 use crate::state::PortalState;
 use crate::store::{NewSession, SessionSecrets};
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
-const PREFIX: &str = "ent_portal_test_";
 
 /// A session to create directly in the store.
 #[derive(Clone, Debug)]
@@ -69,85 +61,13 @@ impl TestSession {
     }
 }
 
-/// A throw-away database.
-pub struct TestDb {
-    pub db: Db,
-    pub url: String,
-    cleanup: Cleanup,
-}
-
-enum Cleanup {
-    Dir(std::path::PathBuf),
-    Postgres { admin_url: String, name: String },
-}
-
-impl TestDb {
-    /// Closes the pools and removes the database.
-    pub async fn cleanup(self) {
-        self.db.pool.close().await;
-        self.db.writer.close().await;
-        match self.cleanup {
-            Cleanup::Dir(dir) => {
-                let _ = std::fs::remove_dir_all(dir);
-            }
-            Cleanup::Postgres { admin_url, name } => {
-                if let Ok(mut admin) = admin(&admin_url).await {
-                    let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
-                    let _ = sqlx::raw_sql(sqlx::AssertSqlSafe(sql)).execute(&mut admin).await;
-                    let _ = admin.close().await;
-                }
-            }
-        }
-    }
-}
-
-fn suffix() -> String {
-    uuid::Uuid::new_v4().simple().to_string()
-}
-
-/// A fresh SQLite database in its own temporary directory.
+/// A fresh SQLite database with the portal's tables.
 pub async fn sqlite() -> TestDb {
-    let dir = std::env::temp_dir().join(format!("ent-portal-test-{}", suffix()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("cannot create {}: {e}", dir.display()));
-    let url = format!("sqlite://{}", dir.join("portal.db").display());
-    let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("cannot open {url}: {e}"));
-    TestDb { db, url, cleanup: Cleanup::Dir(dir) }
+    ent_storage::testing::sqlite(&MIGRATIONS).await
 }
 
-async fn admin(admin_url: &str) -> Result<PgConnection, String> {
-    let options = PgConnectOptions::from_str(admin_url).map_err(|e| e.to_string())?.disable_statement_logging();
-    match tokio::time::timeout(Duration::from_secs(5), options.connect()).await {
-        Ok(Ok(c)) => Ok(c),
-        Ok(Err(e)) => Err(e.to_string()),
-        Err(_) => Err("no answer within 5 s".into()),
-    }
-}
-
-/// A fresh, migrated PostgreSQL database, or `None` when there is no server (see the module docs).
+/// A fresh PostgreSQL database with the portal's tables, or `None` when there is no server
+/// (unless `ENT_REQUIRE_POSTGRES=1`).
 pub async fn postgres() -> Option<TestDb> {
-    let admin_url = std::env::var("ENT_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| DEFAULT_POSTGRES_URL.to_string());
-    let mut conn = match admin(&admin_url).await {
-        Ok(c) => c,
-        Err(why) => {
-            if std::env::var("ENT_REQUIRE_POSTGRES").is_ok_and(|v| v.trim() == "1") {
-                panic!("ENT_REQUIRE_POSTGRES=1 but no PostgreSQL server answers: {why}");
-            }
-            eprintln!("skipping a PostgreSQL test: no server ({why})");
-            return None;
-        }
-    };
-    let name = format!("{PREFIX}{}_{}", now(), suffix());
-    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-        .execute(&mut conn)
-        .await
-        .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
-    let _ = conn.close().await;
-    let mut url = url::Url::parse(&admin_url).unwrap_or_else(|e| panic!("bad ENT_TEST_POSTGRES_URL: {e}"));
-    url.set_path(&format!("/{name}"));
-    let url = url.to_string();
-    let db = Db::connect(&url).await.unwrap_or_else(|e| panic!("cannot open the test database {name}: {e}"));
-    Some(TestDb { db, url, cleanup: Cleanup::Postgres { admin_url, name } })
+    ent_storage::testing::postgres(&MIGRATIONS).await
 }
