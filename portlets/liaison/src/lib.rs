@@ -1,1 +1,95 @@
-//! The liaison notebook (carnet de liaison) portlet.
+//! The liaison notebook (carnet de liaison) portlet: notes from teachers to a class or to chosen
+//! families, signed by the parents with parental authority; one thread per (note, pupil) between
+//! that pupil's parents and the class's teachers; notes from parents to their child's teachers.
+//! See docs/portlet-liaison.md for who sees what, and docs/portlets.md for the portal contract.
+//!
+//! Modules: [`store`] (the database), [`access`] (entitlements, from the kit's `Identity`),
+//! `views` (full views), `forms` (posts), `summary` (the home card), `templates`, `texts`
+//! (French and English), `dates`, and `kit_gap` (what the kit lacks for now).
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::FromRef;
+use axum::routing::{get, post};
+use ent_portlet_kit::server::{self, Server};
+use ent_portlet_kit::{Db, DbError, Directory, Migrations, PortletConfig, Verifier};
+
+pub mod access;
+mod dates;
+mod forms;
+pub mod kit_gap;
+pub mod store;
+mod summary;
+mod templates;
+mod texts;
+mod views;
+
+pub use store::Store;
+
+static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The notebook's migrations, one folder per backend.
+pub static MIGRATIONS: Migrations = Migrations { sqlite: &SQLITE, postgres: &POSTGRES };
+
+/// What the handlers share.
+#[derive(Clone, Debug)]
+pub struct LiaisonState {
+    pub verifier: Arc<Verifier>,
+    pub store: Store,
+    /// Class rosters at the provider; absent without client credentials, in which case notes
+    /// cannot be written (a 503 says so) but everything already written can be read.
+    pub directory: Option<Directory>,
+}
+
+impl LiaisonState {
+    pub fn new(verifier: Arc<Verifier>, db: Db, directory: Option<Directory>) -> LiaisonState {
+        LiaisonState { verifier, store: Store::new(db), directory }
+    }
+}
+
+impl FromRef<LiaisonState> for Arc<Verifier> {
+    fn from_ref(s: &LiaisonState) -> Arc<Verifier> {
+        s.verifier.clone()
+    }
+}
+
+/// The portlet's routes (docs/portlet-liaison.md), wrapped with the kit's layers and `/health`.
+pub fn app(state: LiaisonState) -> Router {
+    let routes = Router::new()
+        .route("/fragment/summary", get(summary::summary))
+        .route("/view", get(views::list))
+        .route("/view/", get(views::list))
+        .route("/view/notes", get(views::list).post(forms::create_note))
+        .route("/view/notes/new", get(views::new_note))
+        .route("/view/notes/{id}", get(views::note))
+        .route("/view/notes/{id}/sign", post(forms::sign))
+        .route("/view/notes/{id}/remind", post(forms::remind))
+        .route("/view/notes/{id}/thread", get(views::thread))
+        .route("/view/notes/{id}/reply", post(forms::reply))
+        .route("/view/ask", get(views::ask).post(forms::ask))
+        .with_state(state);
+    server::wrap(routes)
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("database: {0}")]
+    Db(#[from] DbError),
+    #[error("listener: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Connects the database (applying the migrations), binds the listener (port 0: any free port)
+/// and serves the portlet.
+pub async fn build(config: PortletConfig) -> Result<Server, BuildError> {
+    let db = Db::connect(&config.database_url, &MIGRATIONS).await?;
+    let directory = config.directory();
+    if directory.is_none() {
+        tracing::warn!("no client credentials: the directory is unavailable and notes cannot be written");
+    }
+    let state = LiaisonState::new(config.verifier(), db, directory);
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    Ok(server::serve(listener, app(state))?)
+}

@@ -1,0 +1,240 @@
+//! The askama templates (portlets/liaison/templates) and the small view models they draw. Every
+//! value is escaped by askama; links are built here, under the portal's base, with their query
+//! values encoded.
+
+use askama::Template;
+use ent_portlet_kit::{Ctx, PortletError};
+
+use crate::texts::Texts;
+
+/// The longest subject and message accepted.
+pub const MAX_TITLE: usize = 200;
+pub const MAX_BODY: usize = 5000;
+
+/// A short status: `class` is one of the portal's badge classes.
+#[derive(Clone, Debug)]
+pub struct Badge {
+    pub class: &'static str,
+    pub text: String,
+}
+
+impl Badge {
+    pub fn ok(text: impl Into<String>) -> Badge {
+        Badge { class: "badge badge-ok", text: text.into() }
+    }
+    pub fn warn(text: impl Into<String>) -> Badge {
+        Badge { class: "badge badge-warn", text: text.into() }
+    }
+    pub fn plain(text: impl Into<String>) -> Badge {
+        Badge { class: "badge", text: text.into() }
+    }
+}
+
+/// One line of a list: a link, its badges, its dates and authors.
+#[derive(Clone, Debug)]
+pub struct Item {
+    pub href: String,
+    pub title: String,
+    pub meta: String,
+    pub badges: Vec<Badge>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Tab {
+    pub href: String,
+    pub text: String,
+    pub current: bool,
+}
+
+#[derive(Clone, Debug)]
+pub struct Line {
+    pub href: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Section {
+    pub heading: String,
+    pub items: Vec<Item>,
+    pub empty: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "summary.html")]
+pub struct SummaryPage<'a> {
+    pub t: &'static Texts,
+    pub sections: Vec<Section>,
+    pub lines: Vec<Line>,
+    pub empty: &'a str,
+    pub more_href: String,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+pub struct ListPage {
+    pub t: &'static Texts,
+    pub heading: String,
+    pub tabs_label: &'static str,
+    pub tabs: Vec<Tab>,
+    pub actions: Vec<Line>,
+    pub items: Vec<Item>,
+}
+
+/// A message of a thread, ready to show.
+#[derive(Clone, Debug)]
+pub struct MessageView {
+    pub author: String,
+    pub when: String,
+    pub paragraphs: Vec<String>,
+}
+
+/// A thread (note, pupil) with its reply form when the reader may write.
+#[derive(Clone, Debug)]
+pub struct ThreadBlock {
+    pub anchor: String,
+    pub pupil_sub: String,
+    pub heading: String,
+    pub messages: Vec<MessageView>,
+    pub can_write: bool,
+    pub action: String,
+    pub error: Option<String>,
+    pub value: String,
+}
+
+/// The staff's table of signatures.
+#[derive(Clone, Debug)]
+pub struct SignatureTable {
+    pub counts: String,
+    pub rows: Vec<SignatureRow>,
+    pub reminded: String,
+    pub can_remind: bool,
+    pub remind_action: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct SignatureRow {
+    pub pupil: String,
+    pub parent: String,
+    pub badge: Badge,
+}
+
+/// A parent's signature box for one of their children.
+#[derive(Clone, Debug)]
+pub struct OwnSignature {
+    pub anchor: String,
+    pub pupil_sub: String,
+    pub heading: String,
+    pub status: String,
+    pub reminded: bool,
+    pub can_sign: bool,
+    pub action: String,
+}
+
+#[derive(Template)]
+#[template(path = "note.html")]
+pub struct NotePage<'a> {
+    pub t: &'static Texts,
+    pub ctx: &'a Ctx,
+    pub back_href: String,
+    pub title: String,
+    pub meta: String,
+    pub audience: String,
+    pub badges: Vec<Badge>,
+    pub error: Option<String>,
+    pub notice: Option<String>,
+    pub paragraphs: Vec<String>,
+    pub signatures: Option<SignatureTable>,
+    pub own_signatures: Vec<OwnSignature>,
+    pub thread_links: Vec<Item>,
+    pub threads: Vec<ThreadBlock>,
+    pub max_body: usize,
+}
+
+#[derive(Template)]
+#[template(path = "thread_page.html")]
+pub struct ThreadPage<'a> {
+    pub t: &'static Texts,
+    pub ctx: &'a Ctx,
+    pub back_href: String,
+    pub back_text: String,
+    pub th: ThreadBlock,
+    pub max_body: usize,
+}
+
+/// What was typed in a note form, shown again with its errors.
+#[derive(Clone, Debug, Default)]
+pub struct NoteValues {
+    pub title: String,
+    pub body: String,
+    pub chosen: bool,
+    pub signature: bool,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct FormErrors {
+    pub form: Option<String>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+    pub pupils: Option<String>,
+}
+
+impl FormErrors {
+    pub fn any(&self) -> bool {
+        self.form.is_some() || self.title.is_some() || self.body.is_some() || self.pupils.is_some()
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct PupilChoice {
+    pub sub: String,
+    pub name: String,
+    pub checked: bool,
+}
+
+#[derive(Template)]
+#[template(path = "new_note.html")]
+pub struct NewNotePage<'a> {
+    pub t: &'static Texts,
+    pub ctx: &'a Ctx,
+    pub tabs: Vec<Tab>,
+    pub action: String,
+    pub class_id: String,
+    pub class_name: String,
+    pub pupils: Vec<PupilChoice>,
+    pub values: NoteValues,
+    pub errors: FormErrors,
+    pub max_title: usize,
+    pub max_body: usize,
+}
+
+#[derive(Template)]
+#[template(path = "ask.html")]
+pub struct AskPage<'a> {
+    pub t: &'static Texts,
+    pub ctx: &'a Ctx,
+    pub tabs: Vec<Tab>,
+    pub action: String,
+    pub child_sub: String,
+    pub child_name: String,
+    pub values: NoteValues,
+    pub errors: FormErrors,
+    pub max_title: usize,
+    pub max_body: usize,
+}
+
+#[derive(Template)]
+#[template(path = "notice.html")]
+pub struct NoticePage<'a> {
+    pub role: &'static str,
+    pub text: &'a str,
+}
+
+/// Renders a template; a rendering failure is a 500 with the cause in the log only.
+pub fn render(page: &impl Template) -> Result<String, PortletError> {
+    page.render().map_err(PortletError::internal)
+}
+
+/// A text as paragraphs (one per line break), so that no markup is needed to keep its shape.
+pub fn paragraphs(text: &str) -> Vec<String> {
+    text.lines().map(str::trim_end).filter(|l| !l.is_empty()).map(str::to_owned).collect()
+}
