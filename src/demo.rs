@@ -1,5 +1,6 @@
-//! `ent demo`: the provider and a demo tool on localhost, SQLite files in one data folder, a
-//! generated school, and one account per profile printed. Running it again reuses the data.
+//! `ent demo`: the whole workspace on localhost — the provider, the portal and its portlets, and
+//! a demo school tool — with SQLite files in one data folder, a generated school, and one account
+//! per profile printed. Running it again reuses the data.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -26,6 +27,14 @@ pub struct DemoArgs {
     /// Port of the demo tool that signs in with the provider.
     #[arg(long, default_value_t = 8401)]
     app_port: u16,
+    /// Port of the portal (what pupils, parents and teachers open).
+    #[arg(long, default_value_t = 8402)]
+    portal_port: u16,
+    /// Ports of the portlets (reached by the portal only).
+    #[arg(long, default_value_t = 8411)]
+    homework_port: u16,
+    #[arg(long, default_value_t = 8412)]
+    liaison_port: u16,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -50,7 +59,20 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let accounts = seed_directory(&state, &args.data).await?;
     let app_url = format!("http://localhost:{}", args.app_port);
     let client = demo_client(&state, &args.data, &app_url).await?;
-    let server = ent_idp::app::serve(idp_listener, state).await?;
+    let server = ent_idp::app::serve(idp_listener, state.clone()).await?;
+    let stack = ent::stack::start(
+        &state,
+        &ent::stack::StackOptions {
+            data: args.data.clone(),
+            host: "localhost".into(),
+            portal_port: args.portal_port,
+            homework_port: args.homework_port,
+            liaison_port: args.liaison_port,
+            idp_url: issuer.clone(),
+            fragment_deadline_ms: None,
+        },
+    )
+    .await?;
     let app = crate::demo_app::serve(
         app_listener,
         crate::demo_app::DemoApp::new(&issuer, &app_url, &client.client_id, &client.client_secret)?,
@@ -58,6 +80,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
 
     println!();
     println!("ENT demo is running (data in {}).", args.data.display());
+    println!("  portal             {}   (open it in a browser and sign in)", stack.portal_url);
     println!("  identity provider  {issuer}   (discovery: {issuer}/.well-known/openid-configuration)");
     println!("  demo school tool   {app_url}   (signs in with the provider; open it in a browser)");
     println!("  demo client        client_id={}  client_secret={}", client.client_id, client.client_secret);
@@ -72,6 +95,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
         _ = crate::shutdown_signal() => {},
         r = app => { r.context("demo tool stopped")?; },
     }
+    stack.abort();
     server.abort();
     Ok(())
 }
