@@ -1,10 +1,11 @@
-//! `ent`: one command that runs any part of ENT — the demo, the identity provider, and the
-//! operators' tools (clients, keys, directory, audit).
+//! `ent`: one command that runs any part of ENT — the demo, the identity provider, the portal,
+//! the portlets, and the operators' tools (clients, keys, directory, sync, audit).
 
 mod admin;
 mod codes;
 mod demo;
 mod demo_app;
+mod services;
 mod sync_cmd;
 
 use std::path::PathBuf;
@@ -25,6 +26,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Runs the OpenID Connect provider.
     Idp(IdpArgs),
+    /// Runs the portal.
+    Portal(services::PortalArgs),
+    /// Runs one portlet service (homework, liaison).
+    Portlet(services::PortletArgs),
     /// Registers, lists and removes the tools linked to the provider.
     #[command(subcommand)]
     Client(admin::ClientCommand),
@@ -76,6 +81,8 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
         match cli.command {
             Command::Demo(args) => demo::run(args).await.map(|()| 0),
             Command::Idp(args) => run_idp(args).await.map(|()| 0),
+            Command::Portal(args) => services::portal(args).await.map(|()| 0),
+            Command::Portlet(args) => services::portlet(args).await.map(|()| 0),
             Command::Client(cmd) => admin::client(cmd).await.map(|()| 0),
             Command::Keys(cmd) => admin::keys(cmd).await.map(|()| 0),
             Command::Directory(cmd) => admin::directory(cmd).await.map(|()| 0),
