@@ -159,8 +159,10 @@ pub async fn update(
     // The class of an entry does not change; only the entry's own files can be removed.
     form.class = entry.placement.class_id.clone();
     form.remove_files.retain(|f| entry.files.iter().any(|e| &e.id == f));
+    form.remove_files.sort();
+    form.remove_files.dedup();
     let content = form.validate(ctx.lang);
-    let kept = entry.files.len() - form.remove_files.len();
+    let kept = entry.files.len().saturating_sub(form.remove_files.len());
     let new_files = form.check_files(&posted.files, kept, ctx.lang);
     let refuse = |form: &EntryForm| -> Result<Response, PortletError> {
         Err(PortletError::Form(templates::render(&edit_page(&ctx, &entry, form))?))
