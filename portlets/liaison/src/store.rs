@@ -209,7 +209,7 @@ impl Store {
                 .await?;
             if n.kind == Kind::Parent {
                 // The author has read their own note: it is new for the teachers only.
-                mark_read(&mut tx, &id, &p.sub, &n.author.sub, at).await?;
+                mark_read(&mut tx, &id, &p.sub, &n.author.sub, at, 0).await?;
             }
             if !n.needs_signature {
                 continue;
@@ -364,9 +364,9 @@ impl Store {
         at: i64,
     ) -> Result<(), DbError> {
         let mut tx = self.db.writer.begin().await?;
-        sqlx::query(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO messages (note_id, pupil_sub, author_sub, author_name, author_role, body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
         )
         .bind(note_id)
         .bind(pupil_sub)
@@ -375,9 +375,9 @@ impl Store {
         .bind(author_role)
         .bind(body)
         .bind(at)
-        .execute(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
-        mark_read(&mut tx, note_id, pupil_sub, &author.sub, at).await?;
+        mark_read(&mut tx, note_id, pupil_sub, &author.sub, at, id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -415,10 +415,17 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 
-    /// Notes that this reader has opened the thread (note, pupil) now.
-    pub async fn mark_read(&self, note_id: &str, pupil_sub: &str, reader_sub: &str, at: i64) -> Result<(), DbError> {
+    /// Notes that this reader was shown the thread (note, pupil) up to that message (0: none).
+    pub async fn mark_read(
+        &self,
+        note_id: &str,
+        pupil_sub: &str,
+        reader_sub: &str,
+        at: i64,
+        last_message_id: i64,
+    ) -> Result<(), DbError> {
         let mut tx = self.db.writer.begin().await?;
-        mark_read(&mut tx, note_id, pupil_sub, reader_sub, at).await?;
+        mark_read(&mut tx, note_id, pupil_sub, reader_sub, at, last_message_id).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -505,7 +512,7 @@ impl Store {
         let sql = format!(
             "SELECT COUNT(*) FROM messages m LEFT JOIN thread_reads r \
                ON r.note_id = m.note_id AND r.pupil_sub = m.pupil_sub AND r.reader_sub = $1 \
-             WHERE m.author_sub <> $1 AND (r.read_at IS NULL OR m.created_at > r.read_at) \
+             WHERE m.author_sub <> $1 AND m.id > COALESCE(r.last_message_id, 0) \
                AND m.pupil_sub IN ({})",
             placeholders(2, pupils.len())
         );
@@ -524,7 +531,7 @@ impl Store {
         let sql = format!(
             "SELECT COUNT(*) FROM messages m JOIN notes n ON n.id = m.note_id LEFT JOIN thread_reads r \
                ON r.note_id = m.note_id AND r.pupil_sub = m.pupil_sub AND r.reader_sub = $1 \
-             WHERE m.author_sub <> $1 AND (r.read_at IS NULL OR m.created_at > r.read_at) \
+             WHERE m.author_sub <> $1 AND m.id > COALESCE(r.last_message_id, 0) \
                AND n.class_id IN ({})",
             placeholders(2, classes.len())
         );
@@ -586,15 +593,21 @@ async fn mark_read(
     pupil_sub: &str,
     reader_sub: &str,
     at: i64,
+    last_message_id: i64,
 ) -> Result<(), DbError> {
+    // Never backwards: a page rendered before a newer one may be marked after it.
     sqlx::query(
-        "INSERT INTO thread_reads (note_id, pupil_sub, reader_sub, read_at) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (note_id, pupil_sub, reader_sub) DO UPDATE SET read_at = excluded.read_at",
+        "INSERT INTO thread_reads (note_id, pupil_sub, reader_sub, read_at, last_message_id) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (note_id, pupil_sub, reader_sub) DO UPDATE SET read_at = excluded.read_at, \
+           last_message_id = CASE WHEN excluded.last_message_id > thread_reads.last_message_id \
+             THEN excluded.last_message_id ELSE thread_reads.last_message_id END",
     )
     .bind(note_id)
     .bind(pupil_sub)
     .bind(reader_sub)
     .bind(at)
+    .bind(last_message_id)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -431,7 +431,10 @@ async fn signature_table(
         counts,
         rows,
         reminded,
-        can_remind: access::can_remind(who, note) && (signed as usize) < expected.len(),
+        // The button shows only when a reminder would be accepted.
+        can_remind: access::can_remind(who, note)
+            && (signed as usize) < expected.len()
+            && note.last_reminder_at.is_none_or(|at| at <= now() - crate::store::REMINDER_INTERVAL_SECS),
         remind_action: ctx.link(&format!("/view/notes/{}/remind", note.id)),
     })
 }
@@ -492,7 +495,8 @@ pub(crate) async fn thread_block(
     value: String,
 ) -> Result<ThreadBlock, PortletError> {
     let messages = state.store.thread(&note.id, &pupil.sub).await?;
-    state.store.mark_read(&note.id, &pupil.sub, &who.sub, now()).await?;
+    let last = messages.last().map_or(0, |m| m.id);
+    state.store.mark_read(&note.id, &pupil.sub, &who.sub, now(), last).await?;
     Ok(ThreadBlock {
         anchor: format!("thread-{}", short(&pupil.sub)),
         pupil_sub: pupil.sub.clone(),

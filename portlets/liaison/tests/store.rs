@@ -118,10 +118,15 @@ both_backends!(MIGRATIONS; threads_are_per_pupil_and_know_what_is_new, |db| asyn
     // The teacher has one new reply in the class; the parent none (their own).
     assert_eq!(store.unread_for_classes("teacher-a1", &["class-a1"]).await.unwrap(), 1);
     assert_eq!(store.unread_for_pupils("parent-a1", &["pupil-a1"]).await.unwrap(), 0);
-    store.mark_read(&id, "pupil-a1", "teacher-a1", 20).await.unwrap();
+    let seen = store.thread(&id, "pupil-a1").await.unwrap().last().unwrap().id;
+    store.mark_read(&id, "pupil-a1", "teacher-a1", 20, seen).await.unwrap();
     assert_eq!(store.unread_for_classes("teacher-a1", &["class-a1"]).await.unwrap(), 0);
-    store.add_message(&id, "pupil-a1", &person("teacher-a1", "Camille Bernard"), "teacher", "Merci !", 30).await.unwrap();
+    // An answer in the same second as the parent's last look is still new to them.
+    store.add_message(&id, "pupil-a1", &person("teacher-a1", "Camille Bernard"), "teacher", "Merci !", 10).await.unwrap();
     assert_eq!(store.unread_for_pupils("parent-a1", &["pupil-a1"]).await.unwrap(), 1);
+    // A page shown earlier and marked late does not take the mark backwards.
+    store.mark_read(&id, "pupil-a1", "teacher-a1", 40, 0).await.unwrap();
+    assert_eq!(store.unread_for_classes("teacher-a1", &["class-a1"]).await.unwrap(), 0);
     assert_eq!(store.thread_sizes(&id).await.unwrap()["pupil-a1"], 2);
 });
 

@@ -80,12 +80,14 @@ CREATE TABLE messages (
 CREATE INDEX messages_thread ON messages(note_id, pupil_sub, created_at);
 CREATE INDEX messages_pupil ON messages(pupil_sub, created_at);
 
--- When each reader last opened a thread (or a note), for the summary's "new" counts.
+-- What each reader last saw of a thread (or of a parent's note), for the summary's "new" counts.
+-- By message id, not by time: a reply in the same second as a read is still new.
 CREATE TABLE thread_reads (
-    note_id    TEXT NOT NULL,
-    pupil_sub  TEXT NOT NULL,
-    reader_sub TEXT NOT NULL,
-    read_at    BIGINT NOT NULL,
+    note_id         TEXT NOT NULL,
+    pupil_sub       TEXT NOT NULL,
+    reader_sub      TEXT NOT NULL,
+    read_at         BIGINT NOT NULL,
+    last_message_id BIGINT NOT NULL,              -- the newest message shown to the reader (0: none)
     PRIMARY KEY (note_id, pupil_sub, reader_sub),
     FOREIGN KEY (note_id, pupil_sub) REFERENCES note_pupils(note_id, pupil_sub) ON DELETE CASCADE
 );
