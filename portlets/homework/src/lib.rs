@@ -10,7 +10,6 @@ mod date;
 mod edit;
 mod files;
 mod forms;
-mod kit_gap;
 pub mod store;
 mod summary;
 mod templates;
@@ -81,7 +80,6 @@ pub fn app(state: HomeworkState) -> Router {
         .route("/view/entries/{id}", post(edit::update))
         .route("/view/entries/{id}/delete", post(edit::delete))
         .route("/view/files/{id}", get(edit::download))
-        .layer(kit_gap::body_limit())
         .with_state(state);
     server::wrap(routes)
 }

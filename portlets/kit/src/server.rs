@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::get;
 use tokio::net::TcpListener;
@@ -29,6 +30,9 @@ pub fn wrap(routes: Router) -> Router {
         ))
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, Duration::from_secs(15)))
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
+        // axum's body extractors have their own, lower default (2 MB): raise it to the same
+        // limit, so a handler reading a large form can still answer with its own message.
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             // The path only: queries may carry ids, and no personal data is logged.
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
