@@ -9,11 +9,13 @@ use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, now, see_other};
 
 use crate::LiaisonState;
 use crate::access;
+use crate::compose;
 use crate::kit_gap::{Pairs, encode};
+use crate::note_view::{self, Problem};
 use crate::store::{Concerned, Kind, NewNote, Person};
 use crate::templates::{self, FormErrors, MAX_BODY, MAX_TITLE, NoteValues};
 use crate::texts::{Texts, texts};
-use crate::views::{self, Problem, gate, load, note_path, roster};
+use crate::views::{self, gate, load, note_path, roster};
 
 /// A subject: required, one line, at most [`MAX_TITLE`] characters.
 fn check_title(t: &Texts, title: &str) -> Option<String> {
@@ -95,7 +97,7 @@ pub async fn create_note(
     };
     if errors.any() {
         let choices: Vec<(String, String)> = vec![(roster.id.clone(), roster.name.clone())];
-        let page = views::note_form(&ctx, t, &choices, &roster, values, &chosen, errors);
+        let page = compose::note_form(&ctx, t, &choices, &roster, values, &chosen, errors);
         return Err(PortletError::Form(templates::render(&page)?));
     }
     let pupils = roster
@@ -189,7 +191,7 @@ pub async fn remind(
         None
     };
     if let Some(p) = problem {
-        let page = views::note_page(&state, &who, &ctx, &loaded, Problem::Note(p.into())).await?;
+        let page = note_view::note_page(&state, &who, &ctx, &loaded, Problem::Note(p.into())).await?;
         return Err(PortletError::Form(page));
     }
     tracing::info!(note = %loaded.note.id, "reminder recorded");
@@ -218,7 +220,7 @@ pub async fn reply(
     let t = texts(ctx.lang);
     let message = text(form.get("body").unwrap_or(""));
     if let Some(error) = check_body(t, &message) {
-        let page = views::thread_page(&state, &who, &ctx, &loaded, pupil, Some(error), message).await?;
+        let page = note_view::thread_page(&state, &who, &ctx, &loaded, pupil, Some(error), message).await?;
         return Err(PortletError::Form(page));
     }
     let role = access::thread_role(&who);
@@ -269,7 +271,7 @@ pub async fn ask(
         FormErrors { title: check_title(t, &values.title), body: check_body(t, &values.body), ..FormErrors::default() };
     if errors.any() {
         let names = views::child_names(&state, &who).await;
-        let page = views::ask_form(&ctx, t, &who, &names, &child.sub, values, errors);
+        let page = compose::ask_form(&ctx, t, &who, &names, &child.sub, values, errors);
         return Err(PortletError::Form(templates::render(&page)?));
     }
     let note = NewNote {

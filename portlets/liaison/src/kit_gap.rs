@@ -3,7 +3,8 @@
 //! * a `503` fragment for a dependency that is missing or down (the kit's `PortletError` has no
 //!   such variant, and maps directory failures to a `500`);
 //! * reading an urlencoded form or query with repeated fields (`pupil=a&pupil=b`), which axum's
-//!   `Form` and `Query` (serde_urlencoded) cannot put in a `Vec`.
+//!   `Form` and `Query` (serde_urlencoded) cannot put in a `Vec`; and encoding a query value for
+//!   the links a fragment writes.
 
 use axum::http::StatusCode;
 use axum::response::Response;

@@ -4,7 +4,8 @@
 //! See docs/portlet-liaison.md for who sees what, and docs/portlets.md for the portal contract.
 //!
 //! Modules: [`store`] (the database), [`access`] (entitlements, from the kit's `Identity`),
-//! `views` (full views), `forms` (posts), `summary` (the home card), `templates`, `texts`
+//! `views` (the list and what views share), `note_view` (a note, a thread), `compose` (the forms
+//! to write), `forms` (posts), `summary` (the home card), `templates`, `texts`
 //! (French and English), `dates`, and `kit_gap` (what the kit lacks for now).
 
 use std::sync::Arc;
@@ -16,9 +17,11 @@ use ent_portlet_kit::server::{self, Server};
 use ent_portlet_kit::{Db, DbError, Directory, Migrations, PortletConfig, Verifier};
 
 pub mod access;
+mod compose;
 mod dates;
 mod forms;
 pub mod kit_gap;
+mod note_view;
 pub mod store;
 mod summary;
 mod templates;
@@ -62,13 +65,13 @@ pub fn app(state: LiaisonState) -> Router {
         .route("/view", get(views::list))
         .route("/view/", get(views::list))
         .route("/view/notes", get(views::list).post(forms::create_note))
-        .route("/view/notes/new", get(views::new_note))
-        .route("/view/notes/{id}", get(views::note))
+        .route("/view/notes/new", get(compose::new_note))
+        .route("/view/notes/{id}", get(note_view::note))
         .route("/view/notes/{id}/sign", post(forms::sign))
         .route("/view/notes/{id}/remind", post(forms::remind))
-        .route("/view/notes/{id}/thread", get(views::thread))
+        .route("/view/notes/{id}/thread", get(note_view::thread))
         .route("/view/notes/{id}/reply", post(forms::reply))
-        .route("/view/ask", get(views::ask).post(forms::ask))
+        .route("/view/ask", get(compose::ask).post(forms::ask))
         .with_state(state);
     server::wrap(routes)
 }

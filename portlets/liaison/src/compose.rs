@@ -1,0 +1,168 @@
+//! The forms to write (`GET /view/notes/new`, `GET /view/ask`): a note to a class or to chosen
+//! families, with the class's roster read from the directory; a parent's note to the teachers.
+//! The posts are in `forms`, which draws these forms again with their errors.
+
+use std::collections::HashMap;
+
+use axum::extract::{RawQuery, State};
+use axum::response::Response;
+use ent_portlet_kit::directory::ClassRoster;
+use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, html};
+
+use crate::LiaisonState;
+use crate::access;
+use crate::kit_gap::{Pairs, encode};
+use crate::templates::{self, AskPage, FormErrors, MAX_BODY, MAX_TITLE, NewNotePage, NoteValues, PupilChoice, Tab};
+use crate::texts::{Texts, texts};
+use crate::views::{child_label, child_names, gate, notice, roster};
+
+// ----- The note form -----
+
+pub async fn new_note(
+    State(state): State<LiaisonState>,
+    who: Identity,
+    ctx: Ctx,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PortletError> {
+    gate(&who, &ctx)?;
+    if !access::writes_notes(&who) {
+        return Err(PortletError::Forbidden(ctx.lang));
+    }
+    let t = texts(ctx.lang);
+    let q = Pairs::query(query.as_deref());
+    let mut choices: Vec<(String, String)> = who.taught_classes().map(|c| (c.id.clone(), c.name.clone())).collect();
+    for school in who.directed_schools() {
+        for c in state.store.school_classes(school).await? {
+            if !choices.iter().any(|(id, _)| *id == c.0) {
+                choices.push(c);
+            }
+        }
+    }
+    let class_id = match q.get("class") {
+        Some(c) => c.to_string(),
+        None => match choices.first() {
+            Some((id, _)) => id.clone(),
+            None => return notice(t.no_class_to_write),
+        },
+    };
+    // Refuse what the reader may not write before asking the directory anything.
+    if !who.is_teacher_of(&class_id) && who.directed_schools().next().is_none() {
+        return Err(PortletError::NotFound(ctx.lang));
+    }
+    let roster = match roster(&state, t, &class_id).await {
+        Ok(Some(r)) if who.can_write_class(&r.id, &r.school) => r,
+        Ok(_) => return Err(PortletError::NotFound(ctx.lang)),
+        Err(res) => return Ok(res),
+    };
+    let page = note_form(&ctx, t, &choices, &roster, NoteValues::default(), &[], FormErrors::default());
+    Ok(html(templates::render(&page)?))
+}
+
+pub(crate) fn note_form<'a>(
+    ctx: &'a Ctx,
+    t: &'static Texts,
+    choices: &[(String, String)],
+    roster: &ClassRoster,
+    values: NoteValues,
+    checked: &[&str],
+    errors: FormErrors,
+) -> NewNotePage<'a> {
+    let tabs = if choices.len() > 1 {
+        choices
+            .iter()
+            .map(|(id, name)| Tab {
+                href: ctx.link(&format!("/view/notes/new?class={}", encode(id))),
+                text: name.clone(),
+                current: *id == roster.id,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    NewNotePage {
+        t,
+        ctx,
+        tabs,
+        action: ctx.link("/view/notes"),
+        class_id: roster.id.clone(),
+        class_name: roster.name.clone(),
+        pupils: roster
+            .pupils
+            .iter()
+            .map(|p| PupilChoice {
+                sub: p.sub.clone(),
+                name: p.name.clone(),
+                checked: checked.contains(&p.sub.as_str()),
+            })
+            .collect(),
+        values,
+        errors,
+        max_title: MAX_TITLE,
+        max_body: MAX_BODY,
+    }
+}
+
+// ----- The parent's note to the teachers -----
+
+pub async fn ask(
+    State(state): State<LiaisonState>,
+    who: Identity,
+    ctx: Ctx,
+    RawQuery(query): RawQuery,
+) -> Result<Response, PortletError> {
+    gate(&who, &ctx)?;
+    if who.profile != Profile::Parent {
+        return Err(PortletError::Forbidden(ctx.lang));
+    }
+    let t = texts(ctx.lang);
+    let q = Pairs::query(query.as_deref());
+    let child = match q.get("child") {
+        Some(sub) => who.child(sub).ok_or(PortletError::NotFound(ctx.lang))?,
+        None => match who.children().first() {
+            Some(c) => c,
+            None => return notice(t.no_child),
+        },
+    };
+    if child.class.is_none() {
+        return notice(t.child_without_class);
+    }
+    let names = child_names(&state, &who).await;
+    let page = ask_form(&ctx, t, &who, &names, &child.sub, NoteValues::default(), FormErrors::default());
+    Ok(html(templates::render(&page)?))
+}
+
+pub(crate) fn ask_form<'a>(
+    ctx: &'a Ctx,
+    t: &'static Texts,
+    who: &Identity,
+    names: &HashMap<String, String>,
+    child_sub: &str,
+    values: NoteValues,
+    errors: FormErrors,
+) -> AskPage<'a> {
+    let children = who.children();
+    let tabs = if children.len() > 1 {
+        children
+            .iter()
+            .map(|c| Tab {
+                href: ctx.link(&format!("/view/ask?child={}", encode(&c.sub))),
+                text: child_label(names, &c.sub, t).to_string(),
+                current: c.sub == child_sub,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    AskPage {
+        t,
+        ctx,
+        tabs,
+        action: ctx.link("/view/ask"),
+        child_sub: child_sub.to_string(),
+        child_name: child_label(names, child_sub, t).to_string(),
+        values,
+        errors,
+        max_title: MAX_TITLE,
+        max_body: MAX_BODY,
+    }
+}
