@@ -52,21 +52,28 @@ async fn parent(
     let names = child_names(state, who).await;
     for child in who.children() {
         let name = child_label(&names, &child.sub, t);
-        let notes = state.store.to_sign(&who.sub, &child.sub).await?;
-        let items = notes
-            .iter()
-            .take(SHOWN)
-            .map(|n| {
-                let mut i = item(ctx, t, n);
-                i.badges.push(Badge::warn(t.to_sign));
-                if n.last_reminder_at.is_some() {
-                    i.badges.push(Badge::warn(t.reminder_badge));
-                }
-                i
-            })
-            .collect();
-        let empty = if who.is_legal_guardian_of(&child.sub) { t.nothing_to_sign } else { t.cannot_sign_no_authority };
-        page.sections.push(Section { heading: t.to_sign_for(name), items, empty });
+        if who.is_legal_guardian_of(&child.sub) {
+            let notes = state.store.to_sign(&who.sub, &child.sub).await?;
+            let items = notes
+                .iter()
+                .take(SHOWN)
+                .map(|n| {
+                    let mut i = item(ctx, t, n);
+                    i.badges.push(Badge::warn(t.to_sign));
+                    if n.last_reminder_at.is_some() {
+                        i.badges.push(Badge::warn(t.reminder_badge));
+                    }
+                    i
+                })
+                .collect();
+            page.sections.push(Section { heading: t.to_sign_for(name), items, empty: t.nothing_to_sign });
+        } else {
+            // Nothing is theirs to sign: the latest notes about the child instead.
+            let scope = Scope::Pupil { sub: &child.sub, with_parent_notes: true };
+            let notes = state.store.list(&scope, SHOWN as i64).await?;
+            let items = notes.iter().map(|n| item(ctx, t, n)).collect();
+            page.sections.push(Section { heading: t.latest_about(name), items, empty: t.no_notes });
+        }
         let unread = state.store.unread_for_pupils(&who.sub, &[child.sub.as_str()]).await?;
         if unread > 0 {
             page.lines.push(Line {

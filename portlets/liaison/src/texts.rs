@@ -270,6 +270,10 @@ impl Texts {
         if self.fr() { format!("À signer pour {child}") } else { format!("To sign for {child}") }
     }
 
+    pub fn latest_about(&self, child: &str) -> String {
+        if self.fr() { format!("Derniers mots — {child}") } else { format!("Latest notes — {child}") }
+    }
+
     pub fn signature_for(&self, child: &str) -> String {
         if self.fr() { format!("Signature pour {child}") } else { format!("Signature for {child}") }
     }

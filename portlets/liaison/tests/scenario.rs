@@ -155,6 +155,9 @@ both_backends!(MIGRATIONS; a_school_morning, |db| async move {
     assert!(view.contains("Sortie au musée jeudi") && view.contains("Merci !"));
     assert!(view.contains("Seuls les parents ayant l&#39;autorité parentale"), "{view}");
     assert!(!view.contains(">Signer<"));
+    let card = h.get(&n.parent_a1_no_authority, "/fragment/summary").await;
+    assert!(page(&card).contains("Derniers mots — Léa Dupont") && card.body.contains("Sortie au musée jeudi"), "{}", card.body);
+    assert!(!card.body.contains("à signer"));
     let refused = h.post(&n.parent_a1_no_authority, &format!("{note_path}/sign"), &[("pupil", "pupil-a1")]).await;
     assert_eq!(refused.status, 403);
 
