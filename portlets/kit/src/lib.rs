@@ -16,6 +16,7 @@ pub mod directory;
 mod extract;
 pub mod fragment;
 pub mod identity;
+mod killable;
 pub mod server;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

@@ -44,6 +44,7 @@ pub struct Server {
     pub addr: SocketAddr,
     handle: JoinHandle<std::io::Result<()>>,
     stop: tokio::sync::watch::Sender<bool>,
+    kill: tokio::sync::watch::Sender<bool>,
 }
 
 impl Server {
@@ -51,8 +52,9 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Stops at once (a test simulating a crash).
+    /// Stops at once, open connections included (a crash, in tests and benchmarks).
     pub fn abort(&self) {
+        let _ = self.kill.send(true);
         self.handle.abort();
     }
 
@@ -79,6 +81,8 @@ impl Server {
 pub fn serve(listener: TcpListener, router: Router) -> std::io::Result<Server> {
     let addr = listener.local_addr()?;
     let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let (kill, killed) = tokio::sync::watch::channel(false);
+    let listener = crate::killable::KillableListener { inner: listener, killed };
     let handle = tokio::spawn(async move {
         axum::serve(listener, router)
             .with_graceful_shutdown(async move {
@@ -86,5 +90,5 @@ pub fn serve(listener: TcpListener, router: Router) -> std::io::Result<Server> {
             })
             .await
     });
-    Ok(Server { addr, handle, stop })
+    Ok(Server { addr, handle, stop, kill })
 }
