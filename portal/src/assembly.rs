@@ -1,6 +1,7 @@
 //! The home page: every visible portlet's summary fragment, fetched in parallel, each within the
 //! deadline. A portlet that is slow or down shows its last good fragment (marked as possibly out
-//! of date) or a polite placeholder; the page never waits beyond the deadline.
+//! of date) or a polite placeholder; the page never waits beyond the deadline, and after a few
+//! failures in a row not even that long (see `breaker`).
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
@@ -93,13 +94,20 @@ pub async fn home(State(state): State<PortalState>, lang: Lang, headers: HeaderM
     for p in &portlets {
         let (state, session, p) = (state.clone(), session.clone(), p.clone());
         tasks.push(tokio::spawn(async move {
+            if !state.breakers.allow(&p.name) {
+                return None;
+            }
             match tokio::time::timeout(deadline, fetch_summary(&state, &session, &p, lang)).await {
-                Ok(Ok(html)) => Some(html),
+                Ok(Ok(html)) => {
+                    state.breakers.success(&p.name);
+                    Some(html)
+                }
                 Ok(Err(e)) => {
                     tracing::warn!(portlet = %p.name, error = %e, "fragment unavailable");
                     None
                 }
                 Err(_) => {
+                    state.breakers.failure(&p.name);
                     tracing::warn!(portlet = %p.name, "fragment deadline passed");
                     None
                 }
@@ -141,8 +149,15 @@ async fn fetch_summary(
     let res = upstream::request(state, session, p, &token, lang, Method::GET, "/fragment/summary")
         .send()
         .await
-        .map_err(|e| PortalError::Upstream(e.without_url().to_string()))?;
+        .map_err(|e| {
+            // The portlet itself is unreachable (refused, reset, timed out): it counts.
+            state.breakers.failure(&p.name);
+            PortalError::Upstream(e.without_url().to_string())
+        })?;
     let status = res.status();
+    if status.is_server_error() {
+        state.breakers.failure(&p.name);
+    }
     if status == reqwest::StatusCode::UNAUTHORIZED {
         state.tokens.drop_token(&session.id_hash, &p.name);
     }

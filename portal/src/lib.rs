@@ -7,6 +7,7 @@
 pub mod app;
 pub mod assembly;
 pub mod backchannel;
+pub mod breaker;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -26,6 +26,8 @@ pub struct PortalState {
     pub provider: Arc<Provider>,
     pub tokens: Arc<TokenCache>,
     pub fragments: Arc<LastGood>,
+    /// Portlets whose fragments are paused after repeated failures.
+    pub breakers: Arc<crate::breaker::Breakers>,
     /// The provider's keys for back-channel logout tokens.
     pub logout_keys: Arc<Keys>,
 }
@@ -66,6 +68,7 @@ impl PortalState {
             provider,
             tokens: Arc::new(TokenCache::default()),
             fragments: Arc::new(LastGood::default()),
+            breakers: Arc::default(),
             logout_keys: Arc::new(Keys::default()),
         })
     }

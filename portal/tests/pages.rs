@@ -121,6 +121,31 @@ async fn the_home_page_does_not_wait_for_a_hung_or_dead_portlet() {
 }
 
 #[tokio::test]
+async fn after_repeated_timeouts_a_hung_portlet_no_longer_costs_the_deadline() {
+    let good = Portlet::start("homework", false).await;
+    let slow = Portlet::start("slow", true).await;
+    let all = [Profile::Pupil];
+    let bench = Bench::start(vec![good.config(&all), slow.config(&all)]).await;
+    let pupil = bench.session("pupil-3", "pupil").await;
+    // Three pages wait out the deadline for the hung portlet…
+    for _ in 0..3 {
+        let started = Instant::now();
+        assert_eq!(bench.get("/", &pupil).await.status(), 200);
+        assert!(started.elapsed() >= Duration::from_millis(750), "the hung portlet was asked");
+    }
+    // …then its fragments are paused: the page comes at the speed of the healthy portlet.
+    for _ in 0..3 {
+        let started = Instant::now();
+        let res = bench.get("/", &pupil).await;
+        let elapsed = started.elapsed();
+        let html = res.text().await.unwrap();
+        assert!(elapsed < Duration::from_millis(400), "the page still waited: {elapsed:?}");
+        assert!(html.contains("summary of homework in fr") && html.contains("Titre slow"));
+    }
+    bench.finish().await;
+}
+
+#[tokio::test]
 async fn a_portlet_that_dies_shows_its_last_good_fragment_marked_outdated() {
     let homework = Portlet::start("homework", false).await;
     let bench = Bench::start(vec![homework.config(&[Profile::Pupil])]).await;
