@@ -10,12 +10,12 @@ use ent_portlet_kit::{Ctx, Identity, PortletError, html, see_other};
 
 use crate::HomeworkState;
 use crate::access::{self, Choice, EntryAccess};
-use crate::date::Date;
 use crate::files::{self, human_size};
 use crate::forms::{self, EntryForm};
 use crate::store::{Entry, Placement, Updated};
 use crate::templates::{self, ClassOption, FormPage, StoredFile};
 use crate::views::{ViewQuery, view_href};
+use ent_portlet_kit::calendar::Date;
 
 /// `class=…&date=…`: the week of an entry's day, in its class.
 fn week_query(class_id: &str, day: Date) -> String {

@@ -6,9 +6,9 @@ use axum::http::{HeaderMap, header};
 use bytes::Bytes;
 use ent_portlet_kit::{Lang, PortletError};
 
-use crate::date::Date;
 use crate::files;
 use crate::store::{Content, Entry, Item, MAX_FILE_BYTES, MAX_FILES, MAX_ITEMS, NewFile};
+use ent_portlet_kit::calendar::Date;
 
 /// Longest "done in class" text, in characters.
 pub const MAX_DONE_CHARS: usize = 4000;

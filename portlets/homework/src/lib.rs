@@ -6,7 +6,6 @@
 //! [`app`] is the router, [`build`] connects the database and binds the listener.
 
 mod access;
-mod date;
 mod edit;
 mod files;
 mod forms;
@@ -25,7 +24,7 @@ use ent_portlet_kit::storage::{Db, DbError, Migrations};
 use ent_portlet_kit::{PortletConfig, Verifier};
 use sqlx::migrate::Migrator;
 
-pub use date::Date;
+pub use ent_portlet_kit::calendar::Date;
 pub use store::Store;
 
 static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");

@@ -10,7 +10,7 @@ use ent_portlet_kit::storage::{Db, DbError, now};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use crate::date::Date;
+use ent_portlet_kit::calendar::Date;
 
 /// The most items an entry holds.
 pub const MAX_ITEMS: usize = 10;

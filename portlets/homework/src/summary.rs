@@ -9,9 +9,9 @@ use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, html};
 
 use crate::HomeworkState;
 use crate::access::{self, Choice};
-use crate::date::Date;
 use crate::templates::{self, DirectorRow, FamilyBlock, Link, SummaryPage, TeacherBlock, lines};
 use crate::views::view_href;
+use ent_portlet_kit::calendar::Date;
 
 /// Lines shown per block: a card is a glance, the views hold the rest.
 const MAX_LINES: usize = 4;

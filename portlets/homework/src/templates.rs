@@ -5,10 +5,10 @@
 use askama::Template;
 use ent_portlet_kit::{Ctx, Lang, PortletError};
 
-use crate::date::Date;
 use crate::files::human_size;
 use crate::forms::EntryForm;
 use crate::store::{DueItem, Entry};
+use ent_portlet_kit::calendar::Date;
 
 /// Renders a template, or a 500 whose cause stays in the log.
 pub fn render(page: &impl Template) -> Result<String, PortletError> {

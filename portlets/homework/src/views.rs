@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use crate::HomeworkState;
 use crate::access::{self, Choice, EntryAccess};
-use crate::date::Date;
 use crate::store::{DueItem, Entry};
 use crate::templates::{self, DayView, DiaryPage, DueGroup, DueView, EntryView, Link, Mode, Tab};
+use ent_portlet_kit::calendar::Date;
 
 /// How far ahead "à faire" looks, and how many lines it shows at most.
 const DUE_DAYS_AHEAD: i64 = 60;

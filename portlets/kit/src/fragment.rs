@@ -149,6 +149,10 @@ pub enum PortletError {
     /// A form that cannot be accepted: the fragment to show again, with its errors.
     #[error("unprocessable form")]
     Form(String),
+    /// Something the portlet depends on is missing or down (the directory, say): the text,
+    /// in the user's words, says what cannot be done for now.
+    #[error("unavailable")]
+    Unavailable(String),
     /// A request the portlet cannot read (bad query or form encoding).
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -197,6 +201,7 @@ impl IntoResponse for PortletError {
                 message(StatusCode::NOT_FOUND, lang.pick("Cette page n'existe pas.", "This page does not exist."))
             }
             PortletError::Form(fragment) => html_with_status(StatusCode::UNPROCESSABLE_ENTITY, fragment),
+            PortletError::Unavailable(text) => message(StatusCode::SERVICE_UNAVAILABLE, &text),
             PortletError::BadRequest(why) => {
                 tracing::info!(%why, "bad request");
                 message(StatusCode::BAD_REQUEST, "Requête invalide. / Invalid request.")

@@ -4,16 +4,20 @@
 //! * [`Identity`] and its entitlement checks, failing closed ([`identity`]);
 //! * the axum extractor that admits only requests carrying a valid token for this portlet;
 //! * [`fragment`]: the portal's context ([`Ctx`]), fragment responses, the one edge error type;
+//! * [`form`]: forms and queries with repeated fields;
+//! * [`calendar`]: school days and weeks, Paris time, dates in French and English;
 //! * [`directory`]: class rosters read from the provider with the portlet's own credentials;
 //! * [`server`]: the shared layers, `/health`, and a handle on the running service;
 //! * storage: `ent_storage` (one pool over SQLite or PostgreSQL, per-backend migrations);
 //! * `testing` (feature `testing`): a test issuer that mints tokens with a test key, and a small
 //!   school network of identities, so portlet tests need no running provider.
 
+pub mod calendar;
 pub mod config;
 mod crypto;
 pub mod directory;
 mod extract;
+pub mod form;
 pub mod fragment;
 pub mod identity;
 mod killable;

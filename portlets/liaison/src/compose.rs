@@ -11,10 +11,10 @@ use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, html};
 
 use crate::LiaisonState;
 use crate::access;
-use crate::kit_gap::{Pairs, encode};
 use crate::templates::{self, AskPage, FormErrors, MAX_BODY, MAX_TITLE, NewNotePage, NoteValues, PupilChoice, Tab};
 use crate::texts::{Texts, texts};
 use crate::views::{child_label, child_names, gate, notice, roster};
+use ent_portlet_kit::form::{Pairs, encode};
 
 // ----- The note form -----
 

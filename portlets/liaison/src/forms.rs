@@ -10,12 +10,12 @@ use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, now, see_other};
 use crate::LiaisonState;
 use crate::access;
 use crate::compose;
-use crate::kit_gap::{Pairs, encode};
 use crate::note_view::{self, Problem};
 use crate::store::{Concerned, Kind, NewNote, Person};
 use crate::templates::{self, FormErrors, MAX_BODY, MAX_TITLE, NoteValues};
 use crate::texts::{Texts, texts};
 use crate::views::{self, gate, load, note_path, roster};
+use ent_portlet_kit::form::{Pairs, encode};
 
 /// A subject: required, one line, at most [`MAX_TITLE`] characters.
 fn check_title(t: &Texts, title: &str) -> Option<String> {

@@ -6,7 +6,7 @@
 //! Modules: [`store`] (the database), [`access`] (entitlements, from the kit's `Identity`),
 //! `views` (the list and what views share), `note_view` (a note, a thread), `compose` (the forms
 //! to write), `forms` (posts), `summary` (the home card), `templates`, `texts`
-//! (French and English), `dates`, and `kit_gap` (what the kit lacks for now).
+//! (French and English).
 
 use std::sync::Arc;
 
@@ -18,9 +18,7 @@ use ent_portlet_kit::{Db, DbError, Directory, Migrations, PortletConfig, Verifie
 
 pub mod access;
 mod compose;
-mod dates;
 mod forms;
-pub mod kit_gap;
 mod note_view;
 pub mod store;
 mod summary;

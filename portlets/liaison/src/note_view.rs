@@ -9,14 +9,14 @@ use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, html, now};
 
 use crate::LiaisonState;
 use crate::access;
-use crate::dates;
-use crate::kit_gap::Pairs;
 use crate::store::{Expected, Kind, Note, Person};
 use crate::templates::{
     self, Badge, Item, MAX_BODY, MessageView, OwnSignature, SignatureRow, SignatureTable, ThreadBlock, ThreadPage,
 };
 use crate::texts::{Texts, texts};
 use crate::views::{Loaded, gate, load, note_path, thread_path};
+use ent_portlet_kit::calendar::format_instant;
+use ent_portlet_kit::form::Pairs;
 
 // ----- One note -----
 
@@ -59,7 +59,7 @@ pub(crate) async fn note_page(
         ctx,
         back_href: ctx.link("/view/notes"),
         title: note.title.clone(),
-        meta: t.by_on(&note.author_name, &dates::format(note.created_at, t.lang), &note.class_name),
+        meta: t.by_on(&note.author_name, &format_instant(note.created_at, t.lang), &note.class_name),
         audience,
         badges: Vec::new(),
         error: match problem {
@@ -153,7 +153,7 @@ async fn signature_table(
         }
         for e in mine {
             let badge = match (e.signed_at, &e.signer_name) {
-                (Some(at), Some(by)) => Badge::ok(t.signed_on(&dates::format(at, t.lang), by)),
+                (Some(at), Some(by)) => Badge::ok(t.signed_on(&format_instant(at, t.lang), by)),
                 _ => Badge::warn(t.not_signed),
             };
             rows.push(SignatureRow { pupil: pupil.name.clone(), parent: e.parent_name.clone(), badge });
@@ -165,7 +165,7 @@ async fn signature_table(
         counts = format!("{counts} — {}", t.no_signer_for(without));
     }
     let reminded = match note.last_reminder_at {
-        Some(at) => t.last_reminder(&dates::format(at, t.lang), state.store.reminders(&note.id).await?),
+        Some(at) => t.last_reminder(&format_instant(at, t.lang), state.store.reminders(&note.id).await?),
         None => String::new(),
     };
     Ok(SignatureTable {
@@ -192,14 +192,14 @@ fn own_signature(
     let others_signed: Vec<_> = expected.iter().filter(|e| e.pupil_sub == pupil.sub && e.signed_at.is_some()).collect();
     let (status, can_sign, reminded) = match mine {
         Some(e) => match (e.signed_at, &e.signer_name) {
-            (Some(at), Some(by)) => (t.signed_on(&dates::format(at, t.lang), by), false, false),
+            (Some(at), Some(by)) => (t.signed_on(&format_instant(at, t.lang), by), false, false),
             _ => (t.not_signed.to_string(), access::can_sign(who, note, &pupil.sub), note.last_reminder_at.is_some()),
         },
         None => {
             // Not an expected signer: the note can be read, not signed; say whether it was.
             let status = match others_signed.first() {
                 Some(e) => t.signed_on(
-                    &dates::format(e.signed_at.unwrap_or(0), t.lang),
+                    &format_instant(e.signed_at.unwrap_or(0), t.lang),
                     e.signer_name.as_deref().unwrap_or("—"),
                 ),
                 None => t.not_signed.to_string(),
@@ -246,7 +246,7 @@ pub(crate) async fn thread_block(
             .iter()
             .map(|m| MessageView {
                 author: m.author_name.clone(),
-                when: dates::format(m.created_at, t.lang),
+                when: format_instant(m.created_at, t.lang),
                 paragraphs: templates::paragraphs(&m.body),
             })
             .collect(),

@@ -9,11 +9,11 @@ use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, html};
 
 use crate::LiaisonState;
 use crate::access;
-use crate::kit_gap::encode;
 use crate::store::Scope;
 use crate::templates::{self, Badge, Line, Section, SummaryPage};
 use crate::texts::{Texts, texts};
 use crate::views::{child_label, child_names, item};
+use ent_portlet_kit::form::encode;
 
 /// Lines per section.
 const SHOWN: usize = 5;

@@ -5,17 +5,17 @@
 use std::collections::HashMap;
 
 use axum::extract::{RawQuery, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use ent_portlet_kit::directory::ClassRoster;
 use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, html};
 
 use crate::access;
-use crate::dates;
-use crate::kit_gap::{Pairs, encode, unavailable};
 use crate::store::{Kind, Note, Person, Scope};
 use crate::templates::{self, Badge, Item, Line, ListPage, NoticePage, Tab};
 use crate::texts::{Texts, texts};
 use crate::{LiaisonState, Store};
+use ent_portlet_kit::calendar::format_instant;
+use ent_portlet_kit::form::{Pairs, encode};
 
 /// How many notes a list shows.
 const LIST_LIMIT: i64 = 100;
@@ -66,11 +66,11 @@ pub(crate) fn thread_path(id: &str, pupil_sub: &str) -> String {
 /// The roster of a class, or the 503 answer when the directory is absent or down.
 pub(crate) async fn roster(state: &LiaisonState, t: &Texts, class_id: &str) -> Result<Option<ClassRoster>, Response> {
     let Some(directory) = &state.directory else {
-        return Err(unavailable(t.directory_unavailable));
+        return Err(PortletError::Unavailable(t.directory_unavailable.into()).into_response());
     };
     directory.class(class_id).await.map_err(|e| {
         tracing::warn!(error = %e, "directory read failed");
-        unavailable(t.directory_unavailable)
+        PortletError::Unavailable(t.directory_unavailable.into()).into_response()
     })
 }
 
@@ -269,7 +269,7 @@ pub(crate) fn item(ctx: &Ctx, t: &Texts, n: &Note) -> Item {
     Item {
         href: ctx.link(&note_path(&n.id)),
         title: n.title.clone(),
-        meta: t.by_on(&n.author_name, &dates::format(n.created_at, t.lang), &n.class_name),
+        meta: t.by_on(&n.author_name, &format_instant(n.created_at, t.lang), &n.class_name),
         badges,
     }
 }

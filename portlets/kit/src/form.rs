@@ -1,22 +1,5 @@
-//! What every portlet needs and the kit does not offer yet; meant to move into `portlets/kit`:
-//!
-//! * a `503` fragment for a dependency that is missing or down (the kit's `PortletError` has no
-//!   such variant, and maps directory failures to a `500`);
-//! * reading an urlencoded form or query with repeated fields (`pupil=a&pupil=b`), which axum's
-//!   `Form` and `Query` (serde_urlencoded) cannot put in a `Vec`; and encoding a query value for
-//!   the links a fragment writes.
-
-use axum::http::StatusCode;
-use axum::response::Response;
-use ent_portlet_kit::fragment::{escape, html_with_status};
-
-/// `503 Service Unavailable` with a short fragment saying why, in the user's words.
-pub fn unavailable(text: &str) -> Response {
-    html_with_status(
-        StatusCode::SERVICE_UNAVAILABLE,
-        format!("<div class=\"card notice\" role=\"alert\"><p>{}</p></div>", escape(text)),
-    )
-}
+//! Reading forms and queries whose fields repeat (`pupil=a&pupil=b`), which axum's `Form` and
+//! `Query` (serde_urlencoded) cannot put in a `Vec`, and writing values into query strings.
 
 /// The pairs of an urlencoded body or query, in order, repeated names kept.
 #[derive(Clone, Debug, Default)]

@@ -1,11 +1,11 @@
-//! Calendar days for the diary: strict ISO dates (`YYYY-MM-DD`, the form fields and the stored
-//! columns), weekdays, school weeks (Monday–Friday), the words for them in French and English,
-//! and "today" in the schools' time zone (Europe/Paris), computed from the EU summer-time rule
-//! so that no time-zone database is needed.
+//! Calendar days and times as French schools read them: strict ISO dates (`YYYY-MM-DD`, form
+//! fields and stored columns), weekdays, school weeks (Monday–Friday), the words for them in
+//! French and English, and Paris time (the schools' zone), computed from the EU summer-time
+//! rule so that no time-zone database is needed.
 
 use std::fmt;
 
-use ent_portlet_kit::Lang;
+use crate::fragment::Lang;
 
 /// A calendar day, as a count of days since 1970-01-01 (so that adding days is arithmetic).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -133,18 +133,13 @@ impl Date {
 
     /// Today in Paris.
     pub fn today() -> Date {
-        Date::paris(ent_portlet_kit::now())
+        Date::paris(crate::now())
     }
 
     /// The Paris calendar day of a Unix time: UTC+1, or UTC+2 from the last Sunday of March to
     /// the last Sunday of October, both at 01:00 UTC (the EU rule since 1996).
     pub fn paris(unix: i64) -> Date {
-        let utc_day = Date(unix.div_euclid(86_400));
-        let (year, _, _) = civil_from_days(utc_day.0);
-        let summer_starts = last_sunday(year, 3) * 86_400 + 3_600;
-        let summer_ends = last_sunday(year, 10) * 86_400 + 3_600;
-        let offset = if (summer_starts..summer_ends).contains(&unix) { 7_200 } else { 3_600 };
-        Date((unix + offset).div_euclid(86_400))
+        Date((unix + paris_offset(unix)).div_euclid(86_400))
     }
 
     /// "mardi 4 mars 2025" / "Tuesday 4 March 2025".
@@ -174,6 +169,24 @@ impl Date {
             Lang::En => DAYS_EN[self.weekday()],
         }
     }
+}
+
+/// Paris's offset from UTC at that instant, in seconds: UTC+1, or UTC+2 from the last Sunday of
+/// March to the last Sunday of October, both at 01:00 UTC (the EU rule since 1996).
+pub fn paris_offset(unix: i64) -> i64 {
+    let (year, _, _) = civil_from_days(unix.div_euclid(86_400));
+    let summer_starts = last_sunday(year, 3) * 86_400 + 3_600;
+    let summer_ends = last_sunday(year, 10) * 86_400 + 3_600;
+    if (summer_starts..summer_ends).contains(&unix) { 7_200 } else { 3_600 }
+}
+
+/// An instant in Paris time: "12/03/2025 à 08:15" (French) or "12/03/2025 at 08:15" (English).
+pub fn format_instant(unix: i64, lang: Lang) -> String {
+    let local = unix + paris_offset(unix);
+    let (y, m, d) = civil_from_days(local.div_euclid(86_400));
+    let secs = local.rem_euclid(86_400);
+    let at = lang.pick("à", "at");
+    format!("{d:02}/{m:02}/{y} {at} {:02}:{:02}", secs / 3600, (secs % 3600) / 60)
 }
 
 impl fmt::Display for Date {
@@ -281,5 +294,23 @@ mod tests {
         assert_eq!(d("2025-03-04").long(Lang::Fr), "mardi 4 mars 2025");
         assert_eq!(d("2025-03-04").long(Lang::En), "Tuesday 4 March 2025");
         assert_eq!(d("2025-08-01").short(Lang::Fr), "vendredi 1er août");
+    }
+
+    #[test]
+    fn winter_and_summer_time() {
+        // 2025-01-15 12:00 UTC → 13:00 in Paris.
+        assert_eq!(format_instant(1_736_942_400, Lang::Fr), "15/01/2025 à 13:00");
+        // 2025-07-01 06:30 UTC → 08:30.
+        assert_eq!(format_instant(1_751_351_400, Lang::En), "01/07/2025 at 08:30");
+    }
+
+    #[test]
+    fn the_changes_happen_at_one_in_the_morning_utc() {
+        // 2025-03-30 00:59:59 UTC is still winter time, 01:00:00 is summer time.
+        assert_eq!(format_instant(1_743_296_399, Lang::Fr), "30/03/2025 à 01:59");
+        assert_eq!(format_instant(1_743_296_400, Lang::Fr), "30/03/2025 à 03:00");
+        // 2025-10-26 00:59 UTC is 02:59 summer time; 01:00 UTC is 02:00 winter time.
+        assert_eq!(format_instant(1_761_440_340, Lang::Fr), "26/10/2025 à 02:59");
+        assert_eq!(format_instant(1_761_440_400, Lang::Fr), "26/10/2025 à 02:00");
     }
 }
