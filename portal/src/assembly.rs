@@ -83,7 +83,7 @@ pub async fn home(State(state): State<PortalState>, lang: Lang, headers: HeaderM
         return Ok(pages::render(StatusCode::OK, &WelcomePage { chrome: Chrome::guest(lang, "/") }));
     };
     // Refresh once, before the parallel fetches (see `tokens`).
-    match tokens::ensure_fresh(&state, &mut session).await {
+    match tokens::ensure_fresh_soon(&state, &mut session).await {
         Ok(()) => {}
         Err(TokenError::SessionEnded) => return Ok(to_login(&state)),
         Err(TokenError::Other(e)) => return Err(e),

@@ -41,7 +41,7 @@ pub async fn get(
         return Ok(login_then(uri.path()));
     };
     let portlet = allowed(&state, &session, &portlet)?;
-    match tokens::ensure_fresh(&state, &mut session).await {
+    match tokens::ensure_fresh_soon(&state, &mut session).await {
         Ok(()) => {}
         Err(TokenError::SessionEnded) => return Ok(to_login(&state)),
         Err(TokenError::Other(e)) => return Err(e),
@@ -84,7 +84,7 @@ pub async fn post(
     if !csrf_ok(&headers, &state.config.public_origin(), &session.cookie, presented.as_deref()) {
         return Err(PortalError::Csrf);
     }
-    match tokens::ensure_fresh(&state, &mut session).await {
+    match tokens::ensure_fresh_soon(&state, &mut session).await {
         Ok(()) => {}
         Err(TokenError::SessionEnded) => return Ok(to_login(&state)),
         Err(TokenError::Other(e)) => return Err(e),

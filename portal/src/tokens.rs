@@ -104,6 +104,41 @@ impl TokenCache {
     }
 }
 
+/// How long a page waits for a refresh before going on with the token it has (while that is
+/// still valid).
+const REFRESH_WAIT: Duration = Duration::from_secs(3);
+
+/// [`ensure_fresh`], without holding the page hostage to a slow provider. The refresh runs in a
+/// task of its own, so that it always completes and stores the rotated refresh token: a refresh
+/// cancelled halfway would leave the portal holding a spent token, and its next use would revoke
+/// the user's whole grant (reuse detection). The page waits at most [`REFRESH_WAIT`]; then it
+/// goes on with the current access token if it is still valid.
+pub async fn ensure_fresh_soon(state: &PortalState, session: &mut Session) -> Result<(), TokenError> {
+    let margin = state.config.token_margin_secs as i64;
+    if session.access_expires_at - margin > now() {
+        return Ok(());
+    }
+    let (state2, mut s2) = (state.clone(), session.clone());
+    let task = tokio::spawn(async move {
+        let r = ensure_fresh(&state2, &mut s2).await;
+        (r, s2)
+    });
+    match tokio::time::timeout(REFRESH_WAIT, task).await {
+        Ok(Ok((r, fresh))) => {
+            *session = fresh;
+            r
+        }
+        Ok(Err(e)) => Err(TokenError::Other(PortalError::Upstream(format!("refresh task: {e}")))),
+        Err(_) if session.access_expires_at > now() + 5 => {
+            tracing::warn!("token refresh is slow: going on with the current access token");
+            Ok(())
+        }
+        Err(_) => {
+            Err(TokenError::Other(PortalError::Upstream("the provider did not answer the refresh in time".into())))
+        }
+    }
+}
+
 /// Makes the session's access token good for at least the margin, refreshing it if needed.
 pub async fn ensure_fresh(state: &PortalState, session: &mut Session) -> Result<(), TokenError> {
     let margin = state.config.token_margin_secs as i64;

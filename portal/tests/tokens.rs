@@ -5,6 +5,7 @@
 mod common;
 
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use common::{Bench, Portlet};
 use ent_portal::Profile;
@@ -63,5 +64,26 @@ async fn expired_portlet_tokens_are_exchanged_again() {
     let _ = bench.get("/", &cookie).await;
     let _ = bench.get("/", &cookie).await;
     assert_eq!(bench.provider.exchanges.load(Ordering::SeqCst), 2);
+    bench.finish().await;
+}
+
+#[tokio::test]
+async fn a_slow_refresh_does_not_hold_the_page_and_still_lands() {
+    let homework = Portlet::start("homework", false).await;
+    let bench = Bench::start(vec![homework.config(&[Profile::Pupil])]).await;
+    let mut s = TestSession::new("pupil-10", "pupil");
+    s.access_ttl = 20; // still valid, but within the refresh margin
+    s.refresh_token = Some("slow-1".into());
+    let cookie = bench.session_from(s).await;
+    let started = Instant::now();
+    let res = bench.get("/", &cookie).await;
+    assert_eq!(res.status(), 200);
+    assert!(started.elapsed() < Duration::from_secs(4), "the page waited {:?}", started.elapsed());
+    // The refresh went on in the background and its rotated token was kept: the next page
+    // finds a fresh session and refreshes nothing (a spent token reused would revoke the grant).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let res = bench.get("/", &cookie).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(bench.provider.refreshes.load(Ordering::SeqCst), 1);
     bench.finish().await;
 }

@@ -155,6 +155,10 @@ async fn token(State(p): State<Provider>, headers: HeaderMap, Form(f): Form<Hash
             let n = p.refreshes.fetch_add(1, Ordering::SeqCst) + 1;
             // Slow enough that parallel refreshes, if the portal made them, would overlap.
             tokio::time::sleep(Duration::from_millis(300)).await;
+            if rt.starts_with("slow") {
+                // A provider that takes its time (longer than a page waits).
+                tokio::time::sleep(Duration::from_secs(5)).await;
+            }
             if rt.starts_with("revoked") {
                 return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_grant"}))).into_response();
             }
