@@ -10,6 +10,7 @@ pub mod directory;
 pub mod grants;
 pub mod keys;
 pub mod logout_notices;
+pub mod passkeys;
 pub mod sessions;
 pub mod settings;
 pub mod sync;
