@@ -11,6 +11,33 @@ use axum::response::{IntoResponse, Response};
 
 use crate::verify::TokenError;
 
+/// The classes the portal's stylesheet defines (docs/portlets.md): fragments use no other.
+pub const STYLE_CLASSES: [&str; 23] = [
+    "card",
+    "list",
+    "item",
+    "meta",
+    "muted",
+    "badge",
+    "badge-ok",
+    "badge-warn",
+    "tabs",
+    "tab",
+    "current",
+    "form",
+    "field",
+    "error",
+    "hint",
+    "button",
+    "button-secondary",
+    "link-button",
+    "table",
+    "notice",
+    "empty",
+    "week",
+    "day",
+];
+
 /// The user's language: French unless the portal says English.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Lang {

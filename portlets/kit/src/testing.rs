@@ -312,3 +312,38 @@ impl Default for Network {
         Network::new()
     }
 }
+
+/// The CSRF token the portlets' tests send as `X-Ent-Csrf`.
+pub const TEST_CSRF: &str = "csrf-token";
+
+/// Checks a fragment against the portal's rules (docs/portlets.md): no `<html>`, no script, no
+/// inline style or event attribute, only the stylesheet's classes, every link and form action
+/// under the portal's `base`, and every form a `post` carrying the CSRF field [`TEST_CSRF`].
+pub fn assert_fragment_rules(html: &str, base: &str) {
+    let lower = html.to_ascii_lowercase();
+    assert!(!lower.contains("<html"), "a fragment has no <html>: {html}");
+    assert!(!lower.contains("<script"), "script in {html}");
+    assert!(!lower.contains(" style="), "inline style in {html}");
+    for tag in lower.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("")) {
+        let event = tag.split(|c: char| c.is_whitespace()).find(|w| w.starts_with("on") && w.contains('='));
+        assert!(event.is_none(), "event attribute {event:?} in {html}");
+    }
+    for part in html.split("class=\"").skip(1) {
+        let value = part.split('"').next().unwrap_or("");
+        for class in value.split_whitespace() {
+            assert!(crate::fragment::STYLE_CLASSES.contains(&class), "class {class} is not the portal's");
+        }
+    }
+    for part in html.split("href=\"").skip(1).chain(html.split("action=\"").skip(1)) {
+        let value = part.split('"').next().unwrap_or("");
+        assert!(value.starts_with(&format!("{base}/")), "link {value} is not under the portal's base {base}");
+    }
+    for form in html.split("<form").skip(1) {
+        let form = form.split("</form>").next().unwrap_or("");
+        assert!(form.contains("method=\"post\""), "a form that does not post: {form}");
+        assert!(
+            form.contains(&format!("name=\"_csrf\" value=\"{TEST_CSRF}\"")),
+            "a form without the CSRF field: {form}"
+        );
+    }
+}

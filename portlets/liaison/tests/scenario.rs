@@ -11,33 +11,6 @@ use ent_portlet_kit::storage::both_backends;
 use ent_portlet_kit::testing::CLASS_A1;
 use ent_portlet_liaison::MIGRATIONS;
 
-/// The classes docs/portlets.md lets fragments use.
-const CLASSES: &[&str] = &[
-    "card",
-    "list",
-    "item",
-    "meta",
-    "muted",
-    "badge",
-    "badge-ok",
-    "badge-warn",
-    "tabs",
-    "tab",
-    "current",
-    "form",
-    "field",
-    "error",
-    "hint",
-    "button",
-    "button-secondary",
-    "link-button",
-    "table",
-    "notice",
-    "empty",
-    "week",
-    "day",
-];
-
 /// A page the portal may show: 200, and every fragment rule kept.
 fn page(res: &Answer) -> &str {
     assert_eq!(res.status, 200, "{}", res.body);
@@ -46,23 +19,7 @@ fn page(res: &Answer) -> &str {
 }
 
 fn fragment_rules(body: &str) {
-    let lower = body.to_ascii_lowercase();
-    assert!(!lower.contains("<script") && !lower.contains("style=") && !lower.contains("<html"), "{body}");
-    assert!(!lower.contains(" onclick") && !lower.contains(" onload"), "{body}");
-    for chunk in body.split("class=\"").skip(1) {
-        let value = chunk.split('"').next().unwrap();
-        for class in value.split_whitespace() {
-            assert!(CLASSES.contains(&class), "class {class} is not in the portal's stylesheet");
-        }
-    }
-    for chunk in body.split("href=\"").skip(1).chain(body.split("action=\"").skip(1)) {
-        let link = chunk.split('"').next().unwrap();
-        assert!(link.starts_with(&format!("{BASE}/view/")), "link {link} is not under the base");
-    }
-    for form in body.split("<form").skip(1) {
-        assert!(form.contains("name=\"_csrf\" value=\"csrf-token\""), "a form without the CSRF field: {form}");
-        assert!(form.contains("method=\"post\""));
-    }
+    ent_portlet_kit::testing::assert_fragment_rules(body, BASE);
 }
 
 both_backends!(MIGRATIONS; a_school_morning, |db| async move {

@@ -118,7 +118,7 @@ impl Harness {
             .uri(path)
             .header("authorization", format!("Bearer {token}"))
             .header("x-ent-base", BASE)
-            .header("x-ent-csrf", "csrf-token")
+            .header("x-ent-csrf", ent_portlet_kit::testing::TEST_CSRF)
     }
 
     pub async fn get(&self, who: &Identity, path: &str) -> Answer {
@@ -184,52 +184,7 @@ pub fn multipart(fields: &[(&str, &str)], files: &[Upload]) -> (String, Vec<u8>)
     (format!("multipart/form-data; boundary={boundary}"), body)
 }
 
-/// The classes the portal's stylesheet defines (docs/portlets.md): fragments use no other.
-pub const ALLOWED_CLASSES: [&str; 23] = [
-    "card",
-    "list",
-    "item",
-    "meta",
-    "muted",
-    "badge",
-    "badge-ok",
-    "badge-warn",
-    "tabs",
-    "tab",
-    "current",
-    "form",
-    "field",
-    "error",
-    "hint",
-    "button",
-    "button-secondary",
-    "link-button",
-    "table",
-    "notice",
-    "empty",
-    "week",
-    "day",
-];
-
-/// Checks a fragment against the portal's rules: known classes only, no script, no inline style
-/// or event handler, links under the portal's base.
+/// Checks a fragment against the portal's rules (the kit's check, under this portlet's base).
 pub fn assert_fragment_rules(html: &str) {
-    let lower = html.to_ascii_lowercase();
-    assert!(!lower.contains("<script"), "script in {html}");
-    assert!(!lower.contains(" style="), "inline style in {html}");
-    assert!(!lower.contains("<html"), "a fragment has no <html>");
-    for tag in lower.split('<').skip(1).map(|t| t.split('>').next().unwrap()) {
-        let event = tag.split(|c: char| c.is_whitespace()).find(|w| w.starts_with("on") && w.contains('='));
-        assert!(event.is_none(), "event attribute {event:?} in {html}");
-    }
-    for part in html.split("class=\"").skip(1) {
-        let value = part.split('"').next().unwrap();
-        for class in value.split_whitespace() {
-            assert!(ALLOWED_CLASSES.contains(&class), "class {class} is not the portal's");
-        }
-    }
-    for part in html.split("href=\"").skip(1).chain(html.split("action=\"").skip(1)) {
-        let value = part.split('"').next().unwrap();
-        assert!(value.starts_with(&format!("{BASE}/")), "link {value} is not under the portal's base");
-    }
+    ent_portlet_kit::testing::assert_fragment_rules(html, BASE);
 }

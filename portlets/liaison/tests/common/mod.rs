@@ -70,7 +70,7 @@ impl Harness {
             .header("authorization", format!("Bearer {token}"))
             .header("accept-language", lang)
             .header("x-ent-base", BASE)
-            .header("x-ent-csrf", "csrf-token")
+            .header("x-ent-csrf", ent_portlet_kit::testing::TEST_CSRF)
             .body(Body::empty())
             .unwrap();
         self.send(req).await
@@ -90,7 +90,7 @@ impl Harness {
             .header("authorization", format!("Bearer {token}"))
             .header("content-type", "application/x-www-form-urlencoded")
             .header("x-ent-base", BASE)
-            .header("x-ent-csrf", "csrf-token")
+            .header("x-ent-csrf", ent_portlet_kit::testing::TEST_CSRF)
             .body(Body::from(body))
             .unwrap();
         self.send(req).await
