@@ -172,6 +172,7 @@ async fn housekeeping(state: AppState) {
             state.sessions.purge_expired().await?;
             state.grants.purge_expired().await?;
             state.activation.purge_expired().await?;
+            state.passkeys.purge_expired().await?;
             state.throttle.purge_expired(window).await
         };
         if let Err(e) = purged.await {

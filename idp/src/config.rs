@@ -44,6 +44,13 @@ pub struct Config {
     pub trust_forwarded_for: bool,
     /// Directories whose people log in with their directory password (an LDAP bind).
     pub ldap_login: Vec<crate::ldap_login::LdapLoginSource>,
+    /// The WebAuthn relying-party id (`[idp] webauthn_rp_id`); the issuer's host by default.
+    pub webauthn_rp_id: Option<String>,
+    /// The origin the provider's pages are served from (`[idp] webauthn_origin`); the issuer's
+    /// origin by default.
+    pub webauthn_origin: Option<Url>,
+    /// Who must use a passkey, who is invited to, who is not asked (`[idp.passkey_policy]`).
+    pub passkey_policy: crate::passkey::PasskeyPolicy,
 }
 
 impl Config {
@@ -67,6 +74,9 @@ impl Config {
             throttle_window: Duration::from_secs(15 * 60),
             trust_forwarded_for: false,
             ldap_login: Vec::new(),
+            webauthn_rp_id: None,
+            webauthn_origin: None,
+            passkey_policy: crate::passkey::PasskeyPolicy::default(),
         }
     }
 
@@ -115,6 +125,9 @@ impl Config {
             directory_resource: var("DIRECTORY_RESOURCE"),
             trust_forwarded_for: var("TRUST_FORWARDED_FOR").map(|v| v == "true" || v == "1"),
             ldap_login: None,
+            webauthn_rp_id: var("WEBAUTHN_RP_ID"),
+            webauthn_origin: var("WEBAUTHN_ORIGIN"),
+            passkey_policy: None,
         };
         self.apply(values)
     }
@@ -155,6 +168,20 @@ impl Config {
         }
         if let Some(sources) = v.ldap_login {
             self.ldap_login = sources;
+        }
+        if let Some(rp_id) = v.webauthn_rp_id {
+            self.webauthn_rp_id = Some(rp_id);
+        }
+        if let Some(origin) = v.webauthn_origin {
+            let url = Url::parse(&origin).map_err(|_| ConfigError::Invalid("webauthn_origin", origin.clone()))?;
+            self.webauthn_origin = Some(url);
+        }
+        if let Some(policy) = v.passkey_policy {
+            for (profile, requirement) in policy {
+                let p = profile.parse().map_err(|_| ConfigError::Invalid("passkey_policy", profile.clone()))?;
+                let r = requirement.parse().map_err(|_| ConfigError::Invalid("passkey_policy", requirement.clone()))?;
+                self.passkey_policy.set(p, r);
+            }
         }
         Ok(())
     }
@@ -215,6 +242,10 @@ struct Values {
     directory_resource: Option<String>,
     trust_forwarded_for: Option<bool>,
     ldap_login: Option<Vec<crate::ldap_login::LdapLoginSource>>,
+    webauthn_rp_id: Option<String>,
+    webauthn_origin: Option<String>,
+    /// profile → `required`, `offered` or `none`
+    passkey_policy: Option<std::collections::BTreeMap<String, String>>,
 }
 
 #[cfg(test)]
@@ -240,6 +271,31 @@ mod tests {
         assert_eq!(c.access_token_alg, Alg::EdDsa);
         assert!(c.secure_cookies());
         std::fs::write(&path, "[idp]\naccess_token_alg = \"HS256\"\n").unwrap();
+        assert!(c.apply_file(&path).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn passkey_settings_are_read() {
+        use crate::model::Profile;
+        use crate::passkey::Requirement;
+        let dir = std::env::temp_dir().join(format!("ent-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ent.toml");
+        std::fs::write(
+            &path,
+            "[idp]\nwebauthn_rp_id = \"ecoles.example\"\nwebauthn_origin = \"https://sso.ecoles.example\"\n\n[idp.passkey_policy]\nstaff = \"offered\"\npupil = \"none\"\nteacher = \"required\"\n",
+        )
+        .unwrap();
+        let mut c = Config::new(parse_issuer("https://sso.ecoles.example").unwrap(), "sqlite://x.db");
+        assert!(c.apply_file(&path).unwrap().is_empty());
+        assert_eq!(c.webauthn_rp_id.as_deref(), Some("ecoles.example"));
+        assert_eq!(c.passkey_policy.of(Profile::Staff), Requirement::Offered);
+        assert_eq!(c.passkey_policy.of(Profile::Teacher), Requirement::Required);
+        assert_eq!(c.passkey_policy.of(Profile::Director), Requirement::Required);
+        std::fs::write(&path, "[idp.passkey_policy]\nstaff = \"sometimes\"\n").unwrap();
+        assert!(c.apply_file(&path).is_err());
+        std::fs::write(&path, "[idp.passkey_policy]\njanitor = \"required\"\n").unwrap();
         assert!(c.apply_file(&path).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
     }

@@ -12,6 +12,7 @@ pub mod keyring;
 pub mod ldap_login;
 pub mod model;
 pub mod oauth;
+pub mod passkey;
 pub mod password;
 pub mod secret;
 pub mod state;

@@ -14,6 +14,7 @@ use crate::store::{
     grants::GrantStore,
     keys::KeyStore,
     logout_notices::LogoutNoticeStore,
+    passkeys::PasskeyStore,
     sessions::SessionStore,
     settings::SettingsStore,
     throttle::ThrottleStore,
@@ -35,6 +36,10 @@ pub struct Inner {
     pub audit: AuditStore,
     pub activation: ActivationStore,
     pub logout_notices: LogoutNoticeStore,
+    pub passkeys: PasskeyStore,
+    /// The passkeys' relying party; `None` when passkeys are off (an IP-address issuer with no
+    /// WebAuthn settings).
+    pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
     /// Wakes the back-channel logout deliverer when this instance queued notices.
     pub logout_notices_queued: tokio::sync::Notify,
     pub keys: Keyring,
@@ -63,6 +68,8 @@ pub enum StartError {
     Keys(#[from] crate::store::keys::KeyStoreError),
     #[error(transparent)]
     Password(#[from] crate::password::PasswordError),
+    #[error("passkeys: {0}")]
+    Passkeys(#[from] crate::passkey::RelyingPartyError),
     #[error("cannot listen on {0}: {1}")]
     Bind(std::net::SocketAddr, std::io::Error),
 }
@@ -80,6 +87,10 @@ impl AppState {
         let csrf = settings.get_or_create("csrf_secret", crate::secret::new_secret).await?;
         let keys = Keyring::load(KeyStore::new(db.clone())).await?;
         let origin = config.issuer.origin().ascii_serialization();
+        let webauthn = crate::passkey::relying_party(&config)?;
+        if webauthn.is_none() {
+            tracing::warn!("passkeys are off: the issuer's host is an IP address and no webauthn_rp_id is configured");
+        }
         Ok(AppState(Arc::new(Inner {
             cookies: CookiePolicy { secure: config.secure_cookies() },
             clients: ClientStore::new(db.clone()),
@@ -90,6 +101,8 @@ impl AppState {
             audit: AuditStore::new(db.clone()),
             activation: ActivationStore::new(db.clone()),
             logout_notices: LogoutNoticeStore::new(db.clone()),
+            passkeys: PasskeyStore::new(db.clone()),
+            webauthn,
             logout_notices_queued: tokio::sync::Notify::new(),
             passwords: Passwords::new(None)?,
             pairwise_secret: pairwise.into_bytes(),
