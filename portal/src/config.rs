@@ -7,49 +7,9 @@ use std::time::Duration;
 use serde::Deserialize;
 use url::Url;
 
-/// A person's profile, from the provider's `ent_profile` claim. It picks the portlets shown and
-/// the colours of the pages.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Profile {
-    Pupil,
-    Parent,
-    Teacher,
-    Director,
-    Staff,
-    CityAgent,
-    Admin,
-}
-
-impl Profile {
-    pub const ALL: [Profile; 7] = [
-        Profile::Pupil,
-        Profile::Parent,
-        Profile::Teacher,
-        Profile::Director,
-        Profile::Staff,
-        Profile::CityAgent,
-        Profile::Admin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Profile::Pupil => "pupil",
-            Profile::Parent => "parent",
-            Profile::Teacher => "teacher",
-            Profile::Director => "director",
-            Profile::Staff => "staff",
-            Profile::CityAgent => "city_agent",
-            Profile::Admin => "admin",
-        }
-    }
-
-    /// `None` for anything the provider might send that we do not know: such a person sees no
-    /// portlet at all (fail closed).
-    pub fn parse(s: &str) -> Option<Profile> {
-        Profile::ALL.into_iter().find(|p| p.as_str() == s)
-    }
-}
+/// A person's profile, from the provider's `ent_profile` claim: it picks the portlets shown and
+/// the colours of the pages; an unknown one sees no portlet at all (fail closed).
+pub use ent_claims::Profile;
 
 /// One portlet, as the portal knows it.
 #[derive(Clone, Debug, Deserialize)]

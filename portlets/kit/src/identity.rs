@@ -2,75 +2,7 @@
 //! of the design's table. Every check fails closed: an unknown profile, a missing claim, an id
 //! the identity is not linked to, or a link of the wrong kind is a refusal.
 
-use serde::{Deserialize, Serialize};
-
-/// The profiles of the directory. A token naming any other profile is refused at verification.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Profile {
-    Pupil,
-    Parent,
-    Teacher,
-    Director,
-    Staff,
-    CityAgent,
-    Admin,
-}
-
-impl Profile {
-    pub const ALL: [Profile; 7] = [
-        Profile::Pupil,
-        Profile::Parent,
-        Profile::Teacher,
-        Profile::Director,
-        Profile::Staff,
-        Profile::CityAgent,
-        Profile::Admin,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Profile::Pupil => "pupil",
-            Profile::Parent => "parent",
-            Profile::Teacher => "teacher",
-            Profile::Director => "director",
-            Profile::Staff => "staff",
-            Profile::CityAgent => "city_agent",
-            Profile::Admin => "admin",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Profile> {
-        Profile::ALL.into_iter().find(|p| p.as_str() == s)
-    }
-}
-
-/// A class the person belongs to: as a pupil (`role: "pupil"`) or as its teacher (`"teacher"`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClassRef {
-    pub id: String,
-    pub name: String,
-    /// The school's UAI.
-    pub school: String,
-    pub role: String,
-}
-
-/// A parent's child: the child's `sub`, class, and whether this parent holds parental authority.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Child {
-    pub sub: String,
-    #[serde(default)]
-    pub class: Option<String>,
-    #[serde(default)]
-    pub legal_guardian: bool,
-}
-
-/// A role in a school's staff (`director`, `secretariat`, …).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct SchoolRole {
-    pub school: String,
-    pub role: String,
-}
+pub use ent_claims::{Child, ClassRef, Profile, SchoolRole};
 
 /// The verified identity behind a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -290,14 +222,5 @@ mod tests {
             assert!(!who.can_write_class("c1", "A"), "{profile:?}");
             assert!(who.readable_class_ids().is_empty(), "{profile:?}");
         }
-    }
-
-    #[test]
-    fn profiles_parse_only_known_names() {
-        for p in Profile::ALL {
-            assert_eq!(Profile::parse(p.as_str()), Some(p));
-        }
-        assert_eq!(Profile::parse("Teacher"), None);
-        assert_eq!(Profile::parse("superuser"), None);
     }
 }
