@@ -125,7 +125,9 @@ fn random_suffix() -> String {
 /// A fresh SQLite database in a new directory under the system temp dir, migrated.
 pub async fn sqlite(migrations: &Migrations) -> TestDb {
     let (url, guard) = sqlite_shared_url();
-    let db = Db::connect(&url, migrations).await.unwrap_or_else(|e| panic!("cannot open the test SQLite database {url}: {e}"));
+    let db = Db::connect(&url, migrations)
+        .await
+        .unwrap_or_else(|e| panic!("cannot open the test SQLite database {url}: {e}"));
     TestDb { db, url, guard }
 }
 
