@@ -21,8 +21,8 @@ use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use clap::Parser;
-use ent::stack::{self, StackOptions};
-use ent_e2e::{Browser, DEMO_PASSWORD, TestIdp};
+use ent_e2e::workspace::Workspace;
+use ent_e2e::{Browser, DEMO_PASSWORD};
 use ent_portlet_kit::testing::{Network, TestIssuer};
 
 #[derive(Parser, Debug)]
@@ -123,60 +123,38 @@ async fn verify(args: &Args, cores: usize) -> Result<()> {
 // ----- The home page -----
 
 async fn home(args: &Args, measure_home: bool, measure_hung: bool) -> Result<()> {
-    let idp = TestIdp::start().await?;
-    let data = std::env::temp_dir().join(format!("ent-bench-portal-{}", std::process::id()));
-    let stack = stack::start(
-        idp.state(),
-        &StackOptions {
-            data: data.clone(),
-            host: "localhost".into(),
-            portal_port: 0,
-            homework_port: 0,
-            liaison_port: 0,
-            idp_url: idp.base_url().to_string(),
-            fragment_deadline_ms: Some(args.deadline_ms),
-        },
-    )
-    .await?;
-    let users = sign_in_everyone(&idp, &stack.portal_url).await?;
+    let w = Workspace::start(args.deadline_ms).await?;
+    let users = sign_in_everyone(&w).await?;
     println!("signed in       {} users (pupils, parents, teachers, director of the demo school)", users.len());
-    let url = format!("{}/", stack.portal_url);
+    let url = format!("{}/", w.portal_url());
     if measure_home {
         let r = load(&users, &url, args).await?;
         r.print("home");
     }
     if measure_hung {
-        let port = stack.homework.addr.port();
-        stack.homework.abort();
+        let port = w.stack.homework.addr.port();
+        w.stack.homework.abort();
         tokio::time::sleep(Duration::from_millis(200)).await;
         let hole = black_hole(port).await?;
         let r = load(&users, &url, args).await?;
         r.print(&format!("hung ({} ms)", args.deadline_ms));
         hole.store(true, Ordering::Relaxed);
     }
-    stack.abort();
-    idp.stop().await;
-    let _ = std::fs::remove_dir_all(&data);
+    w.stop().await;
     Ok(())
 }
 
 /// Signs in every person with a profile that sees portlets; returns one browser each.
-async fn sign_in_everyone(idp: &TestIdp, portal: &str) -> Result<Vec<Browser>> {
-    let phc = idp.state().passwords.hash(DEMO_PASSWORD).await?;
+async fn sign_in_everyone(w: &Workspace) -> Result<Vec<Browser>> {
+    let phc = w.idp.state().passwords.hash(DEMO_PASSWORD).await?;
     let mut out = Vec::new();
-    for p in &idp.directory().snapshot.people {
+    for p in &w.idp.directory().snapshot.people {
         use ent_idp::model::Profile as P;
         if !matches!(p.profile, P::Pupil | P::Parent | P::Teacher | P::Director) {
             continue;
         }
-        idp.state().directory.set_password(&p.id, &phc).await?;
-        let browser = Browser::with_credentials(&p.login, DEMO_PASSWORD)?;
-        let res = browser.http().get(format!("{portal}/login")).send().await?;
-        let authorize = url::Url::parse(res.headers()["location"].to_str()?)?;
-        let callback = browser.authorize(&authorize).await?;
-        let res = browser.http().get(callback).send().await?;
-        ensure!(res.status().is_redirection(), "login of a user failed: {}", res.status());
-        out.push(browser);
+        w.idp.state().directory.set_password(&p.id, &phc).await?;
+        out.push(w.sign_in(&p.login).await?);
     }
     Ok(out)
 }

@@ -1,6 +1,7 @@
 //! Helpers shared by the end-to-end tests: a provider started on a free port with the demo
 //! directory in it ([`TestIdp`]), a small scripted browser that logs in through the real HTML
-//! forms ([`Browser`]), and raw OAuth requests (PKCE pairs, token, revocation and userinfo
+//! forms ([`Browser`]), the whole workspace around it (`workspace::Workspace`: portal and
+//! portlets as `ent demo` starts them), and raw OAuth requests (PKCE pairs, token, revocation and userinfo
 //! calls) for tests that want to see the wire.
 //!
 //! ```ignore
@@ -12,6 +13,7 @@
 //! ```
 
 pub mod node;
+pub mod workspace;
 
 use std::sync::OnceLock;
 use std::time::Duration;
@@ -30,6 +32,11 @@ use tokio::net::TcpListener;
 use url::Url;
 
 pub use ent_idp::jose::Alg;
+
+/// A random suffix for names of temporary things.
+pub fn random_suffix() -> String {
+    ent_idp::secret::new_id()
+}
 pub use reqwest::StatusCode;
 
 /// The password every demo account gets in tests.

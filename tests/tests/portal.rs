@@ -8,82 +8,20 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, ensure};
-use ent::stack::{self, Stack, StackOptions};
-use ent_e2e::{Browser, DEMO_PASSWORD, TestIdp, parse_forms, query_param};
+use anyhow::{Context, Result};
+use ent::stack;
+use ent_e2e::workspace::Workspace;
+use ent_e2e::{Browser, DEMO_PASSWORD, parse_forms};
 use reqwest::StatusCode;
 use url::Url;
 
 const DEADLINE_MS: u64 = 600;
 
-struct World {
-    idp: TestIdp,
-    stack: Stack,
-    _data: tempdir::Dir,
-}
-
-mod tempdir {
-    /// A temporary folder removed when dropped.
-    pub struct Dir(pub std::path::PathBuf);
-    impl Drop for Dir {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_dir_all(&self.0);
-        }
-    }
-    pub fn new() -> Dir {
-        let d = std::env::temp_dir().join(format!("ent-e2e-stack-{}", uuid_like()));
-        std::fs::create_dir_all(&d).unwrap();
-        Dir(d)
-    }
-    fn uuid_like() -> String {
-        let t = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap();
-        format!("{}-{}", t.as_nanos(), std::process::id())
-    }
-}
-
-async fn world() -> Result<World> {
-    let idp = TestIdp::start().await?;
-    let data = tempdir::new();
-    let stack = stack::start(
-        idp.state(),
-        &StackOptions {
-            data: data.0.clone(),
-            host: "localhost".into(),
-            portal_port: 0,
-            homework_port: 0,
-            liaison_port: 0,
-            idp_url: idp.base_url().to_string(),
-            fragment_deadline_ms: Some(DEADLINE_MS),
-        },
-    )
-    .await?;
-    Ok(World { idp, stack, _data: data })
-}
-
-/// Signs in at the portal as a browser would: portal → provider's login page → portal callback.
-async fn sign_in(w: &World, login: &str) -> Result<Browser> {
-    let browser = Browser::with_credentials(login, DEMO_PASSWORD)?;
-    let res = browser.http().get(format!("{}/login", w.stack.portal_url)).send().await?;
-    ensure!(res.status() == StatusCode::SEE_OTHER, "portal /login answered {}", res.status());
-    let authorize = Url::parse(res.headers()["location"].to_str()?)?;
-    ensure!(authorize.as_str().starts_with(w.idp.issuer()), "the portal sent the browser to {authorize}");
-    let callback = browser.authorize(&authorize).await?;
-    ensure!(query_param(&callback, "iss").as_deref() == Some(w.idp.issuer()), "no iss in {callback}");
-    let res = browser.http().get(callback.clone()).send().await?;
-    ensure!(res.status() == StatusCode::SEE_OTHER, "the callback answered {}: {}", res.status(), res.text().await?);
-    Ok(browser)
-}
-
-async fn home(w: &World, browser: &Browser) -> Result<(StatusCode, String)> {
-    let res = browser.http().get(format!("{}/", w.stack.portal_url)).send().await?;
-    Ok((res.status(), res.text().await?))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_teacher_signs_in_and_the_home_page_gathers_both_portlets() -> Result<()> {
-    let w = world().await?;
-    let teacher = sign_in(&w, "enseignant.demo").await?;
-    let (status, html) = home(&w, &teacher).await?;
+    let w = Workspace::start(DEADLINE_MS).await?;
+    let teacher = w.sign_in("enseignant.demo").await?;
+    let (status, html) = w.home(&teacher).await?;
     assert_eq!(status, StatusCode::OK);
     // Both cards came from their portlets (their own texts), none is a placeholder.
     assert!(html.contains("Cahier de textes") && html.contains("Carnet de liaison"), "{html}");
@@ -93,23 +31,23 @@ async fn a_teacher_signs_in_and_the_home_page_gathers_both_portlets() -> Result<
     let res = teacher.http().get(format!("{}/p/homework/", w.stack.portal_url)).send().await?;
     assert_eq!(res.status(), StatusCode::OK);
     // A pupil's home page has the same portlets, seen as a pupil.
-    let pupil = sign_in(&w, "eleve.demo").await?;
-    let (status, html) = home(&w, &pupil).await?;
+    let pupil = w.sign_in("eleve.demo").await?;
+    let (status, html) = w.home(&pupil).await?;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("Cahier de textes"), "{html}");
     // Staff see neither portlet, and cannot reach them by URL.
-    let staff = sign_in(&w, "personnel.demo").await?;
-    let (_, html) = home(&w, &staff).await?;
+    let staff = w.sign_in("personnel.demo").await?;
+    let (_, html) = w.home(&staff).await?;
     assert!(!html.contains("/p/homework/"), "{html}");
     let res = staff.http().get(format!("{}/p/homework/", w.stack.portal_url)).send().await?;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
-    w.stack.abort();
+    w.stop().await;
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_token_exchanged_for_one_portlet_opens_no_other() -> Result<()> {
-    let w = world().await?;
+    let w = Workspace::start(DEADLINE_MS).await?;
     // The portal's own credentials are the stack's; exchange as a portal would, with a token
     // obtained through a real login of a first-party client allowed to exchange.
     let mut spec = w.idp.client_spec(false, true);
@@ -141,15 +79,15 @@ async fn a_token_exchanged_for_one_portlet_opens_no_other() -> Result<()> {
     // Nor does the user's own access token (audience: the client) open a portlet.
     let res = http.get(at(&w.stack.homework)).bearer_auth(&access).send().await?;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
-    w.stack.abort();
+    w.stop().await;
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_logout_at_the_provider_ends_the_portal_session() -> Result<()> {
-    let w = world().await?;
-    let parent = sign_in(&w, "parent.demo").await?;
-    let (_, html) = home(&w, &parent).await?;
+    let w = Workspace::start(DEADLINE_MS).await?;
+    let parent = w.sign_in("parent.demo").await?;
+    let (_, html) = w.home(&parent).await?;
     assert!(html.contains("Carnet de liaison"), "signed in: {html}");
     // The same browser signs out at the provider directly (from another tool, say): the
     // provider asks for confirmation, then tells the portal over the back channel.
@@ -172,33 +110,33 @@ async fn a_logout_at_the_provider_ends_the_portal_session() -> Result<()> {
     // Delivery is asynchronous (an outbox): give it a few seconds.
     let started = Instant::now();
     loop {
-        let (status, html) = home(&w, &parent).await?;
+        let (status, html) = w.home(&parent).await?;
         if status == StatusCode::OK && !html.contains("Carnet de liaison") {
             break;
         }
         assert!(started.elapsed() < Duration::from_secs(10), "the portal session outlived the logout: {html}");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    w.stack.abort();
+    w.stop().await;
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stopped_portlet_does_not_hold_the_home_page() -> Result<()> {
-    let w = world().await?;
-    let teacher = sign_in(&w, "enseignant.demo").await?;
-    let (status, _) = home(&w, &teacher).await?;
+    let w = Workspace::start(DEADLINE_MS).await?;
+    let teacher = w.sign_in("enseignant.demo").await?;
+    let (status, _) = w.home(&teacher).await?;
     assert_eq!(status, StatusCode::OK);
     w.stack.homework.abort();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
-    let (status, html) = home(&w, &teacher).await?;
+    let (status, html) = w.home(&teacher).await?;
     let elapsed = started.elapsed();
     assert_eq!(status, StatusCode::OK);
     assert!(elapsed < Duration::from_millis(DEADLINE_MS + 700), "the home page took {elapsed:?}");
     // The liaison card is there; the homework card shows its last good fragment or a placeholder.
     assert!(html.contains("Carnet de liaison"), "{html}");
     assert!(html.contains("Cahier de textes"), "the homework card keeps its place: {html}");
-    w.stack.abort();
+    w.stop().await;
     Ok(())
 }
