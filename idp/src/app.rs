@@ -42,6 +42,7 @@ pub fn app(state: AppState) -> Router {
         .route("/introspect", axum::routing::post(introspect::introspect))
         .route("/logout", get(logout::get).post(logout::post))
         .route("/directory/v1/classes/{class_id}", get(crate::directory_api::class))
+        .route("/directory/v1/schools/{uai}/classes", get(crate::directory_api::school_classes))
         .layer(middleware::from_fn(security_headers))
         .layer(RequestBodyLimitLayer::new(64 * 1024))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(30)))

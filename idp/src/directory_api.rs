@@ -1,6 +1,8 @@
-//! The directory API for the ENT's own services (`GET /directory/v1/classes/{class_id}`): a
-//! class's teachers, pupils and the pupils' parents, for a portlet that needs more than the
-//! user's own claims (the liaison notebook needs a class's families). See `docs/portlets.md`.
+//! The directory API for the ENT's own services: a class's teachers, pupils and the pupils'
+//! parents (`GET /directory/v1/classes/{class_id}`), and a school's classes
+//! (`GET /directory/v1/schools/{uai}/classes`), for a portlet that needs more than the user's
+//! own claims (the liaison notebook needs a class's families, a director's views the school's
+//! classes). See `docs/portlets.md`.
 //!
 //! Bearer tokens only (RFC 6750), minted by client credentials for the directory resource
 //! (`directory_resource`, RFC 8707) with the scope `directory.read`, by a first-party client.
@@ -31,9 +33,27 @@ pub async fn class(State(state): State<AppState>, headers: HeaderMap, Path(class
             .ok_or_else(|| OAuthError::new(StatusCode::NOT_FOUND, "not_found", "no such class"))
     }
     .await;
+    answer(result)
+}
+
+/// GET /directory/v1/schools/{uai}/classes
+pub async fn school_classes(State(state): State<AppState>, headers: HeaderMap, Path(uai): Path<String>) -> Response {
+    let result = async {
+        authorize(&state, &headers).await?;
+        state
+            .directory
+            .school_classes(&uai)
+            .await?
+            .ok_or_else(|| OAuthError::new(StatusCode::NOT_FOUND, "not_found", "no such school"))
+    }
+    .await;
+    answer(result)
+}
+
+fn answer<T: serde::Serialize>(result: Result<T, OAuthError>) -> Response {
     match result {
-        Ok(roster) => {
-            let mut res = Json(roster).into_response();
+        Ok(body) => {
+            let mut res = Json(body).into_response();
             res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             res
         }

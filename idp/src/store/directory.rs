@@ -118,6 +118,20 @@ pub struct Roster {
     pub pupils: Vec<RosterPupil>,
 }
 
+/// A school's classes (for the directory API): what a director's views list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SchoolClasses {
+    /// The school's UAI.
+    pub school: String,
+    pub classes: Vec<ClassName>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ClassName {
+    pub id: String,
+    pub name: String,
+}
+
 #[derive(Clone, Debug)]
 pub struct DirectoryStore {
     db: Db,
@@ -370,6 +384,26 @@ impl DirectoryStore {
             }
         }
         Ok(Some(roster))
+    }
+
+    /// The classes of the school with this UAI, by name; `None` when there is no such school.
+    pub async fn school_classes(&self, uai: &str) -> Result<Option<SchoolClasses>, DbError> {
+        let pool = &self.db.pool;
+        let Some(school_id) = sqlx::query_scalar::<_, String>("SELECT id FROM schools WHERE uai = $1")
+            .bind(uai)
+            .fetch_optional(pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let classes = sqlx::query("SELECT id, name FROM classes WHERE school_id = $1 ORDER BY name, id")
+            .bind(&school_id)
+            .fetch_all(pool)
+            .await?
+            .iter()
+            .map(|r| Ok(ClassName { id: r.try_get(0)?, name: r.try_get(1)? }))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        Ok(Some(SchoolClasses { school: uai.to_string(), classes }))
     }
 
     /// Sets (or replaces) a person's password hash.

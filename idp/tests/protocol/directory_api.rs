@@ -1,5 +1,6 @@
-//! The directory API for portlets (`GET /directory/v1/classes/{id}`, docs/portlets.md): the
-//! roster for a first-party service's directory token, and RFC 6750 refusals for anything else.
+//! The directory API for portlets (`GET /directory/v1/classes/{id}` and
+//! `/directory/v1/schools/{uai}/classes`, docs/portlets.md): rosters and class lists for a
+//! first-party service's directory token, and RFC 6750 refusals for anything else.
 
 use ent_idp::admin::ClientSpec;
 use ent_idp::model::Profile;
@@ -161,4 +162,27 @@ async fn only_first_party_clients_registered_for_it_read_the_directory() {
     let claims = access_claims(state, HOMEWORK.into(), DIRECTORY.into(), HOMEWORK, "directory.read", None, None);
     let genuine = mint_access(state, &claims).expect("sign");
     assert_eq!(get_class(&p, "c1", Some(&genuine)).await.status, StatusCode::OK);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_portlet_reads_a_schools_classes_under_the_same_rules() {
+    let p = Provider::start().await;
+    let token = directory_token(&p).await;
+    let get = |uai: &str, bearer: Option<String>| {
+        let mut req = p.api.get(p.url(&format!("/directory/v1/schools/{uai}/classes")));
+        if let Some(t) = bearer {
+            req = req.bearer_auth(t);
+        }
+        async move { Resp::read(req.send().await.expect("directory request")).await }
+    };
+    let r = get("0750001A", Some(token.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.body);
+    assert_eq!(r.json(), json!({ "school": "0750001A", "classes": [{ "id": "c1", "name": "CM1-A" }] }));
+    assert_oauth_error(&get("9999999Z", Some(token)).await, StatusCode::NOT_FOUND, "not_found");
+    // A user's portlet token is not a directory token.
+    let (_b, t) = p.portal_tokens(TEACHER, TEACHER_PW, "openid profile ent").await;
+    let ex = p.exchange(&p.auth(PORTAL), &t.access_token, HOMEWORK_RESOURCE, None).await;
+    let portlet = ex.json()["access_token"].as_str().expect("token").to_string();
+    assert_bearer_error(&get("0750001A", Some(portlet)).await, StatusCode::UNAUTHORIZED, "invalid_token");
+    assert_eq!(get("0750001A", None).await.status, StatusCode::UNAUTHORIZED);
 }
