@@ -1,13 +1,15 @@
-//! Directory reads for portlets that need more than the user's own claims (the families of a
-//! class): the provider's `GET /directory/v1/classes/{id}`, called with the portlet's own
-//! client-credentials token (docs/portlets.md). Tokens and answers are cached briefly; callers
-//! still apply their own entitlement check before showing anything.
+//! Directory reads for portlets that need more than the user's own claims: the families of a
+//! class (`GET /directory/v1/classes/{id}`) and the classes of a school
+//! (`GET /directory/v1/schools/{uai}/classes`), called with the portlet's own client-credentials
+//! token (docs/portlets.md). Tokens and answers are cached briefly; callers still apply their
+//! own entitlement check before showing anything.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
 
 /// The resource indicator of the provider's directory API.
@@ -50,6 +52,18 @@ pub struct ClassRoster {
     pub teachers: Vec<Member>,
     #[serde(default)]
     pub pupils: Vec<Pupil>,
+}
+
+/// A class of a school, by name.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct ClassName {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Deserialize)]
+struct SchoolClasses {
+    classes: Vec<ClassName>,
 }
 
 impl ClassRoster {
@@ -96,6 +110,7 @@ impl Directory {
             http,
             token: Mutex::new(None),
             rosters: Mutex::new(HashMap::new()),
+            schools: Mutex::new(HashMap::new()),
         }))
     }
 
@@ -107,7 +122,29 @@ impl Directory {
     pub async fn class(&self, class_id: &str) -> Result<Option<ClassRoster>, DirectoryError> {
         match self {
             Directory::Fixed(map) => Ok(map.get(class_id).cloned()),
-            Directory::Remote(remote) => remote.class(class_id).await,
+            Directory::Remote(remote) => {
+                let path = format!("classes/{}", segment(class_id));
+                remote.cached(&remote.rosters, &path, |r: ClassRoster| r).await
+            }
+        }
+    }
+
+    /// The classes of the school with this UAI, by name, or `None` when there is no such school.
+    pub async fn school_classes(&self, school: &str) -> Result<Option<Vec<ClassName>>, DirectoryError> {
+        match self {
+            Directory::Fixed(map) => {
+                let mut classes: Vec<ClassName> = map
+                    .values()
+                    .filter(|r| r.school == school)
+                    .map(|r| ClassName { id: r.id.clone(), name: r.name.clone() })
+                    .collect();
+                classes.sort_by(|a, b| (&a.name, &a.id).cmp(&(&b.name, &b.id)));
+                Ok((!classes.is_empty()).then_some(classes))
+            }
+            Directory::Remote(remote) => {
+                let path = format!("schools/{}/classes", segment(school));
+                remote.cached(&remote.schools, &path, |s: SchoolClasses| s.classes).await
+            }
         }
     }
 }
@@ -127,7 +164,16 @@ pub struct RemoteDirectory {
     client_secret: String,
     http: reqwest::Client,
     token: Mutex<Option<(String, Instant)>>,
-    rosters: Mutex<HashMap<String, (Option<ClassRoster>, Instant)>>,
+    rosters: Cache<ClassRoster>,
+    schools: Cache<Vec<ClassName>>,
+}
+
+/// Answers by path, with the time they were fetched (`None`: the provider said 404).
+type Cache<T> = Mutex<HashMap<String, (Option<T>, Instant)>>;
+
+/// An id as one URL path segment (percent-encoded: an id never adds segments).
+fn segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>().replace('+', "%20")
 }
 
 #[derive(Deserialize)]
@@ -138,42 +184,43 @@ struct TokenAnswer {
 }
 
 impl RemoteDirectory {
-    async fn class(&self, class_id: &str) -> Result<Option<ClassRoster>, DirectoryError> {
-        if let Some((roster, at)) = self.rosters.lock().await.get(class_id)
+    /// `GET {base}/directory/v1/{path}`, from the cache while fresh.
+    async fn cached<A: DeserializeOwned, T: Clone>(
+        &self,
+        cache: &Cache<T>,
+        path: &str,
+        keep: impl Fn(A) -> T,
+    ) -> Result<Option<T>, DirectoryError> {
+        if let Some((value, at)) = cache.lock().await.get(path)
             && at.elapsed() < ROSTER_TTL
         {
-            return Ok(roster.clone());
+            return Ok(value.clone());
         }
-        let roster = match self.fetch(class_id).await {
+        let value = match self.fetch::<A>(path).await {
             // A token revoked or expired early: one retry with a new one.
             Err(DirectoryError::Refused(401)) => {
                 *self.token.lock().await = None;
-                self.fetch(class_id).await?
+                self.fetch::<A>(path).await?
             }
             other => other?,
-        };
-        let mut cache = self.rosters.lock().await;
-        if cache.len() >= ROSTER_CACHE_MAX {
-            cache.retain(|_, (_, at)| at.elapsed() < ROSTER_TTL);
-            if cache.len() >= ROSTER_CACHE_MAX {
-                cache.clear();
+        }
+        .map(keep);
+        let mut map = cache.lock().await;
+        if map.len() >= ROSTER_CACHE_MAX {
+            map.retain(|_, (_, at)| at.elapsed() < ROSTER_TTL);
+            if map.len() >= ROSTER_CACHE_MAX {
+                map.clear();
             }
         }
-        cache.insert(class_id.to_string(), (roster.clone(), Instant::now()));
-        Ok(roster)
+        map.insert(path.to_string(), (value.clone(), Instant::now()));
+        Ok(value)
     }
 
-    async fn fetch(&self, class_id: &str) -> Result<Option<ClassRoster>, DirectoryError> {
+    async fn fetch<A: DeserializeOwned>(&self, path: &str) -> Result<Option<A>, DirectoryError> {
         let token = self.token().await?;
-        let mut url = url::Url::parse(&format!("{}/directory/v1/classes/", self.base))
-            .map_err(|e| DirectoryError::BadAnswer(e.to_string()))?;
-        url.path_segments_mut()
-            .map_err(|_| DirectoryError::BadAnswer("base URL".into()))?
-            .pop_if_empty()
-            .push(class_id);
         let res = self
             .http
-            .get(url)
+            .get(format!("{}/directory/v1/{path}", self.base))
             .bearer_auth(token)
             .send()
             .await
