@@ -32,7 +32,7 @@ pub async fn new_note(
     let q = Pairs::query(query.as_deref());
     let mut choices: Vec<(String, String)> = who.taught_classes().map(|c| (c.id.clone(), c.name.clone())).collect();
     for school in who.directed_schools() {
-        for c in state.store.school_classes(school).await? {
+        for c in state.school_classes(school).await? {
             if !choices.iter().any(|(id, _)| *id == c.0) {
                 choices.push(c);
             }

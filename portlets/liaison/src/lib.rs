@@ -48,6 +48,30 @@ impl LiaisonState {
     pub fn new(verifier: Arc<Verifier>, db: Db, directory: Option<Directory>) -> LiaisonState {
         LiaisonState { verifier, store: Store::new(db), directory }
     }
+
+    /// A school's classes as (id, name), by name: those the directory lists (when it answers)
+    /// and those the notebook already has notes for (when it does not, or for a class since
+    /// gone). A director sees and writes to every class of the school, notes or not.
+    pub(crate) async fn school_classes(
+        &self,
+        school: &str,
+    ) -> Result<Vec<(String, String)>, ent_portlet_kit::PortletError> {
+        let mut classes = self.store.school_classes(school).await?;
+        if let Some(directory) = &self.directory {
+            match directory.school_classes(school).await {
+                Ok(listed) => {
+                    for c in listed.unwrap_or_default() {
+                        if !classes.iter().any(|(id, _)| *id == c.id) {
+                            classes.push((c.id, c.name));
+                        }
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "the directory's class list is unavailable"),
+            }
+        }
+        classes.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
+        Ok(classes)
+    }
 }
 
 impl FromRef<LiaisonState> for Arc<Verifier> {

@@ -199,7 +199,7 @@ async fn staff_list(
     let taught: Vec<(&str, &str)> = who.taught_classes().map(|c| (c.id.as_str(), c.name.as_str())).collect();
     let school = who.directed_schools().next().map(str::to_owned);
     let school_classes = match &school {
-        Some(s) => state.store.school_classes(s).await?,
+        Some(s) => state.school_classes(s).await?,
         None => Vec::new(),
     };
     let first_taught: Vec<&str> = taught.iter().map(|(id, _)| *id).take(1).collect();
