@@ -94,9 +94,18 @@ impl Ctx {
         Ctx { lang: Lang::from_headers(headers), base: base.trim_end_matches('/').to_string(), csrf: csrf.to_string() }
     }
 
-    /// A link under the portal's base: `ctx.link("/week")` → `/p/homework/week`.
+    /// A link under the portal's base: `ctx.link("/week")` → `/p/homework/week` (which the
+    /// portal serves from this portlet's `/view/week`).
     pub fn link(&self, path: &str) -> String {
         format!("{}{}", self.base, path)
+    }
+
+    /// A link to one of this portlet's views given by its own path, the form `see_other`
+    /// takes: `ctx.view("/view/notes/1")` → `/p/liaison/notes/1`. A path outside `/view` is
+    /// linked as it is.
+    pub fn view(&self, view_path: &str) -> String {
+        let rest = view_path.strip_prefix("/view").filter(|r| r.is_empty() || r.starts_with(['/', '?']));
+        self.link(rest.unwrap_or(view_path))
     }
 
     pub fn t<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
@@ -272,6 +281,15 @@ mod tests {
         for bad in ["//evil.example", "https://evil.example", "/p/\"><script>", "p/x", "/p/../x."] {
             assert_eq!(ctx(bad).base, "", "{bad}");
         }
+    }
+
+    #[test]
+    fn view_paths_become_portal_links() {
+        let ctx = Ctx::from_headers(&headers(&[("x-ent-base", "/p/liaison")]));
+        assert_eq!(ctx.view("/view/notes/1"), "/p/liaison/notes/1");
+        assert_eq!(ctx.view("/view?class=a"), "/p/liaison?class=a");
+        assert_eq!(ctx.view("/view"), "/p/liaison");
+        assert_eq!(ctx.view("/viewer"), "/p/liaison/viewer");
     }
 
     #[test]

@@ -71,7 +71,7 @@ pub(crate) fn note_form<'a>(
         choices
             .iter()
             .map(|(id, name)| Tab {
-                href: ctx.link(&format!("/view/notes/new?class={}", encode(id))),
+                href: ctx.view(&format!("/view/notes/new?class={}", encode(id))),
                 text: name.clone(),
                 current: *id == roster.id,
             })
@@ -83,7 +83,7 @@ pub(crate) fn note_form<'a>(
         t,
         ctx,
         tabs,
-        action: ctx.link("/view/notes"),
+        action: ctx.view("/view/notes"),
         class_id: roster.id.clone(),
         class_name: roster.name.clone(),
         pupils: roster
@@ -145,7 +145,7 @@ pub(crate) fn ask_form<'a>(
         children
             .iter()
             .map(|c| Tab {
-                href: ctx.link(&format!("/view/ask?child={}", encode(&c.sub))),
+                href: ctx.view(&format!("/view/ask?child={}", encode(&c.sub))),
                 text: child_label(names, &c.sub, t).to_string(),
                 current: c.sub == child_sub,
             })
@@ -157,7 +157,7 @@ pub(crate) fn ask_form<'a>(
         t,
         ctx,
         tabs,
-        action: ctx.link("/view/ask"),
+        action: ctx.view("/view/ask"),
         child_sub: child_sub.to_string(),
         child_name: child_label(names, child_sub, t).to_string(),
         values,

@@ -57,7 +57,7 @@ pub(crate) async fn note_page(
     let mut page = templates::NotePage {
         t,
         ctx,
-        back_href: ctx.link("/view/notes"),
+        back_href: ctx.view("/view/notes"),
         title: note.title.clone(),
         meta: t.by_on(&note.author_name, &format_instant(note.created_at, t.lang), &note.class_name),
         audience,
@@ -90,7 +90,7 @@ pub(crate) async fn note_page(
                 .map(|p| {
                     let n = sizes.get(&p.sub).copied().unwrap_or(0);
                     Item {
-                        href: ctx.link(&thread_path(&note.id, &p.sub)),
+                        href: ctx.view(&thread_path(&note.id, &p.sub)),
                         title: p.name.clone(),
                         meta: t.messages(n),
                         badges: Vec::new(),
@@ -176,7 +176,7 @@ async fn signature_table(
         can_remind: access::can_remind(who, note)
             && (signed as usize) < expected.len()
             && note.last_reminder_at.is_none_or(|at| at <= now() - crate::store::REMINDER_INTERVAL_SECS),
-        remind_action: ctx.link(&format!("/view/notes/{}/remind", note.id)),
+        remind_action: ctx.view(&format!("/view/notes/{}/remind", note.id)),
     })
 }
 
@@ -214,7 +214,7 @@ fn own_signature(
         status,
         reminded,
         can_sign,
-        action: ctx.link(&format!("/view/notes/{}/sign", note.id)),
+        action: ctx.view(&format!("/view/notes/{}/sign", note.id)),
     }
 }
 
@@ -251,7 +251,7 @@ pub(crate) async fn thread_block(
             })
             .collect(),
         can_write: access::can_write_thread(who, note, &pupil.sub),
-        action: ctx.link(&format!("/view/notes/{}/reply", note.id)),
+        action: ctx.view(&format!("/view/notes/{}/reply", note.id)),
         error,
         value,
     })
@@ -291,7 +291,7 @@ pub(crate) async fn thread_page(
     templates::render(&ThreadPage {
         t,
         ctx,
-        back_href: ctx.link(&note_path(&loaded.note.id)),
+        back_href: ctx.view(&note_path(&loaded.note.id)),
         back_text: format!("{} {}", t.back_to_note, loaded.note.title),
         th,
         max_body: MAX_BODY,

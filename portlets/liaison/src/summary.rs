@@ -28,7 +28,7 @@ pub async fn summary(State(state): State<LiaisonState>, who: Identity, ctx: Ctx)
         more_href: String::new(),
     };
     if access::has_notebook(&who) {
-        page.more_href = ctx.link("/view/notes");
+        page.more_href = ctx.view("/view/notes");
         page.empty = t.no_notes;
         match who.profile {
             Profile::Parent => parent(&state, &who, &ctx, t, &mut page).await?,
@@ -77,7 +77,7 @@ async fn parent(
         let unread = state.store.unread_for_pupils(&who.sub, &[child.sub.as_str()]).await?;
         if unread > 0 {
             page.lines.push(Line {
-                href: ctx.link(&format!("/view/notes?child={}", encode(&child.sub))),
+                href: ctx.view(&format!("/view/notes?child={}", encode(&child.sub))),
                 text: format!("{name} : {}", t.new_replies(unread)),
             });
         }
@@ -142,7 +142,7 @@ async fn teacher(
     page.sections.push(Section { heading: t.new_parent_notes.to_string(), items, empty: t.no_new_parent_notes });
     let unread = state.store.unread_for_classes(&who.sub, &classes).await?;
     if unread > 0 {
-        page.lines.push(Line { href: ctx.link("/view/notes"), text: t.new_replies(unread) });
+        page.lines.push(Line { href: ctx.view("/view/notes"), text: t.new_replies(unread) });
     }
     Ok(())
 }
@@ -157,7 +157,7 @@ async fn director(
     for school in who.directed_schools() {
         let c = state.store.school_counts(school).await?;
         for text in t.school_figures(c.notes, c.awaiting, c.parent_notes) {
-            page.lines.push(Line { href: ctx.link("/view/notes"), text });
+            page.lines.push(Line { href: ctx.view("/view/notes"), text });
         }
     }
     Ok(())

@@ -139,7 +139,7 @@ async fn parent_list(
         children
             .iter()
             .map(|c| Tab {
-                href: ctx.link(&format!("/view/notes?child={}", encode(&c.sub))),
+                href: ctx.view(&format!("/view/notes?child={}", encode(&c.sub))),
                 text: child_label(&names, &c.sub, t).to_string(),
                 current: current.is_some_and(|cur| cur.sub == c.sub),
             })
@@ -168,7 +168,7 @@ async fn parent_list(
                 })
                 .collect();
             let actions = vec![Line {
-                href: ctx.link(&format!("/view/ask?child={}", encode(&child.sub))),
+                href: ctx.view(&format!("/view/ask?child={}", encode(&child.sub))),
                 text: t.write_to_teacher.to_string(),
             }];
             (t.notebook_of(child_label(&names, &child.sub, t)), items, actions)
@@ -221,7 +221,7 @@ async fn staff_list(
     };
     let mut tabs: Vec<Tab> = Vec::new();
     if school.is_some() {
-        tabs.push(Tab { href: ctx.link("/view/notes"), text: t.all_classes.to_string(), current: current.is_none() });
+        tabs.push(Tab { href: ctx.view("/view/notes"), text: t.all_classes.to_string(), current: current.is_none() });
     }
     let mut seen: Vec<&str> = Vec::new();
     for (id, name) in taught.iter().copied().chain(school_classes.iter().map(|(i, n)| (i.as_str(), n.as_str()))) {
@@ -230,7 +230,7 @@ async fn staff_list(
         }
         seen.push(id);
         tabs.push(Tab {
-            href: ctx.link(&format!("/view/notes?class={}", encode(id))),
+            href: ctx.view(&format!("/view/notes?class={}", encode(id))),
             text: name.to_string(),
             current: current.as_deref() == Some(id),
         });
@@ -255,7 +255,7 @@ async fn staff_list(
         Some(c) => format!("/view/notes/new?class={}", encode(c)),
         None => "/view/notes/new".into(),
     };
-    let actions = vec![Line { href: ctx.link(&new_href), text: t.new_note.to_string() }];
+    let actions = vec![Line { href: ctx.view(&new_href), text: t.new_note.to_string() }];
     let heading = if school.is_some() && current.is_none() { t.notes_of_school } else { t.notebook };
     Ok(ListPage { t, heading: heading.to_string(), tabs_label: t.classes, tabs, actions, items })
 }
@@ -267,7 +267,7 @@ pub(crate) fn item(ctx: &Ctx, t: &Texts, n: &Note) -> Item {
         badges.push(Badge::plain(t.from_parent));
     }
     Item {
-        href: ctx.link(&note_path(&n.id)),
+        href: ctx.view(&note_path(&n.id)),
         title: n.title.clone(),
         meta: t.by_on(&n.author_name, &format_instant(n.created_at, t.lang), &n.class_name),
         badges,
