@@ -18,7 +18,9 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::config::Config;
-use crate::oauth::{activation, authorize, consent, discovery, introspect, login, logout, revoke, token, userinfo};
+use crate::oauth::{
+    account, activation, authorize, consent, discovery, introspect, login, logout, passkeys, revoke, token, userinfo,
+};
 use crate::state::{AppState, StartError};
 use crate::web::i18n::Lang;
 use crate::web::pages;
@@ -29,11 +31,21 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(home))
         .route("/healthz", get(health))
         .route("/assets/idp.css", get(stylesheet))
+        .route("/assets/passkeys.js", get(passkey_script))
         .route("/.well-known/openid-configuration", get(discovery::configuration))
         .route("/.well-known/oauth-authorization-server", get(discovery::oauth_metadata))
         .route("/jwks", get(discovery::jwks))
         .route("/authorize", get(authorize::get).post(authorize::post))
         .route("/login", get(login::page).post(login::submit))
+        .route("/login/passkey", axum::routing::post(passkeys::discover))
+        .route("/login/second-factor", get(passkeys::second_factor_page).post(passkeys::second_factor))
+        .route("/login/enrol", get(passkeys::enrol_page).post(passkeys::enrol))
+        .route("/login/invitation", get(passkeys::invitation_page).post(passkeys::invitation_continue))
+        .route("/passkeys/options", axum::routing::post(passkeys::options))
+        .route("/account", get(account::page))
+        .route("/account/passkeys", axum::routing::post(account::register))
+        .route("/account/passkeys/rename", axum::routing::post(account::rename))
+        .route("/account/passkeys/remove", axum::routing::post(account::remove))
         .route("/activate", get(activation::page).post(activation::submit))
         .route("/consent", get(consent::page).post(consent::submit))
         .route("/token", axum::routing::post(token::token))
@@ -77,6 +89,15 @@ async fn health(State(state): State<AppState>) -> Response {
 async fn stylesheet() -> Response {
     let mut res = include_str!("../assets/idp.css").into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    res
+}
+
+/// The provider's one script (passkey ceremonies), served from its own origin so that the
+/// pages that need it allow `script-src 'self'` and nothing else.
+async fn passkey_script() -> Response {
+    let mut res = include_str!("../assets/passkeys.js").into_response();
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/javascript; charset=utf-8"));
     res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
     res
 }

@@ -17,7 +17,7 @@ use serde::Deserialize;
 
 use super::attempts::{Attempts, retry_after, throttled_message};
 use super::authorize::{AuthRequest, server_error_page};
-use super::login::{form_csp, parked_or_page, sign_in};
+use super::login::{Proof, form_csp, parked_or_page, sign_in};
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::web::i18n::{Lang, Messages};
@@ -143,7 +143,7 @@ pub async fn submit(
         return server_error_page(lang, e);
     }
     state.audit(AuditEvent::new("activation.redeem", "ok").person(&person.id).client(&req.client_id)).await;
-    sign_in(&state, &headers, lang, &person.id, &req_id, req, "activation").await
+    sign_in(&state, &headers, lang, &person, &req_id, req, Proof::password("activation"), false).await
 }
 
 /// Why a new password is refused, if it is: too short, the login itself, or not confirmed.

@@ -39,9 +39,16 @@ pub struct AuthRequest {
     pub max_age: Option<i64>,
     pub login_hint: Option<String>,
     pub ui_locales: Option<String>,
+    /// Requested authentication context classes (OIDC Core §3.1.2.1), in order of preference.
+    #[serde(default)]
+    pub acr_values: Vec<String>,
 }
 
 impl AuthRequest {
+    /// Whether the client asks for a login with a passkey (see `passkey::acr_values_require_passkey`).
+    pub fn requires_passkey(&self) -> bool {
+        crate::passkey::acr_values_require_passkey(&self.acr_values)
+    }
     pub fn lang(&self, headers: &HeaderMap) -> Lang {
         Lang::negotiate(self.ui_locales.as_deref(), headers)
     }
@@ -148,6 +155,7 @@ async fn handle(state: AppState, headers: HeaderMap, raw: &[u8]) -> Response {
         max_age,
         login_hint: single(&pairs, "login_hint").map(str::to_owned),
         ui_locales: single(&pairs, "ui_locales").map(str::to_owned),
+        acr_values: single(&pairs, "acr_values").unwrap_or("").split_whitespace().map(str::to_owned).collect(),
     };
     proceed(&state, &headers, &client, req, false).await
 }
@@ -174,8 +182,12 @@ pub async fn proceed(
         None => None,
     };
     let too_old = |s: &Session| req.max_age.is_some_and(|m| m == 0 || now() - s.auth_time > m);
+    // A client that asks for a passkey sends a session opened without one back to the login.
+    let too_weak = |s: &Session| req.requires_passkey() && !crate::passkey::has_passkey(&s.amr);
     let need_login = match (&session, &person) {
-        (Some(s), Some(_)) => !fresh_login && (req.prompts("login") || req.prompts("select_account") || too_old(s)),
+        (Some(s), Some(_)) => {
+            too_weak(s) || (!fresh_login && (req.prompts("login") || req.prompts("select_account") || too_old(s)))
+        }
         _ => true,
     };
     if need_login {

@@ -12,7 +12,7 @@ use crate::store::directory::Person;
 pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "ent", "offline_access"];
 
 /// Claims the provider can release (advertised in discovery).
-pub const SUPPORTED_CLAIMS: [&str; 22] = [
+pub const SUPPORTED_CLAIMS: [&str; 23] = [
     "iss",
     "sub",
     "aud",
@@ -22,6 +22,7 @@ pub const SUPPORTED_CLAIMS: [&str; 22] = [
     "nonce",
     "at_hash",
     "amr",
+    "acr",
     "azp",
     "name",
     "given_name",

@@ -35,6 +35,7 @@ pub fn metadata(state: &AppState) -> Value {
         "code_challenge_methods_supported": ["S256"],
         "claims_supported": SUPPORTED_CLAIMS,
         "claim_types_supported": ["normal"],
+        "acr_values_supported": [crate::passkey::ACR_PASSKEY, crate::passkey::ACR_PASSWORD],
         "prompt_values_supported": ["none", "login", "consent", "select_account"],
         "ui_locales_supported": ["fr", "en"],
         "claims_parameter_supported": false,

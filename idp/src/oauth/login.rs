@@ -13,10 +13,12 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::attempts::{Attempts, retry_after, throttled_message};
-use super::authorize::{AuthRequest, proceed, server_error_page};
+use super::authorize::{AuthRequest, proceed, redirect_error, see_other, server_error_page};
+use crate::passkey::Requirement;
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
-use crate::web::cookies::SESSION;
+use crate::store::directory::Person;
+use crate::web::cookies::{PENDING_LOGIN, SESSION};
 use crate::web::i18n::Lang;
 use crate::web::pages::{self, Chrome, LoginPage};
 use crate::web::{PeerAddr, csrf};
@@ -36,6 +38,8 @@ pub struct LoginForm {
     login: String,
     #[serde(default)]
     password: String,
+    /// Set by the page's script when this device can make a passkey.
+    passkey_capable: Option<String>,
 }
 
 /// GET /login?req=…
@@ -155,35 +159,182 @@ pub async fn submit(
     if let Err(e) = attempts.succeeded(&state).await {
         return server_error_page(lang, e);
     }
-    sign_in(&state, &headers, lang, &person.id, &req_id, req, method).await
+    let capable = form.passkey_capable.as_deref() == Some("1");
+    sign_in(&state, &headers, lang, &person, &req_id, req, Proof::password(method), capable).await
 }
 
-/// Opens the provider session of a person who has just proved who they are (`method`: `pwd`, or
-/// `activation` for a code and a new password) and resumes the parked authorization request.
+/// What a person proved to get here: the method (audit) and the `amr` (RFC 8176) it earns.
+#[derive(Clone, Debug)]
+pub struct Proof {
+    /// `pwd`, `ldap`, `activation`, `passkey`, or a password method followed by `+passkey`.
+    pub method: String,
+    pub amr: Vec<String>,
+}
+
+impl Proof {
+    /// A password (or a directory password, or an activation code and a new password).
+    pub fn password(method: &str) -> Proof {
+        Proof { method: method.to_string(), amr: vec!["pwd".to_string()] }
+    }
+    /// A passkey alone.
+    pub fn passkey() -> Proof {
+        Proof { method: "passkey".to_string(), amr: crate::passkey::amr_passkey() }
+    }
+    /// A password method followed by a passkey.
+    pub fn password_and_passkey(first: &str) -> Proof {
+        Proof { method: format!("{first}+passkey"), amr: crate::passkey::amr_password_and_passkey() }
+    }
+}
+
+/// How long a password login may wait for its passkey step (or its first passkey).
+const PENDING_LOGIN_TTL_SECS: i64 = 10 * 60;
+
+/// After a proof: the passkey step when the policy or the client asks for one and it was not
+/// made yet; otherwise the provider session (single sign-on) and the parked authorization
+/// request resumed, through the invitation to create a passkey when there is one to show.
+/// `capable`: the login page found that this device can make a passkey.
+#[allow(clippy::too_many_arguments)]
 pub(crate) async fn sign_in(
     state: &AppState,
     headers: &HeaderMap,
     lang: Lang,
-    person_id: &str,
+    person: &Person,
     req_id: &str,
     req: AuthRequest,
-    method: &str,
+    proof: Proof,
+    capable: bool,
 ) -> Response {
     let t = lang.t();
-    let amr = vec!["pwd".to_string()];
+    let strong = crate::passkey::has_passkey(&proof.amr);
+    let requirement = match state.webauthn {
+        Some(_) => state.config.passkey_policy.of(person.profile),
+        None => Requirement::NotAsked,
+    };
+    if !strong && (requirement == Requirement::Required || req.requires_passkey()) {
+        let n = match state.passkeys.count(&person.id).await {
+            Ok(n) => n,
+            Err(e) => return server_error_page(lang, e),
+        };
+        if n == 0 && requirement != Requirement::Required {
+            // The client wants a passkey and this person has none to give: refused (OIDC Core
+            // §3.1.2.6), the request spent.
+            state
+                .audit(
+                    AuditEvent::new("login", "acr_unmet")
+                        .person(&person.id)
+                        .client(&req.client_id)
+                        .detail(json!({"method": proof.method})),
+                )
+                .await;
+            if let Err(e) = state.sessions.take_request(req_id).await {
+                return server_error_page(lang, e);
+            }
+            return redirect_error(
+                state,
+                &req.redirect_uri,
+                "unmet_authentication_requirements",
+                "this client requires a passkey and the user has none",
+                req.state.as_deref(),
+            );
+        }
+        if state.webauthn.is_none() {
+            return pages::error(StatusCode::SERVICE_UNAVAILABLE, lang, t.error_server);
+        }
+        // The password was right; the passkey step (or the first passkey) is still to come.
+        let cookie = match state.passkeys.start_pending(&person.id, req_id, &proof.method, PENDING_LOGIN_TTL_SECS).await
+        {
+            Ok(c) => c,
+            Err(e) => return server_error_page(lang, e),
+        };
+        state
+            .audit(
+                AuditEvent::new("login", if n == 0 { "passkey_enrolment" } else { "passkey_step" })
+                    .person(&person.id)
+                    .client(&req.client_id)
+                    .detail(json!({"method": proof.method})),
+            )
+            .await;
+        let page = if n == 0 { "/login/enrol" } else { "/login/second-factor" };
+        let mut res = see_other(&format!("{page}?req={req_id}&lang={}", lang.code()));
+        res.headers_mut().append(
+            header::SET_COOKIE,
+            state.cookies.set(PENDING_LOGIN, &cookie, "Strict", Some(PENDING_LOGIN_TTL_SECS)),
+        );
+        return res;
+    }
+
     let (cookie, _session) =
-        match state.sessions.create(person_id, &amr, state.config.session_ttl.as_secs() as i64).await {
+        match state.sessions.create(&person.id, &proof.amr, state.config.session_ttl.as_secs() as i64).await {
             Ok(s) => s,
             Err(e) => return server_error_page(lang, e),
         };
     state
         .audit(
-            AuditEvent::new("login", "ok").person(person_id).client(&req.client_id).detail(json!({"method": method})),
+            AuditEvent::new("login", "ok")
+                .person(&person.id)
+                .client(&req.client_id)
+                .detail(json!({"method": proof.method})),
         )
         .await;
+    let set_session = state.cookies.set(SESSION, &cookie, "Lax", Some(state.config.session_ttl.as_secs() as i64));
+
+    // A notice of reset to give, or an invitation to create a passkey: a page before the client.
+    let invite = match invitation_due(state, person, &proof, requirement, capable).await {
+        Ok(due) => due,
+        Err(e) => return server_error_page(lang, e),
+    };
+    if invite {
+        let mut res = see_other(&format!("/login/invitation?req={req_id}&lang={}", lang.code()));
+        res.headers_mut().append(header::SET_COOKIE, set_session);
+        return res;
+    }
+    let mut res = resume(state, headers, lang, &cookie, req_id, req).await;
+    res.headers_mut().append(header::SET_COOKIE, set_session);
+    res
+}
+
+/// Whether a signed-in person is shown the invitation page before going back to the client:
+/// when an administrator reset their passkeys since their last login, or when the policy offers
+/// passkeys, the device can make one, they have none and did not say "not now" lately.
+async fn invitation_due(
+    state: &AppState,
+    person: &Person,
+    proof: &Proof,
+    requirement: Requirement,
+    capable: bool,
+) -> Result<bool, crate::db::DbError> {
+    if state.webauthn.is_none() || crate::passkey::has_passkey(&proof.amr) {
+        return Ok(false);
+    }
+    if state.passkeys.has_reset_notice(&person.id).await? {
+        return Ok(true);
+    }
+    if requirement != Requirement::Offered || !capable {
+        return Ok(false);
+    }
+    if state.passkeys.count(&person.id).await? > 0 {
+        return Ok(false);
+    }
+    let dismissed = state.passkeys.invitation_dismissed_at(&person.id).await?;
+    Ok(dismissed.is_none_or(|at| crate::db::now() - at > INVITATION_QUIET_SECS))
+}
+
+/// How long "not now" keeps the invitation away.
+const INVITATION_QUIET_SECS: i64 = 30 * 24 * 3600;
+
+/// Takes the parked request out and moves it on (consent, or back to the client with a code)
+/// for the session whose cookie value is `session_cookie`.
+pub(crate) async fn resume(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Lang,
+    session_cookie: &str,
+    req_id: &str,
+    req: AuthRequest,
+) -> Response {
     let client = match state.clients.get(&req.client_id).await {
         Ok(Some(c)) => c,
-        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_unknown_client),
+        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_unknown_client),
         Err(e) => return server_error_page(lang, e),
     };
     // The request is spent; `proceed` parks it again if consent is still needed.
@@ -193,15 +344,10 @@ pub(crate) async fn sign_in(
     let mut headers_with_session = headers.clone();
     headers_with_session.insert(
         header::COOKIE,
-        HeaderValue::from_str(&format!("{}={cookie}", state.cookies.name(SESSION)))
+        HeaderValue::from_str(&format!("{}={session_cookie}", state.cookies.name(SESSION)))
             .unwrap_or_else(|_| HeaderValue::from_static("")),
     );
-    let mut res = proceed(state, &headers_with_session, &client, req, true).await;
-    res.headers_mut().append(
-        header::SET_COOKIE,
-        state.cookies.set(SESSION, &cookie, "Lax", Some(state.config.session_ttl.as_secs() as i64)),
-    );
-    res
+    proceed(state, &headers_with_session, &client, req, true).await
 }
 
 /// The parked request a page names (`req`), or the "request expired" page.
@@ -226,16 +372,21 @@ pub async fn parked(state: &AppState, id: &str) -> Result<Option<AuthRequest>, c
 /// CSP for pages whose form ends in a redirect to the client: Chrome applies `form-action` to
 /// the redirect chain, so the client's origin must be allowed there.
 pub fn form_csp(redirect_uri: &str) -> HeaderValue {
-    let origin = url::Url::parse(redirect_uri).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
-    let origin = if origin == "null" { String::new() } else { origin };
+    let origin = client_origin(redirect_uri);
     HeaderValue::from_str(&format!(
         "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self' {origin}; frame-ancestors 'none'; base-uri 'none'"
     ))
     .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; style-src 'self'; frame-ancestors 'none'"))
 }
 
+/// The origin of a client's redirect URI ("" when it has none to speak of).
+pub fn client_origin(redirect_uri: &str) -> String {
+    let origin = url::Url::parse(redirect_uri).map(|u| u.origin().ascii_serialization()).unwrap_or_default();
+    if origin == "null" { String::new() } else { origin }
+}
+
 #[allow(clippy::too_many_arguments)]
-async fn render(
+pub(crate) async fn render(
     state: &AppState,
     headers: &HeaderMap,
     lang: Lang,
@@ -251,9 +402,16 @@ async fn render(
     };
     let token = csrf::issue(&state.csrf_secret, state.cookies, headers);
     let chrome = Chrome::with_switch(lang, format!("/login?req={req_id}&lang={}", lang.other().code()));
-    let page = LoginPage { chrome, client_name: &client_name, message, csrf: &token.token, req: req_id, login };
+    let passkeys = state.webauthn.is_some();
+    let page =
+        LoginPage { chrome, client_name: &client_name, message, csrf: &token.token, req: req_id, login, passkeys };
     let mut res = pages::render(status, &page);
-    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, form_csp(&req.redirect_uri));
+    // The passkey button needs the provider's one script; without passkeys the page has none.
+    let csp = match passkeys {
+        true => pages::passkey_csp(&client_origin(&req.redirect_uri)),
+        false => form_csp(&req.redirect_uri),
+    };
+    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, csp);
     if let Some(c) = token.set_cookie {
         res.headers_mut().append(header::SET_COOKIE, c);
     }

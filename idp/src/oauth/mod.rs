@@ -1,5 +1,6 @@
 //! The OpenID Connect and OAuth 2.0 endpoints.
 
+pub mod account;
 pub mod activation;
 pub mod attempts;
 pub mod authorize;
@@ -13,6 +14,7 @@ pub mod exchange;
 pub mod introspect;
 pub mod login;
 pub mod logout;
+pub mod passkeys;
 pub mod revoke;
 pub mod token;
 pub mod tokens;

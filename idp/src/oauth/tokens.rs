@@ -101,6 +101,7 @@ pub fn mint_id_token(state: &AppState, f: &IdTokenFacts<'_>, user: Map<String, V
     claims.insert("exp".into(), json!(iat + state.config.id_token_ttl.as_secs() as i64));
     claims.insert("auth_time".into(), json!(f.auth_time));
     claims.insert("amr".into(), json!(f.amr));
+    claims.insert("acr".into(), json!(crate::passkey::acr_for(f.amr)));
     if let Some(n) = f.nonce {
         claims.insert("nonce".into(), json!(n));
     }

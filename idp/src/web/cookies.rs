@@ -8,6 +8,8 @@ use axum::http::{HeaderMap, HeaderValue, header};
 
 pub const SESSION: &str = "ent_idp_session";
 pub const CSRF: &str = "ent_idp_csrf";
+/// A password login waiting for its passkey step.
+pub const PENDING_LOGIN: &str = "ent_idp_login";
 
 /// How cookies are written for this deployment.
 #[derive(Clone, Copy, Debug)]

@@ -42,6 +42,8 @@ pub struct LoginPage<'a> {
     pub csrf: &'a str,
     pub req: &'a str,
     pub login: &'a str,
+    /// Whether to offer the passkey button (passkeys are on).
+    pub passkeys: bool,
 }
 
 #[derive(Template)]
@@ -84,6 +86,60 @@ pub struct LogoutPage<'a> {
     pub post_logout_redirect_uri: &'a str,
     pub client_id: &'a str,
     pub state: &'a str,
+}
+
+/// A passkey step of a login (the passkey after a password, the first passkey's registration)
+/// or the invitation after it.
+#[derive(Template)]
+#[template(path = "passkey.html")]
+pub struct PasskeyPage<'a> {
+    pub chrome: Chrome,
+    pub title: &'a str,
+    pub intro: &'a str,
+    /// Something to tell first (a reset of the person's passkeys), or "".
+    pub notice: &'a str,
+    pub message: String,
+    pub csrf: &'a str,
+    pub req: &'a str,
+    /// Where the ceremony's answer is posted ("" for none).
+    pub action: &'a str,
+    /// `authenticate` or `register`.
+    pub ceremony: &'a str,
+    pub button: &'a str,
+    /// Ask for the passkey's name (registration).
+    pub name_field: bool,
+    /// The form that goes on without a passkey ("" for none).
+    pub later_action: &'a str,
+    pub later_label: &'a str,
+}
+
+/// One passkey as the account page lists it.
+pub struct PasskeyRow {
+    pub id: String,
+    pub name: String,
+    pub created: String,
+    pub last_used: String,
+    pub synced: bool,
+}
+
+#[derive(Template)]
+#[template(path = "account.html")]
+pub struct AccountPage<'a> {
+    pub chrome: Chrome,
+    pub notice: &'a str,
+    pub message: &'a str,
+    pub csrf: &'a str,
+    pub keys: Vec<PasskeyRow>,
+}
+
+/// The CSP of the pages that run the passkey script: the provider's own script and its own
+/// `fetch` only, nothing inline; forms may also go to `client_origin` (a redirect to the client).
+pub fn passkey_csp(client_origin: &str) -> HeaderValue {
+    HeaderValue::from_str(&format!(
+        "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self'; \
+         form-action 'self' {client_origin}; frame-ancestors 'none'; base-uri 'none'"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("default-src 'none'; style-src 'self'; frame-ancestors 'none'"))
 }
 
 /// Renders a template into a response that no cache keeps.

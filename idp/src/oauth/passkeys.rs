@@ -1,0 +1,643 @@
+//! Passkeys in the login: the ceremony options (`POST /passkeys/options`, for the provider's
+//! script), a passkey alone on the login page (discoverable credentials: no login typed), the
+//! passkey after a password, the first passkey's registration when the policy requires one, and
+//! the invitation (or the reset notice) after a password login.
+//!
+//! Every ceremony's state stays in the database, bound to what started it — the login request
+//! and this browser's CSRF cookie for a passkey alone, the waiting login for the passkey step and
+//! the first registration, the provider session for the account page — and is taken once.
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::{Form, Json};
+use serde::Deserialize;
+use serde_json::json;
+use webauthn_rs::prelude::{
+    DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyAuthentication, PasskeyRegistration,
+    PublicKeyCredential, RegisterPublicKeyCredential, Uuid,
+};
+
+use super::authorize::{AuthRequest, current_session, see_other, server_error_page};
+use super::login::{Proof, client_origin, parked, parked_or_page, resume, sign_in};
+use crate::passkey::Requirement;
+use crate::secret;
+use crate::state::AppState;
+use crate::store::audit::AuditEvent;
+use crate::store::directory::Person;
+use crate::store::passkeys::{Ceremony, PendingLogin, cred_id_text};
+use crate::web::cookies::{CSRF, PENDING_LOGIN, SESSION};
+use crate::web::csrf;
+use crate::web::i18n::Lang;
+use crate::web::pages::{self, Chrome, PasskeyPage};
+
+/// How long a ceremony may take, from the options to the answer.
+pub const CEREMONY_TTL_SECS: i64 = 5 * 60;
+
+/// The longest passkey name kept.
+pub const MAX_NAME_CHARS: usize = 60;
+
+#[derive(Deserialize)]
+pub struct OptionsRequest {
+    ceremony: String,
+    csrf: Option<String>,
+    req: Option<String>,
+}
+
+/// What a registration's state keeps beside webauthn-rs's: the user handle it was made for.
+#[derive(serde::Serialize, Deserialize)]
+pub(crate) struct RegistrationState {
+    pub handle: String,
+    pub state: PasskeyRegistration,
+}
+
+fn json_error(status: StatusCode, error: &str) -> Response {
+    (status, Json(json!({ "error": error }))).into_response()
+}
+
+/// The binding of a passkey-alone ceremony: the login request, in this browser (its CSRF cookie).
+fn discover_binding(state: &AppState, headers: &HeaderMap, req_id: &str) -> String {
+    let cookie = state.cookies.get(headers, CSRF).unwrap_or_default();
+    format!("req:{req_id}:{}", secret::sha256_hex(&cookie))
+}
+
+fn pending_binding(p: &PendingLogin) -> String {
+    format!("pending:{}", p.id_hash)
+}
+
+fn session_binding(id_hash: &str) -> String {
+    format!("session:{id_hash}")
+}
+
+/// The waiting login of this browser for this request.
+pub(crate) async fn pending_login(
+    state: &AppState,
+    headers: &HeaderMap,
+    req_id: &str,
+) -> Result<Option<PendingLogin>, crate::db::DbError> {
+    match state.cookies.get(headers, PENDING_LOGIN) {
+        Some(v) => state.passkeys.pending(&v, req_id).await,
+        None => Ok(None),
+    }
+}
+
+/// POST /passkeys/options: starts a ceremony and answers its options (JSON) with the id of its
+/// stored state, which the form posts back with the authenticator's answer.
+pub async fn options(State(state): State<AppState>, headers: HeaderMap, Json(body): Json<OptionsRequest>) -> Response {
+    let Some(webauthn) = state.webauthn.clone() else {
+        return json_error(StatusCode::NOT_FOUND, "passkeys are off");
+    };
+    if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, body.csrf.as_deref()) {
+        return json_error(StatusCode::FORBIDDEN, "csrf");
+    }
+    let req_id = body.req.filter(|r| !r.is_empty());
+    let started = match body.ceremony.as_str() {
+        "discover" => {
+            let Some(req_id) = req_id else { return json_error(StatusCode::BAD_REQUEST, "req") };
+            match parked(&state, &req_id).await {
+                Ok(Some(_)) => {}
+                Ok(None) => return json_error(StatusCode::BAD_REQUEST, "request expired"),
+                Err(e) => return server_error_json(e),
+            }
+            let Ok((rcr, st)) = webauthn.start_discoverable_authentication() else {
+                return json_error(StatusCode::INTERNAL_SERVER_ERROR, "webauthn");
+            };
+            let binding = discover_binding(&state, &headers, &req_id);
+            (Ceremony::Discover, binding, serde_json::to_string(&st), serde_json::to_value(&rcr))
+        }
+        "authenticate" => {
+            let Some(req_id) = req_id else { return json_error(StatusCode::BAD_REQUEST, "req") };
+            let pending = match pending_login(&state, &headers, &req_id).await {
+                Ok(Some(p)) => p,
+                Ok(None) => return json_error(StatusCode::FORBIDDEN, "no waiting login"),
+                Err(e) => return server_error_json(e),
+            };
+            let keys: Vec<Passkey> = match state.passkeys.list(&pending.person_id).await {
+                Ok(k) => k.into_iter().map(|k| k.passkey).collect(),
+                Err(e) => return server_error_json(e),
+            };
+            if keys.is_empty() {
+                return json_error(StatusCode::CONFLICT, "no passkey");
+            }
+            let Ok((rcr, st)) = webauthn.start_passkey_authentication(&keys) else {
+                return json_error(StatusCode::INTERNAL_SERVER_ERROR, "webauthn");
+            };
+            (Ceremony::Authenticate, pending_binding(&pending), serde_json::to_string(&st), serde_json::to_value(&rcr))
+        }
+        "register" => {
+            // The first passkey of a waiting login, or one more from a signed-in browser.
+            let waiting = match &req_id {
+                Some(r) => match pending_login(&state, &headers, r).await {
+                    Ok(p) => p,
+                    Err(e) => return server_error_json(e),
+                },
+                None => None,
+            };
+            let (person_id, binding) = match waiting {
+                Some(p) => (p.person_id.clone(), pending_binding(&p)),
+                None => match current_session(&state, &headers).await {
+                    Ok(Some(s)) => (s.person_id.clone(), session_binding(&s.id_hash)),
+                    Ok(None) => return json_error(StatusCode::FORBIDDEN, "not signed in"),
+                    Err(e) => return server_error_json(e),
+                },
+            };
+            let person = match state.directory.person(&person_id).await {
+                Ok(Some(p)) if !p.disabled => p,
+                Ok(_) => return json_error(StatusCode::FORBIDDEN, "not signed in"),
+                Err(e) => return server_error_json(e),
+            };
+            let (handle, existing) = match registration_context(&state, &person).await {
+                Ok(c) => c,
+                Err(e) => return server_error_json(e),
+            };
+            let display = format!("{} {}", person.given_name, person.family_name);
+            let Ok((ccr, st)) = webauthn.start_passkey_registration(handle, &person.login, &display, Some(existing))
+            else {
+                return json_error(StatusCode::INTERNAL_SERVER_ERROR, "webauthn");
+            };
+            let ccr = crate::passkey::require_discoverable(ccr);
+            let kept = RegistrationState { handle: handle.to_string(), state: st };
+            (Ceremony::Register, binding, serde_json::to_string(&kept), serde_json::to_value(&ccr))
+        }
+        _ => return json_error(StatusCode::BAD_REQUEST, "ceremony"),
+    };
+    let (kind, binding, Ok(kept), Ok(options)) = started else {
+        return json_error(StatusCode::INTERNAL_SERVER_ERROR, "serialisation");
+    };
+    match state.passkeys.put_challenge(kind, &binding, &kept, CEREMONY_TTL_SECS).await {
+        Ok(id) => {
+            let mut res = Json(json!({ "challenge": id, "options": options })).into_response();
+            res.headers_mut().insert(header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+            res
+        }
+        Err(e) => server_error_json(e),
+    }
+}
+
+fn server_error_json(e: impl std::fmt::Display) -> Response {
+    tracing::error!(error = %e, "passkey options failed");
+    json_error(StatusCode::INTERNAL_SERVER_ERROR, "server")
+}
+
+/// The user handle of a person's passkeys (a new one for a first passkey) and the credential
+/// ids they already have (the authenticator is asked not to register one of them twice).
+async fn registration_context(
+    state: &AppState,
+    person: &Person,
+) -> Result<(Uuid, Vec<webauthn_rs::prelude::CredentialID>), crate::db::DbError> {
+    let handle = state.passkeys.user_handle(&person.id).await?.and_then(|h| Uuid::parse_str(&h).ok());
+    let existing = state.passkeys.list(&person.id).await?.into_iter().map(|k| k.passkey.cred_id().clone()).collect();
+    Ok((handle.unwrap_or_else(Uuid::new_v4), existing))
+}
+
+/// Finishes a registration whose state was bound to `binding` and stores the passkey under
+/// `name`; `None` when the answer is refused (expired, replayed, or not a valid credential).
+pub(crate) async fn finish_registration(
+    state: &AppState,
+    person: &Person,
+    binding: &str,
+    form: &CeremonyForm,
+) -> Result<Option<String>, crate::db::DbError> {
+    let Some(webauthn) = state.webauthn.clone() else { return Ok(None) };
+    let Some(kept) = state.passkeys.take_challenge(&form.challenge, Ceremony::Register, binding).await? else {
+        return Ok(None);
+    };
+    let Ok(kept) = serde_json::from_str::<RegistrationState>(&kept) else { return Ok(None) };
+    let Ok(answer) = serde_json::from_str::<RegisterPublicKeyCredential>(&form.credential) else { return Ok(None) };
+    let Ok(passkey) = webauthn.finish_passkey_registration(&answer, &kept.state) else {
+        state.audit(AuditEvent::new("passkey.register", "refused").person(&person.id)).await;
+        return Ok(None);
+    };
+    let name = clean_name(form.name.as_deref().unwrap_or(""), person.profile.as_str());
+    let id = state.passkeys.add(&person.id, &kept.handle, &name, &passkey).await?;
+    let (eligible, backed_up) = crate::store::passkeys::backup_flags(&passkey);
+    state
+        .audit(
+            AuditEvent::new("passkey.register", "ok")
+                .person(&person.id)
+                .detail(json!({"backup_eligible": eligible, "backup_state": backed_up})),
+        )
+        .await;
+    Ok(Some(id))
+}
+
+/// A passkey's name: trimmed, control characters dropped, at most `MAX_NAME_CHARS`.
+pub fn clean_name(name: &str, fallback: &str) -> String {
+    let n: String =
+        name.chars().filter(|c| !c.is_control()).collect::<String>().trim().chars().take(MAX_NAME_CHARS).collect();
+    if n.is_empty() { fallback.to_string() } else { n }
+}
+
+/// The form that carries an authenticator's answer back.
+#[derive(Deserialize)]
+pub struct CeremonyForm {
+    pub csrf: Option<String>,
+    pub req: Option<String>,
+    pub lang: Option<String>,
+    #[serde(default)]
+    pub challenge: String,
+    #[serde(default)]
+    pub credential: String,
+    pub name: Option<String>,
+}
+
+/// POST /login/passkey: a passkey alone. The authenticator names the person (its user handle);
+/// the credential must be one of theirs, still registered.
+pub async fn discover(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<CeremonyForm>) -> Response {
+    let lang = Lang::negotiate(form.lang.as_deref(), &headers);
+    let t = lang.t();
+    if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
+        return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
+    }
+    let (req_id, req) = match parked_or_page(&state, form.req.clone(), lang).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let binding = discover_binding(&state, &headers, &req_id);
+    let verified = match verify_discoverable(&state, &binding, &form).await {
+        Ok(v) => v,
+        Err(e) => return server_error_page(lang, e),
+    };
+    let Some(person) = verified else {
+        state.audit(AuditEvent::new("login", "passkey_refused").client(&req.client_id)).await;
+        return super::login::render(
+            &state,
+            &headers,
+            lang,
+            &req,
+            &req_id,
+            "",
+            StatusCode::UNAUTHORIZED,
+            t.passkey_refused.into(),
+        )
+        .await;
+    };
+    sign_in(&state, &headers, lang, &person, &req_id, req, Proof::passkey(), false).await
+}
+
+/// The person a passkey-alone answer proves, once; `None` when it proves nobody.
+async fn verify_discoverable(
+    state: &AppState,
+    binding: &str,
+    form: &CeremonyForm,
+) -> Result<Option<Person>, crate::db::DbError> {
+    let Some(webauthn) = state.webauthn.clone() else { return Ok(None) };
+    let Some(kept) = state.passkeys.take_challenge(&form.challenge, Ceremony::Discover, binding).await? else {
+        return Ok(None);
+    };
+    let Ok(kept) = serde_json::from_str::<DiscoverableAuthentication>(&kept) else { return Ok(None) };
+    let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(&form.credential) else { return Ok(None) };
+    let Ok((handle, cred_id)) = webauthn.identify_discoverable_authentication(&answer) else { return Ok(None) };
+    let Some(stored) = state.passkeys.by_credential(&handle.to_string(), &cred_id_text(cred_id)).await? else {
+        return Ok(None);
+    };
+    let Ok(result) =
+        webauthn.finish_discoverable_authentication_v2(&answer, kept, DiscoverableKey::from(&stored.passkey))
+    else {
+        return Ok(None);
+    };
+    let Some(person) = state.directory.person(&stored.person_id).await?.filter(|p| !p.disabled) else {
+        return Ok(None);
+    };
+    let mut passkey = stored.passkey;
+    passkey.update_credential(&result);
+    state.passkeys.record_use(&stored.id, &passkey).await?;
+    Ok(Some(person))
+}
+
+#[derive(Deserialize)]
+pub struct StepQuery {
+    req: Option<String>,
+    lang: Option<String>,
+}
+
+/// The waiting login and its request named by a page, or the "request expired" page.
+async fn waiting(
+    state: &AppState,
+    headers: &HeaderMap,
+    req: Option<String>,
+    lang: Lang,
+) -> Result<(String, AuthRequest, PendingLogin, Person), Response> {
+    let (req_id, req) = parked_or_page(state, req, lang).await?;
+    let expired = || pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_request_expired);
+    let pending = match pending_login(state, headers, &req_id).await {
+        Ok(Some(p)) => p,
+        Ok(None) => return Err(expired()),
+        Err(e) => return Err(server_error_page(lang, e)),
+    };
+    let person = match state.directory.person(&pending.person_id).await {
+        Ok(Some(p)) if !p.disabled => p,
+        Ok(_) => return Err(expired()),
+        Err(e) => return Err(server_error_page(lang, e)),
+    };
+    Ok((req_id, req, pending, person))
+}
+
+/// A passkey step page with its CSP (the provider's script; forms may lead to the client) and
+/// the CSRF cookie when the browser had none.
+fn step_page(
+    req: &AuthRequest,
+    status: StatusCode,
+    page: &PasskeyPage<'_>,
+    set_cookie: Option<HeaderValue>,
+) -> Response {
+    let mut res = pages::render(status, page);
+    res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, pages::passkey_csp(&client_origin(&req.redirect_uri)));
+    if let Some(c) = set_cookie {
+        res.headers_mut().append(header::SET_COOKIE, c);
+    }
+    res
+}
+
+/// GET /login/second-factor: the passkey after the password.
+pub async fn second_factor_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<StepQuery>,
+) -> Response {
+    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
+    let (req_id, req, _, _) = match waiting(&state, &headers, q.req, lang).await {
+        Ok(w) => w,
+        Err(page) => return page,
+    };
+    render_second_factor(&state, &headers, lang, &req_id, &req, StatusCode::OK, String::new())
+}
+
+fn render_second_factor(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Lang,
+    req_id: &str,
+    req: &AuthRequest,
+    status: StatusCode,
+    message: String,
+) -> Response {
+    let t = lang.t();
+    let token = csrf::issue(&state.csrf_secret, state.cookies, headers);
+    let page = PasskeyPage {
+        chrome: Chrome::with_switch(lang, format!("/login/second-factor?req={req_id}&lang={}", lang.other().code())),
+        title: t.passkey_step_title,
+        intro: t.passkey_step_intro,
+        notice: "",
+        message,
+        csrf: &token.token,
+        req: req_id,
+        action: "/login/second-factor",
+        ceremony: "authenticate",
+        button: t.passkey_step_button,
+        name_field: false,
+        later_action: "",
+        later_label: "",
+    };
+    step_page(req, status, &page, token.set_cookie.clone())
+}
+
+/// POST /login/second-factor: the answer to the passkey step; the login completes.
+pub async fn second_factor(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<CeremonyForm>,
+) -> Response {
+    let lang = Lang::negotiate(form.lang.as_deref(), &headers);
+    let t = lang.t();
+    if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
+        return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
+    }
+    let (req_id, req, pending, person) = match waiting(&state, &headers, form.req.clone(), lang).await {
+        Ok(w) => w,
+        Err(page) => return page,
+    };
+    let ok = match verify_second_factor(&state, &pending, &form).await {
+        Ok(ok) => ok,
+        Err(e) => return server_error_page(lang, e),
+    };
+    if !ok {
+        state.audit(AuditEvent::new("login", "passkey_refused").person(&person.id).client(&req.client_id)).await;
+        return render_second_factor(
+            &state,
+            &headers,
+            lang,
+            &req_id,
+            &req,
+            StatusCode::UNAUTHORIZED,
+            t.passkey_refused.into(),
+        );
+    }
+    match state.passkeys.finish_pending(&pending.id_hash).await {
+        Ok(true) => {}
+        Ok(false) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
+        Err(e) => return server_error_page(lang, e),
+    }
+    let mut res =
+        sign_in(&state, &headers, lang, &person, &req_id, req, Proof::password_and_passkey(&pending.method), false)
+            .await;
+    res.headers_mut().append(header::SET_COOKIE, state.cookies.clear(PENDING_LOGIN));
+    res
+}
+
+/// Whether the answer proves one of the waiting person's passkeys, once.
+async fn verify_second_factor(
+    state: &AppState,
+    pending: &PendingLogin,
+    form: &CeremonyForm,
+) -> Result<bool, crate::db::DbError> {
+    let Some(webauthn) = state.webauthn.clone() else { return Ok(false) };
+    let binding = pending_binding(pending);
+    let Some(kept) = state.passkeys.take_challenge(&form.challenge, Ceremony::Authenticate, &binding).await? else {
+        return Ok(false);
+    };
+    let Ok(kept) = serde_json::from_str::<PasskeyAuthentication>(&kept) else { return Ok(false) };
+    let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(&form.credential) else { return Ok(false) };
+    // The state allows only this person's passkeys (as they were when the step began).
+    let Ok(result) = webauthn.finish_passkey_authentication(&answer, &kept) else { return Ok(false) };
+    let Some(handle) = state.passkeys.user_handle(&pending.person_id).await? else { return Ok(false) };
+    // Still registered: a passkey removed since the step began is refused.
+    let Some(stored) = state.passkeys.by_credential(&handle, &cred_id_text(result.cred_id())).await? else {
+        return Ok(false);
+    };
+    if stored.person_id != pending.person_id {
+        return Ok(false);
+    }
+    let mut passkey = stored.passkey;
+    passkey.update_credential(&result);
+    state.passkeys.record_use(&stored.id, &passkey).await?;
+    Ok(true)
+}
+
+/// GET /login/enrol: the first passkey of a person whose profile requires one.
+pub async fn enrol_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<StepQuery>) -> Response {
+    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
+    let (req_id, req, _, person) = match waiting(&state, &headers, q.req, lang).await {
+        Ok(w) => w,
+        Err(page) => return page,
+    };
+    let told = match state.passkeys.take_reset_notice(&person.id).await {
+        Ok(t) => t,
+        Err(e) => return server_error_page(lang, e),
+    };
+    render_enrol(&state, &headers, lang, &req_id, &req, told, StatusCode::OK, String::new())
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_enrol(
+    state: &AppState,
+    headers: &HeaderMap,
+    lang: Lang,
+    req_id: &str,
+    req: &AuthRequest,
+    reset: bool,
+    status: StatusCode,
+    message: String,
+) -> Response {
+    let t = lang.t();
+    let token = csrf::issue(&state.csrf_secret, state.cookies, headers);
+    let page = PasskeyPage {
+        chrome: Chrome::with_switch(lang, format!("/login/enrol?req={req_id}&lang={}", lang.other().code())),
+        title: t.enrol_title,
+        intro: t.enrol_intro,
+        notice: if reset { t.reset_notice } else { "" },
+        message,
+        csrf: &token.token,
+        req: req_id,
+        action: "/login/enrol",
+        ceremony: "register",
+        button: t.passkey_create_button,
+        name_field: true,
+        later_action: "",
+        later_label: "",
+    };
+    step_page(req, status, &page, token.set_cookie.clone())
+}
+
+/// POST /login/enrol: the first passkey is registered; the passkey step follows, with it.
+pub async fn enrol(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<CeremonyForm>) -> Response {
+    let lang = Lang::negotiate(form.lang.as_deref(), &headers);
+    let t = lang.t();
+    if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
+        return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
+    }
+    let (req_id, req, pending, person) = match waiting(&state, &headers, form.req.clone(), lang).await {
+        Ok(w) => w,
+        Err(page) => return page,
+    };
+    match finish_registration(&state, &person, &pending_binding(&pending), &form).await {
+        Ok(Some(_)) => see_other(&format!("/login/second-factor?req={req_id}&lang={}", lang.code())),
+        Ok(None) => {
+            render_enrol(&state, &headers, lang, &req_id, &req, false, StatusCode::BAD_REQUEST, t.passkey_failed.into())
+        }
+        Err(e) => server_error_page(lang, e),
+    }
+}
+
+/// The signed-in person of this browser and their session cookie value.
+pub(crate) async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(Person, String, String)>, crate::db::DbError> {
+    let Some(cookie) = state.cookies.get(headers, SESSION) else { return Ok(None) };
+    let Some(session) = state.sessions.find(&cookie).await? else { return Ok(None) };
+    let person = state.directory.person(&session.person_id).await?.filter(|p| !p.disabled);
+    Ok(person.map(|p| (p, cookie, session.id_hash)))
+}
+
+/// GET /login/invitation: after a password login, the reset notice and/or the invitation to
+/// create a passkey, before going back to the client.
+pub async fn invitation_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<StepQuery>,
+) -> Response {
+    let lang = Lang::negotiate(q.lang.as_deref(), &headers);
+    let t = lang.t();
+    let (req_id, req) = match parked_or_page(&state, q.req, lang).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let person = match signed_in(&state, &headers).await {
+        Ok(Some((p, _, _))) => p,
+        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
+        Err(e) => return server_error_page(lang, e),
+    };
+    let told = match state.passkeys.take_reset_notice(&person.id).await {
+        Ok(t) => t,
+        Err(e) => return server_error_page(lang, e),
+    };
+    let offer = match offered(&state, &person).await {
+        Ok(o) => o,
+        Err(e) => return server_error_page(lang, e),
+    };
+    let token = csrf::issue(&state.csrf_secret, state.cookies, &headers);
+    let page = PasskeyPage {
+        chrome: Chrome::with_switch(lang, format!("/login/invitation?req={req_id}&lang={}", lang.other().code())),
+        title: if offer { t.invitation_title } else { t.account_title },
+        intro: if offer { t.invitation_intro } else { "" },
+        notice: if told { t.reset_notice } else { "" },
+        message: String::new(),
+        csrf: &token.token,
+        req: &req_id,
+        action: if offer { "/account/passkeys" } else { "" },
+        ceremony: "register",
+        button: t.passkey_create_button,
+        name_field: true,
+        later_action: "/login/invitation",
+        later_label: if offer { t.invitation_later } else { t.continue_button },
+    };
+    step_page(&req, StatusCode::OK, &page, token.set_cookie.clone())
+}
+
+/// Whether a signed-in person without a passkey is invited to create one.
+async fn offered(state: &AppState, person: &Person) -> Result<bool, crate::db::DbError> {
+    let requirement = state.config.passkey_policy.of(person.profile);
+    Ok(state.webauthn.is_some() && requirement != Requirement::NotAsked && state.passkeys.count(&person.id).await? == 0)
+}
+
+#[derive(Deserialize)]
+pub struct ContinueForm {
+    csrf: Option<String>,
+    req: Option<String>,
+    lang: Option<String>,
+}
+
+/// POST /login/invitation: "not now" (or "continue" after a notice): back to the client.
+pub async fn invitation_continue(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<ContinueForm>,
+) -> Response {
+    let lang = Lang::negotiate(form.lang.as_deref(), &headers);
+    let t = lang.t();
+    if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
+        return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
+    }
+    let (req_id, req) = match parked_or_page(&state, form.req, lang).await {
+        Ok(found) => found,
+        Err(page) => return page,
+    };
+    let (person, cookie) = match signed_in(&state, &headers).await {
+        Ok(Some((p, c, _))) => (p, c),
+        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
+        Err(e) => return server_error_page(lang, e),
+    };
+    match offered(&state, &person).await {
+        Ok(true) => {
+            if let Err(e) = state.passkeys.dismiss_invitation(&person.id).await {
+                return server_error_page(lang, e);
+            }
+        }
+        Ok(false) => {}
+        Err(e) => return server_error_page(lang, e),
+    }
+    resume(&state, &headers, lang, &cookie, &req_id, req).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_cleaned() {
+        assert_eq!(clean_name("  Téléphone\u{7} ", "x"), "Téléphone");
+        assert_eq!(clean_name("   ", "x"), "x");
+        assert_eq!(clean_name(&"a".repeat(100), "x").chars().count(), MAX_NAME_CHARS);
+    }
+}
