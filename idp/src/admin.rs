@@ -57,6 +57,8 @@ pub enum AdminError {
     Invalid(String),
     #[error("a client with this id already exists")]
     Exists,
+    #[error("no person has this login")]
+    UnknownPerson,
     #[error(transparent)]
     Db(#[from] DbError),
 }
@@ -163,6 +165,22 @@ pub async fn rotate_client_secret(
     let done = clients.set_secret_hash(id, &secret::sha256_hex(&value)).await?;
     audit.record(&AuditEvent::new("client.secret", if done { "ok" } else { "not_found" }).client(id)).await?;
     Ok(done.then_some(value))
+}
+
+/// Removes every passkey of the person with this login (recovery: a lost or stolen device);
+/// audited, and the person is told at their next login. Returns how many were removed.
+pub async fn reset_passkeys(
+    directory: &crate::store::directory::DirectoryStore,
+    passkeys: &crate::store::passkeys::PasskeyStore,
+    audit: &AuditStore,
+    login: &str,
+) -> Result<u64, AdminError> {
+    let person = directory.person_by_login(&login.trim().to_lowercase()).await?.ok_or(AdminError::UnknownPerson)?;
+    let removed = passkeys.reset(&person.id).await?;
+    audit
+        .record(&AuditEvent::new("passkey.reset", "ok").person(&person.id).detail(json!({ "removed": removed })))
+        .await?;
+    Ok(removed)
 }
 
 /// Redirect URIs (RFC 6749 §3.1.2, OAuth 2.0 Security BCP §4.1): absolute, no fragment, https —

@@ -339,8 +339,13 @@ impl Provider {
 
     /// Adds (or replaces) a person of the school, with a password.
     pub async fn add_person(&self, id: &str, login: &str, password: &str, disabled: bool) {
+        self.add_person_as(id, login, password, Profile::Teacher, disabled).await;
+    }
+
+    /// Adds (or replaces) a person of the school with this profile, with a password.
+    pub async fn add_person_as(&self, id: &str, login: &str, password: &str, profile: Profile, disabled: bool) {
         let snap = Snapshot {
-            people: vec![person(id, login, Profile::Teacher, disabled)],
+            people: vec![person(id, login, profile, disabled)],
             person_schools: vec![(id.into(), "s1".into())],
             ..Snapshot::default()
         };

@@ -15,5 +15,6 @@ mod discovery;
 mod exchange;
 mod login;
 mod logout;
+mod passkeys;
 mod resources;
 mod token;
