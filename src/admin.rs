@@ -305,3 +305,32 @@ pub async fn audit(args: AuditArgs) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+#[derive(Subcommand)]
+pub enum PasskeysCommand {
+    /// Removes every passkey of a person (a lost or stolen device); audited, and the person is
+    /// told at their next login. Those whose profile requires a passkey register a new one then.
+    Reset {
+        /// The person's login.
+        login: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+pub async fn passkeys(cmd: PasskeysCommand) -> anyhow::Result<()> {
+    match cmd {
+        PasskeysCommand::Reset { login, db } => {
+            let db = db.connect().await?;
+            let removed = ent_idp::admin::reset_passkeys(
+                &ent_idp::store::directory::DirectoryStore::new(db.clone()),
+                &ent_idp::store::passkeys::PasskeyStore::new(db.clone()),
+                &AuditStore::new(db),
+                &login,
+            )
+            .await?;
+            println!("{removed} passkey(s) removed; the person will be told at their next login");
+        }
+    }
+    Ok(())
+}

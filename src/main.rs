@@ -39,6 +39,9 @@ enum Command {
     /// Generates or loads a school directory.
     #[command(subcommand)]
     Directory(admin::DirectoryCommand),
+    /// Resets a person's passkeys (recovery).
+    #[command(subcommand)]
+    Passkeys(admin::PasskeysCommand),
     /// Shows the latest audit records.
     Audit(admin::AuditArgs),
     /// Brings the school directory (LDAP, or an LDIF export) into the provider.
@@ -84,6 +87,7 @@ fn run(cli: Cli) -> anyhow::Result<u8> {
             Command::Portal(args) => services::portal(args).await.map(|()| 0),
             Command::Portlet(args) => services::portlet(args).await.map(|()| 0),
             Command::Client(cmd) => admin::client(cmd).await.map(|()| 0),
+            Command::Passkeys(cmd) => admin::passkeys(cmd).await.map(|()| 0),
             Command::Keys(cmd) => admin::keys(cmd).await.map(|()| 0),
             Command::Directory(cmd) => admin::directory(cmd).await.map(|()| 0),
             Command::Audit(args) => admin::audit(args).await.map(|()| 0),

@@ -107,7 +107,7 @@ async fn discover_answer(
     assert!(rcr.public_key.allow_credentials.is_empty(), "a passkey alone names no credential");
     rcr.public_key.allow_credentials.push(AllowCredentials {
         type_: "public-key".into(),
-        id: key.cred_id.clone().into(),
+        id: key.cred_id.clone(),
         transports: Some(vec![AuthenticatorTransport::Internal]),
     });
     let mut answer = key.soft.do_authentication(Url::parse(&p.issuer).expect("origin"), rcr).expect("assertion");
