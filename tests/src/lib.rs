@@ -217,6 +217,9 @@ impl TestIdp {
             Config::new(Url::parse(&issuer).with_context(|| format!("issuer {issuer:?}"))?, database_url.clone());
         config.listen = addr;
         config.ldap_login = opts.ldap_login.clone();
+        // These tests sign in by scripted HTTP, with passwords: nobody is made to register a
+        // passkey (the passkey flows have their own tests in idp/tests and passkeys_browser.rs).
+        config.passkey_policy = ent_idp::passkey::PasskeyPolicy::uniform(ent_idp::passkey::Requirement::Offered);
         let state = AppState::init(config).await.with_context(|| format!("starting the provider on {database_url}"))?;
         let generated = generate(&GenerateOptions::default());
         if !opts.skip_seed {
