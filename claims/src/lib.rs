@@ -86,6 +86,9 @@ pub struct Child {
     pub class: Option<String>,
     #[serde(default)]
     pub legal_guardian: bool,
+    /// The child's first name, as the parent's pages show it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub given_name: Option<String>,
 }
 
 /// A role in a school's staff (`director`, `secretariat`, …).

@@ -88,8 +88,16 @@ pub async fn user_claims(
             let children: Vec<Value> = a
                 .children
                 .iter()
-                .map(|(sub, class, legal)| {
-                    json!({ "sub": subject_for(state, client, sub), "class": class, "legal_guardian": legal })
+                .map(|(sub, class, legal, given_name)| {
+                    let mut child = json!({
+                        "sub": subject_for(state, client, sub), "class": class, "legal_guardian": legal,
+                    });
+                    // The child's first name, what the parent's pages call them, only where the
+                    // `profile` scope releases names at all.
+                    if scopes.contains(&"profile") {
+                        child["given_name"] = json!(given_name);
+                    }
+                    child
                 })
                 .collect();
             c.insert("ent_children".into(), Value::Array(children));

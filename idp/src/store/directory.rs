@@ -78,8 +78,8 @@ pub struct Affiliations {
     pub schools: Vec<String>,
     /// (class id, class name, school UAI, role)
     pub classes: Vec<(String, String, String, String)>,
-    /// For parents: (child public sub, child class id, legal guardian)
-    pub children: Vec<(String, Option<String>, bool)>,
+    /// For parents: (child public sub, child class id, legal guardian, child's given name)
+    pub children: Vec<(String, Option<String>, bool, String)>,
     /// (school UAI, role)
     pub roles: Vec<(String, String)>,
 }
@@ -304,7 +304,7 @@ impl DirectoryStore {
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let children = sqlx::query(
             "SELECT p.public_sub, (SELECT m.class_id FROM class_members m WHERE m.person_id = p.id AND m.role = 'pupil' \
-             ORDER BY m.class_id LIMIT 1) AS class_id, g.legal \
+             ORDER BY m.class_id LIMIT 1) AS class_id, g.legal, p.given_name \
              FROM guardianships g JOIN people p ON p.id = g.child_id WHERE g.parent_id = $1 AND p.disabled = 0 \
              ORDER BY p.public_sub",
         )
@@ -312,7 +312,7 @@ impl DirectoryStore {
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get::<i64, _>(2)? != 0)))
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get::<i64, _>(2)? != 0, r.try_get(3)?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let roles = sqlx::query(
             "SELECT s.uai, r.role FROM staff_roles r JOIN schools s ON s.id = r.school_id WHERE r.person_id = $1 ORDER BY s.uai, r.role",

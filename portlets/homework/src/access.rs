@@ -25,18 +25,22 @@ pub struct Choice {
     pub class_name: String,
     /// The school's UAI; empty when the token does not say (a parent's child).
     pub school: String,
-    /// For a parent, the child's rank (1, 2, …) since tokens carry no children's names.
+    /// For a parent, the child's rank (1, 2, …), used when the token carries no first name.
     pub child_rank: Option<usize>,
+    /// For a parent, the child's first name from the token's `ent_children`.
+    pub child_name: Option<String>,
 }
 
 impl Choice {
-    /// The tab's words: the class name, or "Enfant 1 · CM1 A" for a parent.
+    /// The tab's words: the class name, or "Léa · CM1 A" for a parent ("Enfant 1 · CM1 A" when
+    /// the token carries no first name).
     pub fn label(&self, ctx: &Ctx) -> String {
         let class =
             if self.class_name.is_empty() { ctx.t("Classe", "Class").to_string() } else { self.class_name.clone() };
-        match self.child_rank {
-            Some(n) => format!("{} {n} · {class}", ctx.t("Enfant", "Child")),
-            None => class,
+        match (&self.child_name, self.child_rank) {
+            (Some(name), _) => format!("{name} · {class}"),
+            (None, Some(n)) => format!("{} {n} · {class}", ctx.t("Enfant", "Child")),
+            (None, None) => class,
         }
     }
 }
@@ -82,6 +86,7 @@ pub async fn readable(store: &Store, who: &Identity) -> Result<Vec<Choice>, Port
                     class_name: known.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
                     school: known.map(|k| k.school).unwrap_or_default(),
                     child_rank: Some(i + 1),
+                    child_name: child.given_name.clone(),
                 });
             }
         }
@@ -116,6 +121,7 @@ fn class_choice(id: &str, name: &str, school: &str) -> Choice {
         class_name: name.to_string(),
         school: school.to_string(),
         child_rank: None,
+        child_name: None,
     }
 }
 

@@ -47,11 +47,16 @@ ent_storage::both_backends!(MIGRATIONS; a_parent_of_two_children_sees_both_diari
     h.seed(&CLASSES[0], "secret-a1").await;
     h.seed(&CLASSES[2], "secret-b1").await;
     let mut parent = h.net.parent_a1.clone();
-    parent.children.push(Child { sub: h.net.pupil_b1.sub.clone(), class: Some(CLASS_B1.into()), legal_guardian: true });
+    parent.children.push(Child {
+        sub: h.net.pupil_b1.sub.clone(),
+        class: Some(CLASS_B1.into()),
+        legal_guardian: true,
+        given_name: Some("Hugo".into()),
+    });
 
     let summary = h.get(&parent, "/fragment/summary").await.text();
     assert!(summary.contains("Devoir secret-a1") && summary.contains("Devoir secret-b1"), "{summary}");
-    assert!(summary.contains("Enfant 1 · CM1 A") && summary.contains("Enfant 2 · CP B"), "{summary}");
+    assert!(summary.contains("Léa · CM1 A") && summary.contains("Hugo · CP B"), "each child by first name: {summary}");
     assert!(summary.contains("Pour demain"), "{summary}");
 
     let week = h.get(&parent, "/view/week").await;

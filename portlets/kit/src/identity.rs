@@ -181,8 +181,8 @@ mod tests {
     fn a_parent_reads_each_childs_class_and_nothing_else() {
         let p = Identity {
             children: vec![
-                Child { sub: "kid1".into(), class: Some("c1".into()), legal_guardian: true },
-                Child { sub: "kid2".into(), class: Some("c2".into()), legal_guardian: false },
+                Child { sub: "kid1".into(), class: Some("c1".into()), legal_guardian: true, given_name: None },
+                Child { sub: "kid2".into(), class: Some("c2".into()), legal_guardian: false, given_name: None },
             ],
             ..base(Profile::Parent)
         };
@@ -196,7 +196,12 @@ mod tests {
     #[test]
     fn children_claims_count_only_for_parents() {
         let odd = Identity {
-            children: vec![Child { sub: "kid1".into(), class: Some("c1".into()), legal_guardian: true }],
+            children: vec![Child {
+                sub: "kid1".into(),
+                class: Some("c1".into()),
+                legal_guardian: true,
+                given_name: None,
+            }],
             ..base(Profile::Teacher)
         };
         assert!(odd.children().is_empty() && !odd.is_legal_guardian_of("kid1") && !odd.can_read_class("c1", "A"));

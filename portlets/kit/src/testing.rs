@@ -178,7 +178,8 @@ fn in_class(mut who: Identity, id: &str, school: &str, role: &str) -> Identity {
 
 fn parent_of(mut who: Identity, child: &Identity, legal: bool) -> Identity {
     let class = child.classes.first().map(|c| c.id.clone());
-    who.children.push(Child { sub: child.sub.clone(), class, legal_guardian: legal });
+    let given_name = child.name.as_deref().and_then(|n| n.split_whitespace().next()).map(str::to_owned);
+    who.children.push(Child { sub: child.sub.clone(), class, legal_guardian: legal, given_name });
     who
 }
 
