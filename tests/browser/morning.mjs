@@ -3,8 +3,8 @@
 // login page:
 //   1. the teacher writes today's lesson for their class in the homework diary, with a task due
 //      on the next school day, then a note to the whole class asking for a signature;
-//   2. the parent sees the task and the note to sign on the home page, opens the note and signs
-//      it (once per child);
+//   2. the parent sees the task and the note to sign on the home page (also on a phone-sized
+//      screen: nothing wider than it), opens the note and signs it (once per child);
 //   3. the teacher reloads the note and sees the parent's signature;
 //   4. the pupil, the director, the staff member, the city agent and the admin get the home page
 //      of their profile;
@@ -324,6 +324,17 @@ try {
   check((await text(noteItem.first())).includes('à signer'), `the note is not marked "à signer": ${await text(noteItem.first())}`);
   await home(parent, 'home-parent');
   console.log('ok parent-home');
+
+  // The same home page on a phone: one column, nothing wider than the screen.
+  step = 'parent-phone';
+  await parent.page.setViewportSize({ width: 390, height: 844 });
+  await parent.page.reload();
+  const overflow = await parent.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(overflow <= 1, `the home page is ${overflow}px wider than a phone's screen`);
+  await look(parent, 'home page on a phone', { axe: true });
+  await snap(parent, 'home-parent-phone');
+  await parent.page.setViewportSize({ width: 1280, height: 720 });
+  console.log('ok parent-phone');
 
   step = 'sign';
   await follow(parent, noteItem.first().locator('a'), notePath);

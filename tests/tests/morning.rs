@@ -3,7 +3,7 @@
 //! `ent demo` starts them. Each person has their own browser context and signs in through the
 //! provider's login page. The teacher writes today's lesson with a task due on the next school
 //! day and a note asking every family of the class to sign; the parent sees both on the home
-//! page and signs; the teacher sees the signature; the pupil, the director, the staff member, the
+//! page (also on a phone-sized screen, one column, nothing wider than the screen) and signs; the teacher sees the signature; the pupil, the director, the staff member, the
 //! city agent and the admin each get the home page of their profile. On the way: axe-core finds
 //! no serious or critical accessibility violation, the console shows no error but the missing
 //! favicon, the CSP allows no inline script, every form post carries the portal's `_csrf` and
@@ -32,6 +32,7 @@ const STEPS: &[&str] = &[
     "ok homework-written",
     "ok note-written",
     "ok parent-home",
+    "ok parent-phone",
     "ok parent-signed",
     "ok teacher-sees-signature",
     "ok pupil-home",
