@@ -112,7 +112,7 @@ async fn discover_answer(
     });
     let mut answer = key.soft.do_authentication(Url::parse(&p.issuer).expect("origin"), rcr).expect("assertion");
     let uuid = Uuid::parse_str(handle).expect("uuid");
-    answer.response.user_handle = Some(uuid.as_bytes().to_vec().into());
+    answer.response.user_handle = Some(uuid.as_bytes().to_vec());
     vec![
         ("csrf".into(), form.csrf.clone()),
         ("req".into(), form.req.clone()),
