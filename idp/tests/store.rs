@@ -217,7 +217,10 @@ both_backends!(directory_import_and_lookup, |db| async move {
 
     // A parent sees the child's public sub and class, never the internal id.
     let parent_aff = dir.affiliations("parent1").await.expect("affiliations");
-    assert_eq!(parent_aff.children, vec![("sub-pupil1".to_string(), Some("c1a".to_string()), true)]);
+    assert_eq!(
+        parent_aff.children,
+        vec![("sub-pupil1".to_string(), Some("c1a".to_string()), true, "Given pupil1".to_string())]
+    );
     assert!(parent_aff.classes.is_empty());
 
     // A teacher sees the classes taught, with the role, across schools.
@@ -270,7 +273,10 @@ both_backends!(directory_reimport_replaces_links, |db| async move {
         "the pupil is in the new class only"
     );
     let parent_aff = dir.affiliations("parent1").await.expect("affiliations");
-    assert_eq!(parent_aff.children, vec![("sub-pupil1".to_string(), Some("c1b".to_string()), false)]);
+    assert_eq!(
+        parent_aff.children,
+        vec![("sub-pupil1".to_string(), Some("c1b".to_string()), false, "Given pupil1".to_string())]
+    );
     let teacher_aff = dir.affiliations("teacher1").await.expect("affiliations");
     assert_eq!(teacher_aff.schools, vec!["0750001A".to_string()]);
     assert_eq!(
