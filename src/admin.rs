@@ -148,7 +148,10 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
                     c.grant_types.join(" "),
                     c.redirect_uris.join(" "),
                     c.audience.as_deref().map(|a| format!("\taudience={a}")).unwrap_or_default(),
-                    c.backchannel_logout_uri.as_deref().map(|u| format!("\tbackchannel_logout={u}")).unwrap_or_default(),
+                    c.backchannel_logout_uri
+                        .as_deref()
+                        .map(|u| format!("\tbackchannel_logout={u}"))
+                        .unwrap_or_default(),
                 );
             }
         }
