@@ -35,6 +35,10 @@ pub struct DemoArgs {
     homework_port: u16,
     #[arg(long, default_value_t = 8412)]
     liaison_port: u16,
+    /// `policy`: the production rule (directors, staff, city agents and admins must use a
+    /// passkey and register one at their first login); `offered`: everyone is only invited.
+    #[arg(long, default_value = "policy", value_parser = ["policy", "offered"])]
+    passkeys: String,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -49,6 +53,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let db_url = format!("sqlite://{}", args.data.join("idp.db").display());
     let mut config = ent_idp::Config::new(ent_idp::config::parse_issuer(&issuer)?, db_url);
     config.listen = SocketAddr::from(([127, 0, 0, 1], args.port));
+    if args.passkeys == "offered" {
+        config.passkey_policy = ent_idp::passkey::PasskeyPolicy::uniform(ent_idp::passkey::Requirement::Offered);
+    }
+    let policy = config.passkey_policy.clone();
     let idp_listener = bind(config.listen).await?;
     let app_addr = SocketAddr::from(([127, 0, 0, 1], args.app_port));
     let app_listener = bind(app_addr).await?;
@@ -88,6 +96,21 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
     for (profile, login, description) in &accounts {
         println!("  {profile:<11} {login:<17} {description}");
+    }
+    let required: Vec<&str> = accounts
+        .iter()
+        .filter(|(profile, _, _)| {
+            profile.parse().is_ok_and(|p| policy.of(p) == ent_idp::passkey::Requirement::Required)
+        })
+        .map(|(_, login, _)| login.as_str())
+        .collect();
+    if !required.is_empty() {
+        println!();
+        println!(
+            "Passkeys: {} must use one; at the first login they register it (this computer or a phone).",
+            required.join(", ")
+        );
+        println!("  (`ent demo --passkeys offered` only invites them.)");
     }
     println!();
     println!("Stop with Ctrl-C.");
