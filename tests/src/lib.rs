@@ -12,6 +12,7 @@
 //! let tokens = idp.redeem_code(&client, &grant).await?.ok()?;
 //! ```
 
+pub mod browser;
 pub mod node;
 pub mod workspace;
 

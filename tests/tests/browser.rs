@@ -7,48 +7,18 @@
 //! Needs `/usr/bin/chromium` (or `ENT_CHROMIUM`) and Node.js; skipped with a notice when they
 //! are missing, unless `CI` or `ENT_REQUIRE_BROWSER` is set.
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail, ensure};
-use ent_e2e::node::{self, workspace_root};
+use ent_e2e::node;
 use ent_e2e::{ALL_SCOPES, DEMO_PASSWORD, Pkce, TestIdp, query_param};
 use url::Url;
 
 const SUCCESS: &str = "browser: all checks passed";
 
-fn browser_dir() -> PathBuf {
-    workspace_root().join("tests").join("browser")
-}
-
-fn chromium() -> String {
-    std::env::var("ENT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
-}
-
-fn prepare() -> Result<bool> {
-    static DONE: OnceLock<Result<bool, String>> = OnceLock::new();
-    DONE.get_or_init(|| {
-        let run = || {
-            let required = ["CI", "ENT_REQUIRE_BROWSER"];
-            if !node::available("node", &required, "the browser (Node.js)")? {
-                return Ok(false);
-            }
-            if !node::available(&chromium(), &required, "the browser (Chromium)")? {
-                return Ok(false);
-            }
-            node::npm_ci(&browser_dir(), "playwright-core")?;
-            Ok(true)
-        };
-        run().map_err(|e: anyhow::Error| format!("{e:#}"))
-    })
-    .clone()
-    .map_err(anyhow::Error::msg)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_parent_signs_in_to_a_school_tool_in_chromium() -> Result<()> {
-    if !prepare()? {
+    if !ent_e2e::browser::ready()? {
         return Ok(());
     }
     let idp = TestIdp::start().await?;
@@ -60,10 +30,15 @@ async fn a_parent_signs_in_to_a_school_tool_in_chromium() -> Result<()> {
         ("ENT_REDIRECT_URI", client.redirect_uri.clone()),
         ("ENT_LOGIN", "parent.demo".to_string()),
         ("ENT_PASSWORD", DEMO_PASSWORD.to_string()),
-        ("ENT_CHROMIUM", chromium()),
+        ("ENT_CHROMIUM", ent_e2e::browser::chromium()),
     ];
-    let out = node::run_script(&browser_dir().join("login.mjs"), &["ENT_SCREENSHOTS"], &vars, Duration::from_secs(180))
-        .await?;
+    let out = node::run_script(
+        &ent_e2e::browser::dir().join("login.mjs"),
+        &["ENT_SCREENSHOTS"],
+        &vars,
+        Duration::from_secs(180),
+    )
+    .await?;
     if !(out.success && out.last_line().is_some_and(|l| l == SUCCESS)) {
         bail!("login.mjs failed\n--- stdout ---\n{}\n--- stderr ---\n{}", out.stdout, out.stderr);
     }

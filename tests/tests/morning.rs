@@ -15,12 +15,11 @@
 //! Needs `/usr/bin/chromium` (or `ENT_CHROMIUM`) and Node.js; skipped with a notice when they
 //! are missing, unless `CI` or `ENT_REQUIRE_BROWSER` is set.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Result, bail, ensure};
 use ent_e2e::DEMO_PASSWORD;
-use ent_e2e::node::{self, workspace_root};
+use ent_e2e::node;
 use ent_e2e::workspace::Workspace;
 use ent_portlet_kit::calendar::Date;
 
@@ -46,36 +45,9 @@ const STEPS: &[&str] = &[
 /// How long the home page waits for each portlet (the portal's default).
 const FRAGMENT_DEADLINE_MS: u64 = 800;
 
-fn browser_dir() -> PathBuf {
-    workspace_root().join("tests").join("browser")
-}
-
-fn chromium() -> String {
-    std::env::var("ENT_CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into())
-}
-
-fn screenshots() -> PathBuf {
-    std::env::var_os("ENT_SCREENSHOTS")
-        .filter(|s| !s.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(|| browser_dir().join("screenshots"))
-}
-
-fn prepare() -> Result<bool> {
-    let required = ["CI", "ENT_REQUIRE_BROWSER"];
-    if !node::available("node", &required, "the browser (Node.js)")? {
-        return Ok(false);
-    }
-    if !node::available(&chromium(), &required, "the browser (Chromium)")? {
-        return Ok(false);
-    }
-    node::npm_ci(&browser_dir(), "playwright-core")?;
-    Ok(true)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_school_morning_in_chromium() -> Result<()> {
-    if !prepare()? {
+    if !ent_e2e::browser::ready()? {
         return Ok(());
     }
     let w = Workspace::start(FRAGMENT_DEADLINE_MS).await?;
@@ -84,7 +56,7 @@ async fn a_school_morning_in_chromium() -> Result<()> {
     let today = Date::today();
     let lesson = if today.is_school_day() { today } else { today.previous_school_day() };
     let due = today.next_school_day();
-    let shots = screenshots();
+    let shots = ent_e2e::browser::screenshots();
     std::fs::create_dir_all(&shots)?;
     let profiles = ["teacher", "parent", "pupil", "director", "staff", "city-agent", "admin"];
     let home_shot = |name: &str| shots.join(format!("home-{name}.png"));
@@ -97,10 +69,10 @@ async fn a_school_morning_in_chromium() -> Result<()> {
         ("ENT_PASSWORD", DEMO_PASSWORD.to_string()),
         ("ENT_LESSON_DAY", lesson.iso()),
         ("ENT_DUE_DAY", due.iso()),
-        ("ENT_CHROMIUM", chromium()),
+        ("ENT_CHROMIUM", ent_e2e::browser::chromium()),
         ("ENT_SCREENSHOTS", shots.display().to_string()),
     ];
-    let script = browser_dir().join("morning.mjs");
+    let script = ent_e2e::browser::dir().join("morning.mjs");
     let out = node::run_script(&script, &[], &vars, Duration::from_secs(300)).await;
     w.stop().await;
     let out = out?;
