@@ -6,30 +6,19 @@
 //
 // Environment: ENT_AUTHORIZE_URL, ENT_REDIRECT_URI, ENT_LOGIN, ENT_PASSWORD,
 // ENT_CHROMIUM (default /usr/bin/chromium), ENT_SCREENSHOTS (a folder; optional).
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { env, launch, axeSource as axe } from './common.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) { console.log(`FAIL env: missing ${name}`); process.exit(2); }
-  return v;
-};
 const authorizeUrl = env('ENT_AUTHORIZE_URL');
 const redirectUri = env('ENT_REDIRECT_URI');
 const login = env('ENT_LOGIN');
 const password = env('ENT_PASSWORD');
 const shots = process.env.ENT_SCREENSHOTS;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const axeSource = axe();
 
 let step = 'launch';
 const fail = (why) => { console.log(`FAIL ${step}: ${why}`); process.exitCode = 1; };
 
-const browser = await chromium.launch({
-  executablePath: process.env.ENT_CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ locale: 'fr-FR' });
   const page = await context.newPage();

@@ -19,21 +19,14 @@
 //
 // Environment: ENT_PORTAL_URL, ENT_PASSWORD, ENT_LESSON_DAY and ENT_DUE_DAY (YYYY-MM-DD),
 // ENT_CHROMIUM (default /usr/bin/chromium), ENT_SCREENSHOTS (a folder; optional).
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
+import { env, launch, axeSource as axe } from './common.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) { console.log(`FAIL env: missing ${name}`); process.exit(2); }
-  return v;
-};
 const portal = env('ENT_PORTAL_URL').replace(/\/+$/, '');
 const password = env('ENT_PASSWORD');
 const lessonDay = env('ENT_LESSON_DAY');
 const dueDay = env('ENT_DUE_DAY');
 const shots = process.env.ENT_SCREENSHOTS;
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+const axeSource = axe();
 
 // Texts this run writes, unique to it.
 const stamp = Date.now().toString(36);
@@ -49,11 +42,7 @@ const check = (ok, why) => { if (!ok) throw new Error(why); };
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const text = async (locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
-const browser = await chromium.launch({
-  executablePath: process.env.ENT_CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 
 // The directives of a CSP header, as {name: [sources]}.
 const directives = (csp) => Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0])

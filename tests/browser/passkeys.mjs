@@ -6,13 +6,8 @@
 //
 // Environment: ENT_ISSUER, ENT_AUTHORIZE_URL, ENT_AUTHORIZE_URL_2 (a second request, for the
 // passkey login), ENT_REDIRECT_URI, ENT_LOGIN, ENT_PASSWORD, ENT_CHROMIUM, ENT_SCREENSHOTS.
-import { chromium } from 'playwright-core';
+import { env, launch } from './common.mjs';
 
-const env = (name) => {
-  const v = process.env[name];
-  if (!v) { console.log(`FAIL env: missing ${name}`); process.exit(2); }
-  return v;
-};
 const issuer = env('ENT_ISSUER');
 const first = env('ENT_AUTHORIZE_URL');
 const second = env('ENT_AUTHORIZE_URL_2');
@@ -24,11 +19,7 @@ const shots = process.env.ENT_SCREENSHOTS;
 let step = 'launch';
 const fail = (why) => { console.log(`FAIL ${step}: ${why}`); process.exitCode = 1; };
 
-const browser = await chromium.launch({
-  executablePath: process.env.ENT_CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch();
 try {
   const context = await browser.newContext({ locale: 'fr-FR' });
   const page = await context.newPage();
