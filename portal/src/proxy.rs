@@ -29,6 +29,9 @@ const MAX_VIEW_HTML: usize = 2 * 1024 * 1024;
 pub const MAX_POST_BODY: usize = 10 * 1024 * 1024;
 const CSRF_FIELD: &str = "_csrf";
 
+/// How long a full view may take before the person gets the "not answering" page.
+const VIEW_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// GET /p/{portlet}/{*path}
 pub async fn get(
     State(state): State<PortalState>,
@@ -46,13 +49,22 @@ pub async fn get(
         Err(TokenError::SessionEnded) => return Ok(to_login(&state)),
         Err(TokenError::Other(e)) => return Err(e),
     }
+    // A portlet the home page found failing again and again: say so at once rather than let
+    // the person wait for it (the breaker lets one request through when its pause ends).
+    if !state.breakers.allow(&portlet.name) {
+        return Err(PortalError::Upstream(format!("{} is paused after repeated failures", portlet.name)));
+    }
     let mut retried = false;
     loop {
         let token = tokens::portlet_token(&state, &session, &portlet).await?;
         let res = upstream::request(&state, &session, &portlet, &token, lang, Method::GET, &path)
+            .timeout(VIEW_TIMEOUT)
             .send()
             .await
-            .map_err(|e| PortalError::Upstream(e.without_url().to_string()))?;
+            .map_err(|e| {
+                state.breakers.failure(&portlet.name);
+                PortalError::Upstream(e.without_url().to_string())
+            })?;
         if res.status() == reqwest::StatusCode::UNAUTHORIZED && !retried {
             // A token the portlet no longer takes (keys rotated, revoked): exchange anew, once.
             state.tokens.drop_token(&session.id_hash, &portlet.name);

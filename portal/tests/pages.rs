@@ -133,7 +133,12 @@ async fn after_repeated_timeouts_a_hung_portlet_no_longer_costs_the_deadline() {
         assert_eq!(bench.get("/", &pupil).await.status(), 200);
         assert!(started.elapsed() >= Duration::from_millis(750), "the hung portlet was asked");
     }
-    // …then its fragments are paused: the page comes at the speed of the healthy portlet.
+    // …then its fragments are paused: the page comes at the speed of the healthy portlet, and
+    // its full view says at once that it is not answering.
+    let started = Instant::now();
+    let res = bench.get("/p/slow/anything", &pupil).await;
+    assert_eq!(res.status(), 502);
+    assert!(started.elapsed() < Duration::from_millis(400), "the view waited for a paused portlet");
     for _ in 0..3 {
         let started = Instant::now();
         let res = bench.get("/", &pupil).await;
