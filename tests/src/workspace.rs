@@ -29,7 +29,11 @@ impl Drop for TempDir {
 impl Workspace {
     /// Everything on free ports; the portal waits `deadline_ms` for each portlet's fragment.
     pub async fn start(deadline_ms: u64) -> Result<Workspace> {
-        let idp = TestIdp::start().await?;
+        Workspace::around(TestIdp::start().await?, deadline_ms).await
+    }
+
+    /// The portal and the portlets around a provider already started.
+    pub async fn around(idp: TestIdp, deadline_ms: u64) -> Result<Workspace> {
         let data = TempDir(std::env::temp_dir().join(format!("ent-e2e-workspace-{}", crate::random_suffix())));
         let stack = stack::start(
             idp.state(),

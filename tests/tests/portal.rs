@@ -2,7 +2,8 @@
 //! relying party) and the real portlets, each on its own port, wired by the same `stack` module
 //! as `ent demo`. What only the assembled system can show: a login through the provider reaches
 //! portlets with tokens exchanged for each, a portlet token opens no other portlet, a logout at
-//! the provider ends the portal session over the back channel, and a stopped portlet does not
+//! the provider, and a departure from the directory brought in by a sync, end the portal session
+//! over the back channel, and a stopped portlet does not
 //! hold the home page.
 #![allow(clippy::unwrap_used)]
 
@@ -10,8 +11,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use ent::stack;
+use ent_directory_sync::generate::{GenerateOptions, Generated, generate};
+use ent_directory_sync::run::{RunOptions, SyncConfig, run_ldif};
 use ent_e2e::workspace::Workspace;
-use ent_e2e::{Browser, DEMO_PASSWORD, parse_forms};
+use ent_e2e::{Browser, DEMO_PASSWORD, StartOptions, TestIdp, parse_forms};
 use reqwest::StatusCode;
 use url::Url;
 
@@ -138,5 +141,61 @@ async fn a_stopped_portlet_does_not_hold_the_home_page() -> Result<()> {
     assert!(html.contains("Carnet de liaison"), "{html}");
     assert!(html.contains("Cahier de textes"), "the homework card keeps its place: {html}");
     w.stop().await;
+    Ok(())
+}
+
+/// Brings a generated directory into the provider as `ent sync` would, through an LDIF export
+/// and the `sdet` mapping.
+async fn sync(idp: &TestIdp, g: &Generated, dir: &std::path::Path) -> Result<String> {
+    let path = dir.join("directory.ldif");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    ent_directory_sync::ldif_out::write_ldif(g, "dc=test,dc=ent", &mut out)?;
+    std::io::Write::flush(&mut out)?;
+    drop(out);
+    let cfg = SyncConfig::from_toml(
+        "preset = \"sdet\"\n[source]\nname = \"test\"\nurl = \"ldap://localhost\"\nbase_dn = \"dc=test,dc=ent\"\n",
+    )?;
+    let report = run_ldif(&idp.state().db, &cfg, &path, &RunOptions::default()).await?;
+    Ok(report.summary())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_parent_who_leaves_the_directory_loses_the_portal_session() -> Result<()> {
+    let idp = TestIdp::start_with(StartOptions { skip_seed: true, ..StartOptions::default() }).await?;
+    let dir = std::env::temp_dir().join(format!("ent-e2e-leave-{}", ent_e2e::random_suffix()));
+    std::fs::create_dir_all(&dir)?;
+    let mut g = generate(&GenerateOptions::default());
+    sync(&idp, &g, &dir).await?;
+    let parent = idp.state().directory.person_by_login("parent.demo").await?.context("parent loaded")?;
+    let phc = idp.state().passwords.hash(DEMO_PASSWORD).await?;
+    idp.state().directory.set_password(&parent.id, &phc).await?;
+    let w = Workspace::around(idp, DEADLINE_MS).await?;
+    let browser = w.sign_in("parent.demo").await?;
+    let (_, html) = w.home(&browser).await?;
+    assert!(html.contains("Carnet de liaison"), "signed in: {html}");
+
+    // The family moves away: the next directory export no longer has the parent.
+    let gone = g.snapshot.people.iter().find(|p| p.login == "parent.demo").context("in the export")?.id.clone();
+    g.snapshot.people.retain(|p| p.id != gone);
+    g.snapshot.guardianships.retain(|(parent, _, _)| *parent != gone);
+    g.snapshot.person_schools.retain(|(person, _)| *person != gone);
+    g.snapshot.class_members.retain(|(_, person, _)| *person != gone);
+    g.snapshot.staff_roles.retain(|(person, _, _)| *person != gone);
+    let summary = sync(&w.idp, &g, &dir).await?;
+    assert!(summary.contains("-1"), "one departure: {summary}");
+
+    // The provider tells the portal over the back channel (its outbox is polled every few
+    // seconds): the portal session ends.
+    let started = Instant::now();
+    loop {
+        let (status, html) = w.home(&browser).await?;
+        if status == StatusCode::OK && !html.contains("Carnet de liaison") {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "the portal session outlived the departure");
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    w.stop().await;
+    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
