@@ -3,8 +3,7 @@
 //! as `ent demo`. What only the assembled system can show: a login through the provider reaches
 //! portlets with tokens exchanged for each, a portlet token opens no other portlet, a logout at
 //! the provider, and a departure from the directory brought in by a sync, end the portal session
-//! over the back channel, and a stopped portlet does not
-//! hold the home page.
+//! over the back channel, and a stopped portlet does not hold the home page.
 #![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
