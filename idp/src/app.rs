@@ -22,7 +22,7 @@ use crate::oauth::{
     account, activation, authorize, consent, discovery, introspect, login, logout, passkeys, revoke, token, userinfo,
 };
 use crate::state::{AppState, StartError};
-use crate::web::i18n::Lang;
+use crate::web::i18n::{Lang, Texts};
 use crate::web::pages;
 
 /// Every route of the provider.

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Texts};
 use crate::pages::{self, Chrome};
 
 #[derive(Clone, Debug, thiserror::Error)]

@@ -1,63 +1,20 @@
 //! The portal's words: French by default, English on request. `?lang=en` (or `fr`) on any page
 //! sets a cookie; without one, the browser's `Accept-Language` decides; French otherwise.
 
-use axum::extract::FromRequestParts;
-use axum::http::HeaderMap;
-use axum::http::request::Parts;
+pub use ent_web::Lang;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
-pub enum Lang {
-    #[default]
-    Fr,
-    En,
+/// The portal's words for a language: `lang.t().welcome`. (The language a request is answered
+/// in is chosen by the `language` middleware and read back by `Lang`'s extractor.)
+pub trait Texts {
+    fn t(self) -> &'static Messages;
 }
 
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Fr => "fr",
-            Lang::En => "en",
-        }
-    }
-
-    pub fn parse(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_', ';']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "fr" => Some(Lang::Fr),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The first supported language of `Accept-Language`, in the order given (q-values are rare
-    /// in practice and never reorder French and English in the browsers we meet).
-    pub fn from_accept_language(headers: &HeaderMap) -> Option<Lang> {
-        headers
-            .get(axum::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').find_map(Lang::parse))
-    }
-
-    pub fn t(self) -> &'static Messages {
+impl Texts for Lang {
+    fn t(self) -> &'static Messages {
         match self {
             Lang::Fr => &FR,
             Lang::En => &EN,
         }
-    }
-
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Fr => Lang::En,
-            Lang::En => Lang::Fr,
-        }
-    }
-}
-
-/// The language a request was answered in (set by the `lang` middleware).
-impl<S: Send + Sync> FromRequestParts<S> for Lang {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(parts.extensions.get::<Lang>().copied().unwrap_or_default())
     }
 }
 
@@ -145,16 +102,3 @@ pub static EN: Messages = Messages {
     back_home: "Back to the home page",
     profile_names: ["Pupil", "Parent", "Teacher", "Head teacher", "Staff", "City agent", "Administration"],
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn negotiates() {
-        let mut h = HeaderMap::new();
-        assert_eq!(Lang::from_accept_language(&h), None);
-        h.insert(axum::http::header::ACCEPT_LANGUAGE, "de-DE, en-GB;q=0.9".parse().unwrap());
-        assert_eq!(Lang::from_accept_language(&h), Some(Lang::En));
-    }
-}

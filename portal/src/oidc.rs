@@ -20,7 +20,7 @@ use crate::provider::{EntClient, EntTokenResponse};
 use crate::secret;
 use crate::state::PortalState;
 use crate::store::{LoginRequest, NewSession, SessionSecrets};
-use crate::web::{LOGIN, SESSION, csrf_ok};
+use crate::web::{LOGIN, SAME_SITE, SESSION, csrf_ok};
 
 /// How long a sign-in may take at the provider.
 const LOGIN_TTL: i64 = 600;
@@ -62,7 +62,7 @@ pub async fn login(
     };
     state.store.put_login(csrf.secret(), &req, now() + LOGIN_TTL).await?;
     let mut res = Redirect::to(url.as_str()).into_response();
-    res.headers_mut().append(header::SET_COOKIE, state.cookies().set(LOGIN, csrf.secret(), Some(LOGIN_TTL)));
+    res.headers_mut().append(header::SET_COOKIE, state.cookies().set(LOGIN, csrf.secret(), SAME_SITE, Some(LOGIN_TTL)));
     Ok(res)
 }
 
@@ -149,7 +149,7 @@ pub async fn callback(
     }
     let cookie = state.store.create(&new, t, t + state.config.session_max_secs as i64).await?;
     let mut res = Redirect::to(&req.return_to).into_response();
-    res.headers_mut().append(header::SET_COOKIE, cookies.set(SESSION, &cookie, None));
+    res.headers_mut().append(header::SET_COOKIE, cookies.set(SESSION, &cookie, SAME_SITE, None));
     res.headers_mut().append(header::SET_COOKIE, cookies.clear(LOGIN));
     Ok(res)
 }

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::config::Profile;
-use crate::i18n::{Lang, Messages};
+use crate::i18n::{Lang, Messages, Texts};
 use crate::state::PortalState;
 use crate::store::Session;
 use crate::web::csrf_token;

@@ -14,48 +14,12 @@ pub const SESSION: &str = "ent_portal";
 pub const LANG: &str = "ent_portal_lang";
 pub const LOGIN: &str = "ent_portal_login";
 
-/// How cookies are written: behind https, `Secure` and the `__Host-` prefix (pinned to this
-/// exact origin, so a sibling host or port cannot plant one).
-#[derive(Clone, Copy, Debug)]
-pub struct CookiePolicy {
-    pub secure: bool,
-}
+/// Cookies (`ent-web`): SameSite=Lax for every portal cookie, since the provider's redirect back
+/// is a cross-site top-level GET that must carry them.
+pub use ent_web::CookiePolicy;
 
-impl CookiePolicy {
-    pub fn name(&self, base: &str) -> String {
-        if self.secure { format!("__Host-{base}") } else { base.to_string() }
-    }
-
-    /// HttpOnly, Path=/, SameSite=Lax (the provider's redirect back is a cross-site top-level GET
-    /// that must carry the cookie), Secure behind https.
-    pub fn set(&self, base: &str, value: &str, max_age: Option<i64>) -> HeaderValue {
-        let mut c = format!("{}={value}; Path=/; HttpOnly; SameSite=Lax", self.name(base));
-        if let Some(age) = max_age {
-            c.push_str(&format!("; Max-Age={age}"));
-        }
-        if self.secure {
-            c.push_str("; Secure");
-        }
-        HeaderValue::from_str(&c).unwrap_or_else(|_| HeaderValue::from_static("invalid=; Max-Age=0"))
-    }
-
-    pub fn clear(&self, base: &str) -> HeaderValue {
-        self.set(base, "", Some(0))
-    }
-
-    pub fn get(&self, headers: &HeaderMap, base: &str) -> Option<String> {
-        let name = self.name(base);
-        headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string())
-            .filter(|v| !v.is_empty())
-    }
-}
+/// The SameSite of every portal cookie.
+pub const SAME_SITE: &str = "Lax";
 
 /// The session's CSRF token: HMAC(session cookie, label). Only a page served to that session can
 /// know it; portlets receive it (`X-Ent-Csrf`) to put in their forms but cannot derive the cookie.
@@ -125,7 +89,7 @@ pub async fn language(State(state): State<PortalState>, mut req: Request, next: 
     req.extensions_mut().insert(lang);
     let mut res = next.run(req).await;
     if let Some(l) = explicit {
-        res.headers_mut().append(header::SET_COOKIE, cookies.set(LANG, l.code(), Some(365 * 24 * 3600)));
+        res.headers_mut().append(header::SET_COOKIE, cookies.set(LANG, l.code(), SAME_SITE, Some(365 * 24 * 3600)));
     }
     res
 }
@@ -133,19 +97,6 @@ pub async fn language(State(state): State<PortalState>, mut req: Request, next: 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cookies_follow_the_scheme() {
-        let p = CookiePolicy { secure: true };
-        let v = p.set(SESSION, "abc", None).to_str().unwrap().to_string();
-        assert_eq!(v, "__Host-ent_portal=abc; Path=/; HttpOnly; SameSite=Lax; Secure");
-        let plain = CookiePolicy { secure: false };
-        assert_eq!(plain.set(SESSION, "abc", None).to_str().unwrap(), "ent_portal=abc; Path=/; HttpOnly; SameSite=Lax");
-        let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, "ent_portal=plain; __Host-ent_portal=abc".parse().unwrap());
-        assert_eq!(p.get(&h, SESSION).as_deref(), Some("abc"));
-        assert_eq!(plain.get(&h, SESSION).as_deref(), Some("plain"));
-    }
 
     #[test]
     fn csrf_needs_the_session_token_and_our_origin() {

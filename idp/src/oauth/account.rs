@@ -14,7 +14,7 @@ use super::passkeys::{CeremonyForm, clean_name, finish_registration, signed_in};
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::web::csrf;
-use crate::web::i18n::Lang;
+use crate::web::i18n::{Lang, Texts};
 use crate::web::pages::{self, AccountPage, Chrome, PasskeyRow};
 
 #[derive(Deserialize)]

@@ -20,7 +20,7 @@ use super::authorize::{AuthRequest, server_error_page};
 use super::login::{Proof, form_csp, parked_or_page, sign_in};
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
-use crate::web::i18n::{Lang, Messages};
+use crate::web::i18n::{Lang, Messages, Texts};
 use crate::web::pages::{self, ActivatePage, Chrome};
 use crate::web::{PeerAddr, csrf};
 

@@ -20,7 +20,7 @@ use crate::store::clients::Client;
 use crate::store::grants::NewCode;
 use crate::store::sessions::Session;
 use crate::web::cookies::SESSION;
-use crate::web::i18n::Lang;
+use crate::web::i18n::{Lang, Texts};
 use crate::web::pages;
 
 /// How long a parked request waits for the user (login, consent).

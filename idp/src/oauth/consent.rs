@@ -13,7 +13,7 @@ use super::login::{form_csp, parked_or_page};
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::web::csrf;
-use crate::web::i18n::{Lang, Messages};
+use crate::web::i18n::{Lang, Messages, Texts};
 use crate::web::pages::{self, Chrome, ConsentPage};
 
 #[derive(Deserialize)]

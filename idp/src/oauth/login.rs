@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::store::directory::Person;
 use crate::web::cookies::{PENDING_LOGIN, SESSION};
-use crate::web::i18n::Lang;
+use crate::web::i18n::{Lang, Texts};
 use crate::web::pages::{self, Chrome, LoginPage};
 use crate::web::{PeerAddr, csrf};
 

@@ -19,7 +19,7 @@ use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::web::cookies::SESSION;
 use crate::web::csrf;
-use crate::web::i18n::Lang;
+use crate::web::i18n::{Lang, Texts};
 use crate::web::pages::{self, Chrome, LogoutPage};
 
 pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {

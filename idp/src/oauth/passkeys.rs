@@ -28,7 +28,7 @@ use crate::store::directory::Person;
 use crate::store::passkeys::{Ceremony, PendingLogin, cred_id_text};
 use crate::web::cookies::{CSRF, PENDING_LOGIN, SESSION};
 use crate::web::csrf;
-use crate::web::i18n::Lang;
+use crate::web::i18n::{Lang, Texts};
 use crate::web::pages::{self, Chrome, PasskeyPage};
 
 /// How long a ceremony may take, from the options to the answer.

@@ -1,61 +1,18 @@
 //! The words of the provider's pages: French by default, English on request (`ui_locales`,
 //! `?lang=en`, or the browser's `Accept-Language`).
 
-use axum::http::HeaderMap;
+pub use ent_web::Lang;
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Fr,
-    En,
+/// The provider's words for a language: `lang.t().login_title`.
+pub trait Texts {
+    fn t(self) -> &'static Messages;
 }
 
-impl Lang {
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Fr => "fr",
-            Lang::En => "en",
-        }
-    }
-
-    fn parse(tag: &str) -> Option<Lang> {
-        let primary = tag.trim().split(['-', '_', ';']).next()?.to_ascii_lowercase();
-        match primary.as_str() {
-            "fr" => Some(Lang::Fr),
-            "en" => Some(Lang::En),
-            _ => None,
-        }
-    }
-
-    /// The first supported language of a space-separated list (OIDC `ui_locales`).
-    pub fn from_ui_locales(list: &str) -> Option<Lang> {
-        list.split_whitespace().find_map(Lang::parse)
-    }
-
-    /// Picks the language: explicit choice first, then the browser's preference, then French.
-    pub fn negotiate(explicit: Option<&str>, headers: &HeaderMap) -> Lang {
-        if let Some(l) = explicit.and_then(Lang::from_ui_locales) {
-            return l;
-        }
-        headers
-            .get(axum::http::header::ACCEPT_LANGUAGE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').find_map(Lang::parse))
-            .unwrap_or_default()
-    }
-
-    pub fn t(self) -> &'static Messages {
+impl Texts for Lang {
+    fn t(self) -> &'static Messages {
         match self {
             Lang::Fr => &FR,
             Lang::En => &EN,
-        }
-    }
-
-    /// The other language, for the switch link.
-    pub fn other(self) -> Lang {
-        match self {
-            Lang::Fr => Lang::En,
-            Lang::En => Lang::Fr,
         }
     }
 }
@@ -306,18 +263,3 @@ pub static EN: Messages = Messages {
     account_bad_name: "Give a name of 1 to 60 characters.",
     passkeys_off: "Passkeys are not available on this service.",
 };
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn negotiates() {
-        let mut h = HeaderMap::new();
-        assert_eq!(Lang::negotiate(None, &h), Lang::Fr);
-        h.insert(axum::http::header::ACCEPT_LANGUAGE, "en-GB,en;q=0.9".parse().unwrap());
-        assert_eq!(Lang::negotiate(None, &h), Lang::En);
-        assert_eq!(Lang::negotiate(Some("fr-FR"), &h), Lang::Fr);
-        assert_eq!(Lang::negotiate(Some("de en"), &HeaderMap::new()), Lang::En);
-    }
-}

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use super::i18n::{Lang, Messages};
+use super::i18n::{Lang, Messages, Texts};
 
 /// What every page shares: its language, its words, and the link to the other language.
 pub struct Chrome {

@@ -38,39 +38,8 @@ pub const STYLE_CLASSES: [&str; 23] = [
     "day",
 ];
 
-/// The user's language: French unless the portal says English.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
-pub enum Lang {
-    #[default]
-    Fr,
-    En,
-}
-
-impl Lang {
-    /// From `Accept-Language` (the portal sends exactly the user's choice).
-    pub fn from_headers(headers: &HeaderMap) -> Lang {
-        let v = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).unwrap_or("");
-        match v.split([',', ';', '-']).next().map(str::trim) {
-            Some(l) if l.eq_ignore_ascii_case("en") => Lang::En,
-            _ => Lang::Fr,
-        }
-    }
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Lang::Fr => "fr",
-            Lang::En => "en",
-        }
-    }
-
-    /// Picks the French or English text.
-    pub fn pick<'a>(self, fr: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Lang::Fr => fr,
-            Lang::En => en,
-        }
-    }
-}
+/// The user's language (`ent-web`): French unless the portal says English.
+pub use ent_web::Lang;
 
 /// What the portal tells the portlet about the page (headers `Accept-Language`, `X-Ent-Base`,
 /// `X-Ent-Csrf`). Templates write links as `{{ ctx.base }}/…` and put `ctx.csrf` in every form.
@@ -91,7 +60,11 @@ impl Ctx {
             .and_then(|v| v.to_str().ok())
             .filter(|c| c.len() <= 256 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)))
             .unwrap_or("");
-        Ctx { lang: Lang::from_headers(headers), base: base.trim_end_matches('/').to_string(), csrf: csrf.to_string() }
+        Ctx {
+            lang: Lang::negotiate(None, headers),
+            base: base.trim_end_matches('/').to_string(),
+            csrf: csrf.to_string(),
+        }
     }
 
     /// A link under the portal's base: `ctx.link("/week")` → `/p/homework/week` (which the
@@ -267,10 +240,11 @@ mod tests {
 
     #[test]
     fn french_unless_english_is_asked() {
-        assert_eq!(Lang::from_headers(&headers(&[])), Lang::Fr);
-        assert_eq!(Lang::from_headers(&headers(&[("accept-language", "en")])), Lang::En);
-        assert_eq!(Lang::from_headers(&headers(&[("accept-language", "en-GB,en;q=0.8")])), Lang::En);
-        assert_eq!(Lang::from_headers(&headers(&[("accept-language", "de")])), Lang::Fr);
+        let lang = |h: &[(&'static str, &'static str)]| Ctx::from_headers(&headers(h)).lang;
+        assert_eq!(lang(&[]), Lang::Fr);
+        assert_eq!(lang(&[("accept-language", "en")]), Lang::En);
+        assert_eq!(lang(&[("accept-language", "en-GB,en;q=0.8")]), Lang::En);
+        assert_eq!(lang(&[("accept-language", "de")]), Lang::Fr);
     }
 
     #[test]
