@@ -160,6 +160,17 @@ pub async fn ensure_fresh(state: &PortalState, session: &mut Session) -> Result<
         }
         let t = now();
         if state.store.claim_refresh(&session.id_hash, t, t + REFRESH_LEASE_SECS).await.map_err(PortalError::from)? {
+            // Another instance may have refreshed and given the lease back between our read
+            // and our claim: read again under the lease, or we would present a spent token.
+            let Some(current) = state.store.load(&session.cookie, now(), idle).await.map_err(PortalError::from)? else {
+                state.tokens.drop_session(&session.id_hash);
+                return Err(TokenError::SessionEnded);
+            };
+            *session = current;
+            if session.access_expires_at - margin > now() {
+                state.store.release_refresh(&session.id_hash).await.map_err(PortalError::from)?;
+                return Ok(());
+            }
             return refresh(state, session).await;
         }
         // Another instance holds the lease: wait for its result.
