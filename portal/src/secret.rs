@@ -6,57 +6,9 @@
 //! cookie can open its own session.
 
 use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
-use aws_lc_rs::digest;
-use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-
-/// A new random value of `bytes` bytes, base64url without padding.
-pub fn random_token(bytes: usize) -> String {
-    URL_SAFE_NO_PAD.encode(random_bytes(bytes))
-}
-
-fn random_bytes(n: usize) -> Vec<u8> {
-    let mut buf = vec![0u8; n];
-    // Without the system RNG nothing safe can be handed out.
-    if SystemRandom::new().fill(&mut buf).is_err() {
-        panic_rng();
-    }
-    buf
-}
-
-#[allow(clippy::panic)]
-#[cold]
-fn panic_rng() -> ! {
-    panic!("the operating system's random number generator failed")
-}
-
-/// 256 bits: session cookies, login states.
-pub fn new_secret() -> String {
-    random_token(32)
-}
-
-/// Lower-case hex SHA-256: how secrets are stored and looked up.
-pub fn sha256_hex(value: &str) -> String {
-    hex::encode(digest::digest(&digest::SHA256, value.as_bytes()))
-}
-
-/// HMAC-SHA-256 of `message` under `key`, raw.
-pub fn hmac(key: &[u8], message: &[u8]) -> Vec<u8> {
-    let key = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, key);
-    aws_lc_rs::hmac::sign(&key, message).as_ref().to_vec()
-}
-
-/// HMAC-SHA-256, base64url.
-pub fn hmac_b64(key: &[u8], message: &str) -> String {
-    URL_SAFE_NO_PAD.encode(hmac(key, message.as_bytes()))
-}
-
-/// Comparison whose time does not depend on where the inputs differ.
-pub fn ct_eq(a: &str, b: &str) -> bool {
-    use subtle::ConstantTimeEq;
-    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
-}
+pub use ent_web::secret::{ct_eq, hmac, hmac_b64, new_secret, random_bytes, random_token, sha256_hex};
 
 fn sealing_key(cookie: &str) -> Option<LessSafeKey> {
     let key = hmac(cookie.as_bytes(), b"ent-portal session seal v1");
@@ -101,12 +53,5 @@ mod tests {
         assert!(open("cookie-b", "row-1", &s).is_none());
         assert!(open("cookie-a", "row-2", &s).is_none());
         assert_ne!(s, seal("cookie-a", "row-1", b"refresh").unwrap());
-    }
-
-    #[test]
-    fn ct_eq_compares() {
-        assert!(ct_eq("abc", "abc"));
-        assert!(!ct_eq("abc", "abd"));
-        assert!(!ct_eq("abc", "abcd"));
     }
 }

@@ -30,15 +30,7 @@ pub fn csrf_token(session_cookie: &str) -> String {
 /// Whether a POST comes from our own pages: same-origin by `Sec-Fetch-Site` and `Origin` when the
 /// browser sends them, and the session's token, compared in constant time.
 pub fn csrf_ok(headers: &HeaderMap, own_origin: &str, session_cookie: &str, presented: Option<&str>) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && site != "same-origin"
-        && site != "none"
-    {
-        return false;
-    }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
-        && origin != own_origin
-    {
+    if !ent_web::same_origin(headers, own_origin) {
         return false;
     }
     presented.is_some_and(|p| secret::ct_eq(&csrf_token(session_cookie), p))

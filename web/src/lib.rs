@@ -1,9 +1,13 @@
 //! What the HTTP edges of ENT's services share, so that the provider, the portal and the
 //! portlets speak and store alike: [`Lang`] (French by default, English on request) with its
-//! negotiation, and [`CookiePolicy`] (names and flags of cookies).
+//! negotiation, [`CookiePolicy`] (names and flags of cookies), [`same_origin`] (what the browser
+//! says of a post's origin), and [`secret`] (random values, digests, constant-time comparison).
 
 mod cookies;
 mod lang;
+mod origin;
+pub mod secret;
 
 pub use cookies::CookiePolicy;
 pub use lang::Lang;
+pub use origin::same_origin;

@@ -5,7 +5,7 @@
 //! cookie nor compute the HMAC. On top of it, a POST whose `Origin` (or `Sec-Fetch-Site`) says it
 //! came from another site is refused.
 
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue};
 
 use super::cookies::{CSRF, CookiePolicy};
 use crate::secret;
@@ -38,15 +38,7 @@ pub fn check(
     own_origin: &str,
     presented: Option<&str>,
 ) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
-        && site != "same-origin"
-        && site != "none"
-    {
-        return false;
-    }
-    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok())
-        && origin != own_origin
-    {
+    if !ent_web::same_origin(headers, own_origin) {
         return false;
     }
     match (cookies.get(headers, CSRF), presented) {
@@ -58,6 +50,7 @@ pub fn check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use axum::http::header;
 
     fn with_cookie(v: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
