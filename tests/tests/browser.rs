@@ -9,8 +9,7 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
-use ent_e2e::node;
+use anyhow::{Context, Result, ensure};
 use ent_e2e::{ALL_SCOPES, DEMO_PASSWORD, Pkce, TestIdp, query_param};
 use url::Url;
 
@@ -30,21 +29,9 @@ async fn a_parent_signs_in_to_a_school_tool_in_chromium() -> Result<()> {
         ("ENT_REDIRECT_URI", client.redirect_uri.clone()),
         ("ENT_LOGIN", "parent.demo".to_string()),
         ("ENT_PASSWORD", DEMO_PASSWORD.to_string()),
-        ("ENT_CHROMIUM", ent_e2e::browser::chromium()),
     ];
-    let out = node::run_script(
-        &ent_e2e::browser::dir().join("login.mjs"),
-        &["ENT_SCREENSHOTS"],
-        &vars,
-        Duration::from_secs(180),
-    )
-    .await?;
-    if !(out.success && out.last_line().is_some_and(|l| l == SUCCESS)) {
-        bail!("login.mjs failed\n--- stdout ---\n{}\n--- stderr ---\n{}", out.stdout, out.stderr);
-    }
-    for step in ["ok login-page", "ok wrong-password", "ok consent"] {
-        ensure!(out.stdout.lines().any(|l| l == step), "missing step {step:?}:\n{}", out.stdout);
-    }
+    let steps = ["ok login-page", "ok wrong-password", "ok consent"];
+    let out = ent_e2e::browser::run("login.mjs", vars, Duration::from_secs(180), SUCCESS, &steps).await?;
     let callback = out.stdout.lines().find_map(|l| l.strip_prefix("callback ")).context("no callback line")?;
     let callback = Url::parse(callback)?;
     ensure!(query_param(&callback, "state").as_deref() == Some("st-browser"), "state lost: {callback}");

@@ -17,9 +17,8 @@
 
 use std::time::Duration;
 
-use anyhow::{Result, bail, ensure};
+use anyhow::{Result, ensure};
 use ent_e2e::DEMO_PASSWORD;
-use ent_e2e::node;
 use ent_e2e::workspace::Workspace;
 use ent_portlet_kit::calendar::Date;
 
@@ -69,20 +68,11 @@ async fn a_school_morning_in_chromium() -> Result<()> {
         ("ENT_PASSWORD", DEMO_PASSWORD.to_string()),
         ("ENT_LESSON_DAY", lesson.iso()),
         ("ENT_DUE_DAY", due.iso()),
-        ("ENT_CHROMIUM", ent_e2e::browser::chromium()),
         ("ENT_SCREENSHOTS", shots.display().to_string()),
     ];
-    let script = ent_e2e::browser::dir().join("morning.mjs");
-    let out = node::run_script(&script, &[], &vars, Duration::from_secs(300)).await;
+    let out = ent_e2e::browser::run("morning.mjs", vars, Duration::from_secs(300), SUCCESS, STEPS).await;
     w.stop().await;
-    let out = out?;
-    if !(out.success && out.last_line().is_some_and(|l| l == SUCCESS)) {
-        bail!("morning.mjs failed\n--- stdout ---\n{}\n--- stderr ---\n{}", out.stdout, out.stderr);
-    }
-    println!("{}", out.stdout);
-    for step in STEPS {
-        ensure!(out.stdout.lines().any(|l| l == *step), "missing step {step:?}:\n{}", out.stdout);
-    }
+    println!("{}", out?.stdout);
     for name in profiles {
         let file = home_shot(name);
         ensure!(file.metadata().is_ok_and(|m| m.len() > 0), "no screenshot {}", file.display());

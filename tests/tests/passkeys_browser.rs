@@ -7,8 +7,7 @@
 
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail, ensure};
-use ent_e2e::node;
+use anyhow::{Context, Result, ensure};
 use ent_e2e::{ALL_SCOPES, DEMO_PASSWORD, Pkce, TestIdp, query_param};
 use url::Url;
 
@@ -39,21 +38,9 @@ async fn a_passkey_registered_at_the_account_page_signs_in_alone_in_chromium() -
         ("ENT_REDIRECT_URI", client.redirect_uri.clone()),
         ("ENT_LOGIN", "parent.demo".to_string()),
         ("ENT_PASSWORD", DEMO_PASSWORD.to_string()),
-        ("ENT_CHROMIUM", ent_e2e::browser::chromium()),
     ];
-    let out = node::run_script(
-        &ent_e2e::browser::dir().join("passkeys.mjs"),
-        &["ENT_SCREENSHOTS"],
-        &vars,
-        Duration::from_secs(180),
-    )
-    .await?;
-    if !(out.success && out.last_line().is_some_and(|l| l == SUCCESS)) {
-        bail!("passkeys.mjs failed\n--- stdout ---\n{}\n--- stderr ---\n{}", out.stdout, out.stderr);
-    }
-    for step in ["ok authenticator", "ok password-login", "ok register", "ok logout", "ok passkey-login"] {
-        ensure!(out.stdout.lines().any(|l| l == step), "missing step {step:?}:\n{}", out.stdout);
-    }
+    let steps = ["ok authenticator", "ok password-login", "ok register", "ok logout", "ok passkey-login"];
+    let out = ent_e2e::browser::run("passkeys.mjs", vars, Duration::from_secs(180), SUCCESS, &steps).await?;
     let callback = out.stdout.lines().find_map(|l| l.strip_prefix("callback ")).context("no callback line")?;
     let callback = Url::parse(callback)?;
     ensure!(query_param(&callback, "state").as_deref() == Some("st-2"), "not the passkey login: {callback}");
