@@ -12,10 +12,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::{Form, Json};
 use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::json;
 use webauthn_rs::prelude::{
-    DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyAuthentication, PasskeyRegistration,
-    PublicKeyCredential, RegisterPublicKeyCredential, Uuid,
+    AuthenticationResult, DiscoverableAuthentication, DiscoverableKey, Passkey, PasskeyAuthentication,
+    PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Uuid,
 };
 
 use super::authorize::{AuthRequest, current_session, see_other, server_error_page};
@@ -25,7 +26,7 @@ use crate::secret;
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::store::directory::Person;
-use crate::store::passkeys::{Ceremony, PendingLogin, cred_id_text};
+use crate::store::passkeys::{Ceremony, PendingLogin, StoredPasskey, cred_id_text};
 use crate::web::cookies::{CSRF, PENDING_LOGIN, SESSION};
 use crate::web::csrf;
 use crate::web::i18n::{Lang, Texts};
@@ -199,11 +200,12 @@ pub(crate) async fn finish_registration(
     form: &CeremonyForm,
 ) -> Result<Option<String>, crate::db::DbError> {
     let Some(webauthn) = state.webauthn.clone() else { return Ok(None) };
-    let Some(kept) = state.passkeys.take_challenge(&form.challenge, Ceremony::Register, binding).await? else {
+    let Some((kept, answer)) =
+        take_ceremony::<RegistrationState, RegisterPublicKeyCredential>(state, form, Ceremony::Register, binding)
+            .await?
+    else {
         return Ok(None);
     };
-    let Ok(kept) = serde_json::from_str::<RegistrationState>(&kept) else { return Ok(None) };
-    let Ok(answer) = serde_json::from_str::<RegisterPublicKeyCredential>(&form.credential) else { return Ok(None) };
     let Ok(passkey) = webauthn.finish_passkey_registration(&answer, &kept.state) else {
         state.audit(AuditEvent::new("passkey.register", "refused").person(&person.id)).await;
         return Ok(None);
@@ -282,11 +284,12 @@ async fn verify_discoverable(
     form: &CeremonyForm,
 ) -> Result<Option<Person>, crate::db::DbError> {
     let Some(webauthn) = state.webauthn.clone() else { return Ok(None) };
-    let Some(kept) = state.passkeys.take_challenge(&form.challenge, Ceremony::Discover, binding).await? else {
+    let Some((kept, answer)) =
+        take_ceremony::<DiscoverableAuthentication, PublicKeyCredential>(state, form, Ceremony::Discover, binding)
+            .await?
+    else {
         return Ok(None);
     };
-    let Ok(kept) = serde_json::from_str::<DiscoverableAuthentication>(&kept) else { return Ok(None) };
-    let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(&form.credential) else { return Ok(None) };
     let Ok((handle, cred_id)) = webauthn.identify_discoverable_authentication(&answer) else { return Ok(None) };
     let Some(stored) = state.passkeys.by_credential(&handle.to_string(), &cred_id_text(cred_id)).await? else {
         return Ok(None);
@@ -299,9 +302,7 @@ async fn verify_discoverable(
     let Some(person) = state.directory.person(&stored.person_id).await?.filter(|p| !p.disabled) else {
         return Ok(None);
     };
-    let mut passkey = stored.passkey;
-    passkey.update_credential(&result);
-    state.passkeys.record_use(&stored.id, &passkey).await?;
+    record_use(state, stored, &result).await?;
     Ok(Some(person))
 }
 
@@ -443,11 +444,12 @@ async fn verify_second_factor(
 ) -> Result<bool, crate::db::DbError> {
     let Some(webauthn) = state.webauthn.clone() else { return Ok(false) };
     let binding = pending_binding(pending);
-    let Some(kept) = state.passkeys.take_challenge(&form.challenge, Ceremony::Authenticate, &binding).await? else {
+    let Some((kept, answer)) =
+        take_ceremony::<PasskeyAuthentication, PublicKeyCredential>(state, form, Ceremony::Authenticate, &binding)
+            .await?
+    else {
         return Ok(false);
     };
-    let Ok(kept) = serde_json::from_str::<PasskeyAuthentication>(&kept) else { return Ok(false) };
-    let Ok(answer) = serde_json::from_str::<PublicKeyCredential>(&form.credential) else { return Ok(false) };
     // The state allows only this person's passkeys (as they were when the step began).
     let Ok(result) = webauthn.finish_passkey_authentication(&answer, &kept) else { return Ok(false) };
     let Some(handle) = state.passkeys.user_handle(&pending.person_id).await? else { return Ok(false) };
@@ -458,10 +460,37 @@ async fn verify_second_factor(
     if stored.person_id != pending.person_id {
         return Ok(false);
     }
-    let mut passkey = stored.passkey;
-    passkey.update_credential(&result);
-    state.passkeys.record_use(&stored.id, &passkey).await?;
+    record_use(state, stored, &result).await?;
     Ok(true)
+}
+
+/// The ceremony state kept for this challenge, taken (so a second answer to it finds nothing)
+/// and parsed, with the browser's answer parsed; `None` when the challenge is unknown, spent,
+/// expired or bound to something else, or when either side does not parse.
+async fn take_ceremony<S: DeserializeOwned, A: DeserializeOwned>(
+    state: &AppState,
+    form: &CeremonyForm,
+    ceremony: Ceremony,
+    binding: &str,
+) -> Result<Option<(S, A)>, crate::db::DbError> {
+    let Some(kept) = state.passkeys.take_challenge(&form.challenge, ceremony, binding).await? else {
+        return Ok(None);
+    };
+    let (Ok(kept), Ok(answer)) = (serde_json::from_str::<S>(&kept), serde_json::from_str::<A>(&form.credential)) else {
+        return Ok(None);
+    };
+    Ok(Some((kept, answer)))
+}
+
+/// Stores what an assertion updates on the passkey (counter, backup state), as webauthn-rs asks.
+async fn record_use(
+    state: &AppState,
+    stored: StoredPasskey,
+    result: &AuthenticationResult,
+) -> Result<(), crate::db::DbError> {
+    let mut passkey = stored.passkey;
+    passkey.update_credential(result);
+    state.passkeys.record_use(&stored.id, &passkey).await
 }
 
 /// GET /login/enrol: the first passkey of a person whose profile requires one.
