@@ -136,3 +136,23 @@ fn create_if_missing(options: AnyConnectOptions, url: &str) -> Result<AnyConnect
 pub fn now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
+
+/// The time a service reads where tests must make time pass (a lock that ends, a window that
+/// closes): the system clock plus an offset that only tests move. Clones share the offset, so a
+/// test that holds a service's clock moves the service's time.
+#[derive(Clone, Debug, Default)]
+pub struct Clock {
+    offset: std::sync::Arc<std::sync::atomic::AtomicI64>,
+}
+
+impl Clock {
+    /// Seconds since the Unix epoch, as this clock reads them.
+    pub fn now(&self) -> i64 {
+        now() + self.offset.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Moves this clock (and every clone of it) `secs` seconds forward.
+    pub fn advance(&self, secs: i64) {
+        self.offset.fetch_add(secs, std::sync::atomic::Ordering::Relaxed);
+    }
+}
