@@ -189,13 +189,13 @@ async fn housekeeping(state: AppState) {
         if let Err(e) = state.keys.reload().await {
             tracing::warn!(error = %e, "key reload failed");
         }
-        let window = state.config.throttle_window.as_secs() as i64;
+        let window = (state.config.throttle_window.as_secs() as i64).max(crate::oauth::attempts::PARKING_WINDOW_SECS);
         let purged = async {
             state.sessions.purge_expired().await?;
             state.grants.purge_expired().await?;
             state.activation.purge_expired().await?;
             state.passkeys.purge_expired().await?;
-            state.throttle.purge_expired(window).await
+            state.throttle.purge_expired(window, state.clock.now()).await
         };
         if let Err(e) = purged.await {
             tracing::warn!(error = %e, "purge of expired rows failed");

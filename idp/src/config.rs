@@ -36,12 +36,17 @@ pub struct Config {
     pub directory_resource: String,
     /// Signature algorithm of RFC 9068 access tokens (ID tokens follow each client's choice).
     pub access_token_alg: Alg,
-    /// Failed logins allowed per account, then per client address, within `throttle_window`.
+    /// Sign-in attempts allowed per account within `throttle_window` (a success starts the
+    /// count again), then failed attempts per client address.
     pub max_failures_per_account: i64,
     pub max_failures_per_address: i64,
     pub throttle_window: Duration,
-    /// Trust `X-Forwarded-For` from a reverse proxy for the client address (off by default).
-    pub trust_forwarded_for: bool,
+    /// Authorization requests (and passkey-alone ceremonies) a client address may park per
+    /// minute: what an unauthenticated client can make the provider store.
+    pub max_parked_per_address: i64,
+    /// How many reverse proxies stand in front of the provider, each appending to
+    /// `X-Forwarded-For` (0 by default: the TCP peer is the client).
+    pub trusted_proxy_hops: usize,
     /// Directories whose people log in with their directory password (an LDAP bind).
     pub ldap_login: Vec<crate::ldap_login::LdapLoginSource>,
     /// The WebAuthn relying-party id (`[idp] webauthn_rp_id`); the issuer's host by default.
@@ -72,7 +77,8 @@ impl Config {
             max_failures_per_account: 10,
             max_failures_per_address: 100,
             throttle_window: Duration::from_secs(15 * 60),
-            trust_forwarded_for: false,
+            max_parked_per_address: 600,
+            trusted_proxy_hops: 0,
             ldap_login: Vec::new(),
             webauthn_rp_id: None,
             webauthn_origin: None,
@@ -123,7 +129,9 @@ impl Config {
             session_ttl_secs: parse_num(var("SESSION_TTL_SECS"))?,
             exchange_token_ttl_secs: parse_num(var("EXCHANGE_TOKEN_TTL_SECS"))?,
             directory_resource: var("DIRECTORY_RESOURCE"),
-            trust_forwarded_for: var("TRUST_FORWARDED_FOR").map(|v| v == "true" || v == "1"),
+            max_parked_per_address: parse_num(var("MAX_PARKED_PER_ADDRESS"))?,
+            trusted_proxy_hops: parse_num(var("TRUSTED_PROXY_HOPS"))?,
+            trust_forwarded_for: var("TRUST_FORWARDED_FOR").map(toml::Value::String),
             ldap_login: None,
             webauthn_rp_id: var("WEBAUTHN_RP_ID"),
             webauthn_origin: var("WEBAUTHN_ORIGIN"),
@@ -163,8 +171,17 @@ impl Config {
             }
             self.directory_resource = r;
         }
-        if let Some(t) = v.trust_forwarded_for {
-            self.trust_forwarded_for = t;
+        if v.trust_forwarded_for.is_some() {
+            // The old switch trusted the leftmost value, which the client writes: refuse to
+            // guess what it meant rather than keep trusting it.
+            return Err(ConfigError::Replaced("trust_forwarded_for", "trusted_proxy_hops"));
+        }
+        if let Some(n) = v.max_parked_per_address {
+            self.max_parked_per_address = i64::try_from(n).unwrap_or(i64::MAX);
+        }
+        if let Some(n) = v.trusted_proxy_hops {
+            self.trusted_proxy_hops =
+                usize::try_from(n).map_err(|_| ConfigError::Invalid("trusted_proxy_hops", n.to_string()))?;
         }
         if let Some(sources) = v.ldap_login {
             self.ldap_login = sources;
@@ -212,6 +229,8 @@ pub enum ConfigError {
     Parse(String),
     #[error("invalid value for {0}: {1:?}")]
     Invalid(&'static str, String),
+    #[error("{0} is no longer read: set {1} instead (docs/operations.md)")]
+    Replaced(&'static str, &'static str),
 }
 
 #[derive(Deserialize, Default)]
@@ -240,7 +259,10 @@ struct Values {
     session_ttl_secs: Option<u64>,
     exchange_token_ttl_secs: Option<u64>,
     directory_resource: Option<String>,
-    trust_forwarded_for: Option<bool>,
+    /// Replaced by `trusted_proxy_hops`: present only to be refused with a clear sentence.
+    trust_forwarded_for: Option<toml::Value>,
+    max_parked_per_address: Option<u64>,
+    trusted_proxy_hops: Option<u64>,
     ldap_login: Option<Vec<crate::ldap_login::LdapLoginSource>>,
     webauthn_rp_id: Option<String>,
     webauthn_origin: Option<String>,
@@ -297,6 +319,23 @@ mod tests {
         assert!(c.apply_file(&path).is_err());
         std::fs::write(&path, "[idp.passkey_policy]\njanitor = \"required\"\n").unwrap();
         assert!(c.apply_file(&path).is_err());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn proxy_hops_are_read_and_the_old_switch_is_refused() {
+        let dir = std::env::temp_dir().join(format!("ent-config-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("ent.toml");
+        let mut c = Config::new(parse_issuer("https://sso.ecoles.example").unwrap(), "sqlite://x.db");
+        assert_eq!(c.trusted_proxy_hops, 0);
+        std::fs::write(&path, "[idp]\ntrusted_proxy_hops = 2\nmax_parked_per_address = 50\n").unwrap();
+        assert!(c.apply_file(&path).unwrap().is_empty());
+        assert_eq!(c.trusted_proxy_hops, 2);
+        assert_eq!(c.max_parked_per_address, 50);
+        std::fs::write(&path, "[idp]\ntrust_forwarded_for = true\n").unwrap();
+        let e = c.apply_file(&path).unwrap_err();
+        assert!(e.to_string().contains("trusted_proxy_hops"), "{e}");
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

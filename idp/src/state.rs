@@ -44,6 +44,8 @@ pub struct Inner {
     pub logout_notices_queued: tokio::sync::Notify,
     pub keys: Keyring,
     pub passwords: Passwords,
+    /// The time of the attempt limits (tests move it to end a lock).
+    pub clock: ent_storage::Clock,
     pub cookies: CookiePolicy,
     /// Keys pairwise subjects (OIDC Core §8.1): shared by every instance, kept in `settings`.
     pub pairwise_secret: Vec<u8>,
@@ -105,6 +107,7 @@ impl AppState {
             webauthn,
             logout_notices_queued: tokio::sync::Notify::new(),
             passwords: Passwords::new(None)?,
+            clock: ent_storage::Clock::default(),
             pairwise_secret: pairwise.into_bytes(),
             csrf_secret: csrf.into_bytes(),
             keys,

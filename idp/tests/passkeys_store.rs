@@ -155,3 +155,31 @@ both_backends!(a_reset_removes_every_passkey_and_leaves_one_notice, |db| async m
     // The dismissal survives the reset and the notice.
     assert!(store.invitation_dismissed_at("d1").await.unwrap().is_some());
 });
+
+both_backends!(a_first_passkey_is_stored_only_for_a_person_without_one, |db| async move {
+    people(&db).await;
+    let store = PasskeyStore::new(db.clone());
+    let handle = Uuid::new_v4();
+    // Ten concurrent first registrations for one person: exactly one is stored.
+    let keys: Vec<Passkey> = (0..10).map(|_| passkey(handle)).collect();
+    let tasks: Vec<_> = keys
+        .into_iter()
+        .map(|pk| {
+            let store = store.clone();
+            tokio::spawn(async move { store.add_first("d1", &handle.to_string(), "Téléphone", &pk).await })
+        })
+        .collect();
+    let mut stored = 0;
+    for task in tasks {
+        if task.await.unwrap().unwrap().is_some() {
+            stored += 1;
+        }
+    }
+    assert_eq!(stored, 1);
+    assert_eq!(store.count("d1").await.unwrap(), 1);
+    // Once a person has one, a "first" passkey is refused and nothing is stored.
+    assert!(store.add_first("d1", &handle.to_string(), "Clé", &passkey(handle)).await.unwrap().is_none());
+    assert_eq!(store.count("d1").await.unwrap(), 1);
+    // Another person is not affected.
+    assert!(store.add_first("d2", &Uuid::new_v4().to_string(), "Clé", &passkey(handle)).await.unwrap().is_some());
+});

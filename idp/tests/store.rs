@@ -14,9 +14,9 @@ use ent_idp::store::clients::{Client, ClientStore};
 use ent_idp::store::directory::{Class, ClassRole, DirectoryStore, Person, School, Snapshot};
 use ent_idp::store::grants::{GrantStore, NewCode, Refusal};
 use ent_idp::store::keys::{KeyState, KeyStore};
-use ent_idp::store::sessions::SessionStore;
+use ent_idp::store::sessions::{ParkedRow, Parking, SessionStore, Step};
 use ent_idp::store::settings::SettingsStore;
-use ent_idp::store::throttle::ThrottleStore;
+use ent_idp::store::throttle::{Counted, ThrottleStore};
 use serde_json::json;
 
 // ----- Fixtures -----
@@ -782,28 +782,57 @@ both_backends!(sessions_create_find_delete, |db| async move {
     sessions.purge_expired().await.expect("purge");
 });
 
-both_backends!(parked_requests_are_single_use, |db| async move {
+fn parking<'a>(params: &'a str, step: Step, browser: &'a str, session: Option<&'a str>) -> Parking<'a> {
+    Parking { client_id: PORTAL, params_json: params, step, browser_hash: browser, session_hash: session }
+}
+
+both_backends!(parked_requests_are_single_use_and_bound_to_their_browser, |db| async move {
     let sessions = SessionStore::new(db);
     let params = r#"{"client_id":"portal","scope":"openid","state":"xyz"}"#;
-    let id = sessions.park_request(PORTAL, params, 600).await.expect("park");
-    assert_eq!(sessions.parked_request(&id).await.expect("peek").as_deref(), Some(params));
-    assert_eq!(sessions.parked_request(&id).await.expect("peek").as_deref(), Some(params), "looking does not consume");
-    assert_eq!(sessions.take_request(&id).await.expect("take").as_deref(), Some(params));
-    assert!(sessions.take_request(&id).await.expect("take again").is_none());
-    assert!(sessions.parked_request(&id).await.expect("peek").is_none());
+    let id = sessions.park_request(&parking(params, Step::Login, "browser-a", None), 600).await.expect("park");
+    let row = ParkedRow { params: params.to_string(), step: Step::Login, session_hash: None };
+    assert_eq!(sessions.parked_request(&id, "browser-a").await.expect("peek"), Some(row.clone()));
+    assert_eq!(sessions.parked_request(&id, "browser-a").await.expect("peek"), Some(row), "looking does not consume");
+    // Another browser finds nothing, and cannot take it or move it on.
+    assert!(sessions.parked_request(&id, "browser-b").await.expect("peek").is_none());
+    assert!(sessions.take_request(&id, "browser-b", Step::Login).await.expect("take").is_none());
+    assert!(!sessions.advance_request(&id, "browser-b", Step::Login, Step::Consent, None).await.expect("advance"));
+    // Nor can it be taken at another step than its own.
+    assert!(sessions.take_request(&id, "browser-a", Step::Consent).await.expect("take").is_none());
+    assert_eq!(sessions.take_request(&id, "browser-a", Step::Login).await.expect("take").as_deref(), Some(params));
+    assert!(sessions.take_request(&id, "browser-a", Step::Login).await.expect("take again").is_none());
+    assert!(sessions.parked_request(&id, "browser-a").await.expect("peek").is_none());
 
-    let stale = sessions.park_request(PORTAL, params, -1).await.expect("park");
-    assert!(sessions.parked_request(&stale).await.expect("peek").is_none());
-    assert!(sessions.take_request(&stale).await.expect("take").is_none());
+    let stale = sessions.park_request(&parking(params, Step::Login, "browser-a", None), -1).await.expect("park");
+    assert!(sessions.parked_request(&stale, "browser-a").await.expect("peek").is_none());
+    assert!(sessions.take_request(&stale, "browser-a", Step::Login).await.expect("take").is_none());
 });
 
-both_backends!(parked_request_taken_once_under_concurrency, |db| async move {
+both_backends!(parked_requests_move_through_their_steps_once, |db| async move {
     let sessions = SessionStore::new(db);
-    let id = sessions.park_request(PORTAL, "{}", 600).await.expect("park");
+    let id = sessions.park_request(&parking("{}", Step::Login, "b", None), 600).await.expect("park");
+    // Only from the step it is at.
+    assert!(
+        !sessions.advance_request(&id, "b", Step::SecondFactor, Step::Invitation, Some("s")).await.expect("advance")
+    );
+    assert!(sessions.advance_request(&id, "b", Step::Login, Step::SecondFactor, None).await.expect("advance"));
+    assert!(!sessions.advance_request(&id, "b", Step::Login, Step::SecondFactor, None).await.expect("again"));
+    assert!(
+        sessions.advance_request(&id, "b", Step::SecondFactor, Step::Invitation, Some("s")).await.expect("advance")
+    );
+    let row = sessions.parked_request(&id, "b").await.expect("peek").expect("parked");
+    assert_eq!((row.step, row.session_hash.as_deref()), (Step::Invitation, Some("s")));
+    assert!(sessions.take_request(&id, "b", Step::Login).await.expect("take").is_none());
+    assert!(sessions.take_request(&id, "b", Step::Invitation).await.expect("take").is_some());
+});
+
+both_backends!(parked_request_taken_or_moved_once_under_concurrency, |db| async move {
+    let sessions = SessionStore::new(db);
+    let id = sessions.park_request(&parking("{}", Step::Consent, "b", Some("s")), 600).await.expect("park");
     let tasks: Vec<_> = (0..4)
         .map(|_| {
             let (sessions, id) = (sessions.clone(), id.clone());
-            tokio::spawn(async move { sessions.take_request(&id).await })
+            tokio::spawn(async move { sessions.take_request(&id, "b", Step::Consent).await })
         })
         .collect();
     let mut taken = 0;
@@ -813,6 +842,21 @@ both_backends!(parked_request_taken_once_under_concurrency, |db| async move {
         }
     }
     assert_eq!(taken, 1);
+
+    let id = sessions.park_request(&parking("{}", Step::Login, "b", None), 600).await.expect("park");
+    let tasks: Vec<_> = (0..4)
+        .map(|_| {
+            let (sessions, id) = (sessions.clone(), id.clone());
+            tokio::spawn(async move { sessions.advance_request(&id, "b", Step::Login, Step::Enrol, None).await })
+        })
+        .collect();
+    let mut moved = 0;
+    for task in tasks {
+        if task.await.expect("task").expect("advance") {
+            moved += 1;
+        }
+    }
+    assert_eq!(moved, 1);
 });
 
 both_backends!(consents_record_and_read_back, |db| async move {
@@ -832,55 +876,56 @@ both_backends!(consents_record_and_read_back, |db| async move {
 
 // ----- Throttle -----
 
-both_backends!(throttle_counts_locks_and_clears, |db| async move {
+both_backends!(throttle_counts_attempts_in_windows, |db| async move {
     let throttle = ThrottleStore::new(db);
     let key = format!("acct:{}", secret::sha256_hex("lea.martin"));
     let other = format!("addr:{}", secret::sha256_hex("192.0.2.1"));
-    assert_eq!(throttle.locked_for(&key).await.expect("locked_for"), None);
+    let t = 1_000_000;
 
-    assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 1);
-    assert_eq!(throttle.locked_for(&key).await.expect("locked_for"), None);
-    assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 2);
-    assert_eq!(throttle.locked_for(&key).await.expect("locked_for"), None);
-    assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 3);
-    let locked = throttle.locked_for(&key).await.expect("locked_for").expect("locked at max");
-    assert!((1..=300).contains(&locked), "locked for {locked}s");
-    // Counting goes on while locked.
-    assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 4);
-    assert!(throttle.locked_for(&key).await.expect("locked_for").is_some());
-
+    for n in 1..=3 {
+        let c = throttle.count(&key, 300, t + n).await.expect("count");
+        assert_eq!(c, Counted { count: n, window_ends: t + 1 + 300 }, "the window starts at the first attempt");
+        assert_eq!(c.refused(3, t + n), None);
+    }
+    // The fourth is over the limit: refused until the window closes.
+    let fourth = throttle.count(&key, 300, t + 10).await.expect("count");
+    assert_eq!(fourth.count, 4);
+    assert_eq!(fourth.refused(3, t + 10), Some(291));
     // Keys are independent.
-    assert_eq!(throttle.locked_for(&other).await.expect("locked_for"), None);
-    assert_eq!(throttle.fail(&other, 3, 300).await.expect("fail"), 1);
+    assert_eq!(throttle.count(&other, 300, t + 10).await.expect("count").count, 1);
+    // A new window once the last one closed.
+    let later = throttle.count(&key, 300, t + 301).await.expect("count");
+    assert_eq!(later, Counted { count: 1, window_ends: t + 601 });
+
+    // An attempt given back, and never below zero.
+    throttle.uncount(&other).await.expect("uncount");
+    throttle.uncount(&other).await.expect("uncount");
+    assert_eq!(throttle.count(&other, 300, t + 20).await.expect("count").count, 1);
 
     throttle.clear(&key).await.expect("clear");
-    assert_eq!(throttle.locked_for(&key).await.expect("locked_for"), None);
-    assert_eq!(throttle.fail(&key, 3, 300).await.expect("fail"), 1);
-    throttle.purge_expired(300).await.expect("purge");
+    assert_eq!(throttle.count(&key, 300, t + 302).await.expect("count").count, 1);
+    // Purged once the longest window has passed since the key's window started.
+    throttle.purge_expired(300, t + 302 + 299).await.expect("purge");
+    assert_eq!(throttle.count(&key, 300, t + 302 + 299).await.expect("count").count, 2);
+    throttle.purge_expired(300, t + 302 + 300).await.expect("purge");
+    assert_eq!(throttle.count(&key, 10_000, t + 302 + 300).await.expect("count").count, 1);
 });
 
-both_backends!(throttle_window_restarts, |db| async move {
+both_backends!(throttle_concurrent_attempts_each_get_their_own_count, |db| async move {
     let throttle = ThrottleStore::new(db);
-    // With a zero-length window every failure starts a new window.
-    assert_eq!(throttle.fail("k", 5, 0).await.expect("fail"), 1);
-    assert_eq!(throttle.fail("k", 5, 0).await.expect("fail"), 1);
-    assert_eq!(throttle.locked_for("k").await.expect("locked_for"), None);
-});
-
-both_backends!(throttle_concurrent_failures_all_count, |db| async move {
-    let throttle = ThrottleStore::new(db);
-    let tasks: Vec<_> = (0..8)
+    let tasks: Vec<_> = (0..20)
         .map(|_| {
             let throttle = throttle.clone();
-            tokio::spawn(async move { throttle.fail("acct:x", 100, 300).await })
+            tokio::spawn(async move { throttle.count("acct:x", 300, 1_000_000).await })
         })
         .collect();
     let mut seen = Vec::new();
     for task in tasks {
-        seen.push(task.await.expect("task").expect("fail"));
+        seen.push(task.await.expect("task").expect("count").count);
     }
     seen.sort_unstable();
-    assert_eq!(seen, (1..=8).collect::<Vec<i64>>());
+    // Every attempt saw a different count: exactly `max` of them are within any limit.
+    assert_eq!(seen, (1..=20).collect::<Vec<i64>>());
 });
 
 // ----- Audit -----

@@ -9,8 +9,9 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use super::authorize::{see_other, server_error_page};
-use super::login::{parked, resume};
-use super::passkeys::{CeremonyForm, clean_name, finish_registration, signed_in};
+use super::flow::{Step, at_step};
+use super::login::resume;
+use super::passkeys::{CeremonyForm, Registration, clean_name, finish_registration, signed_in};
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::web::csrf;
@@ -99,7 +100,8 @@ fn back(lang: Lang, done: &str) -> Response {
 }
 
 /// POST /account/passkeys: the answer of a registration started from the account page or from
-/// the invitation after a login (`req`: then the parked request goes on to the client).
+/// the invitation after a login (`req`: a request at the invitation step of this browser and
+/// session, which then goes on to the client).
 pub async fn register(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<CeremonyForm>) -> Response {
     let lang = Lang::negotiate(form.lang.as_deref(), &headers);
     let t = lang.t();
@@ -111,23 +113,27 @@ pub async fn register(State(state): State<AppState>, headers: HeaderMap, Form(fo
         Ok(None) => return pages::message(StatusCode::UNAUTHORIZED, lang, t.account_title, t.account_signed_out, ""),
         Err(e) => return server_error_page(lang, e),
     };
-    let added = match finish_registration(&state, &person, &format!("session:{id_hash}"), &form).await {
-        Ok(a) => a.is_some(),
+    // The invitation's request, checked before the answer is spent on it.
+    let parked = match form.req.as_deref().filter(|r| !r.is_empty()) {
+        Some(req_id) => match at_step(&state, &headers, Some(req_id), Step::Invitation, lang).await {
+            Ok(p) => Some(p),
+            Err(page) => return page,
+        },
+        None => None,
+    };
+    let added = match finish_registration(&state, &person, &format!("session:{id_hash}"), &form, false).await {
+        Ok(r) => r == Registration::Added,
         Err(e) => return server_error_page(lang, e),
     };
-    if let Some(req_id) = form.req.as_deref().filter(|r| !r.is_empty()) {
-        match parked(&state, req_id).await {
-            Ok(Some(req)) if added => return resume(&state, &headers, lang, &cookie, req_id, req).await,
-            Ok(Some(_)) => {
-                let mut res = see_other(&format!("/login/invitation?req={req_id}&lang={}", lang.code()));
-                res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, pages::passkey_csp(""));
-                return res;
-            }
-            Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
-            Err(e) => return server_error_page(lang, e),
+    match parked {
+        Some(parked) if added => resume(&state, &headers, lang, &cookie, parked).await,
+        Some(parked) => {
+            let mut res = see_other(&format!("/login/invitation?req={}&lang={}", parked.id, lang.code()));
+            res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, pages::passkey_csp(""));
+            res
         }
+        None => back(lang, if added { "added" } else { "failed" }),
     }
-    back(lang, if added { "added" } else { "failed" })
 }
 
 #[derive(Deserialize)]

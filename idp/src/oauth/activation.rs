@@ -17,7 +17,8 @@ use serde::Deserialize;
 
 use super::attempts::{Attempts, retry_after, throttled_message};
 use super::authorize::{AuthRequest, server_error_page};
-use super::login::{Proof, form_csp, parked_or_page, sign_in};
+use super::flow::{Step, at_step};
+use super::login::{Proof, form_csp, sign_in};
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::web::i18n::{Lang, Messages, Texts};
@@ -51,13 +52,13 @@ pub struct ActivateForm {
 /// GET /activate?req=…
 pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<ActivateQuery>) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
-    let (req_id, req) = match parked_or_page(&state, q.req, lang).await {
-        Ok(found) => found,
+    let parked = match at_step(&state, &headers, q.req.as_deref(), Step::Login, lang).await {
+        Ok(p) => p,
         Err(page) => return page,
     };
-    let hint = req.login_hint.clone().unwrap_or_default();
+    let hint = parked.req.login_hint.clone().unwrap_or_default();
     let form = Shown { login: &hint, code: "" };
-    render(&state, &headers, lang, &req, &req_id, form, StatusCode::OK, String::new())
+    render(&state, &headers, lang, &parked.req, &parked.id, form, StatusCode::OK, String::new())
 }
 
 /// POST /activate
@@ -72,32 +73,32 @@ pub async fn submit(
     if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
         return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
     }
-    let (req_id, req) = match parked_or_page(&state, form.req.clone(), lang).await {
-        Ok(found) => found,
+    let parked = match at_step(&state, &headers, form.req.as_deref(), Step::Login, lang).await {
+        Ok(p) => p,
         Err(page) => return page,
     };
+    let (req_id, req) = (parked.id.as_str(), &parked.req);
     let login = form.login.trim().to_lowercase();
-    // The keys of the login page: a wrong code and a wrong password fill the same counters.
     // The counters of the login page: a wrong code and a wrong password fill the same ones.
     let attempts = Attempts::new(&state, &login, peer, &headers);
     let blank = Shown { login: &login, code: "" };
 
-    // Throttled? Say so, and for how long; do not even look at the code.
-    match attempts.locked_for(&state).await {
+    // The new password first: a refusal here neither tries nor uses the code, nor counts.
+    if let Some(why) = password_refusal(t, &login, &form.password, &form.confirmation) {
+        let shown = Shown { login: &login, code: form.code.trim() };
+        return render(&state, &headers, lang, req, req_id, shown, StatusCode::BAD_REQUEST, why.into());
+    }
+
+    // Counted first; over the limit, say so and for how long, and do not even look at the code.
+    match attempts.admit(&state).await {
         Ok(Some(secs)) => {
             state.audit(AuditEvent::new("activation.redeem", "throttled").client(&req.client_id)).await;
             let msg = throttled_message(t, secs);
-            let res = render(&state, &headers, lang, &req, &req_id, blank, StatusCode::TOO_MANY_REQUESTS, msg);
+            let res = render(&state, &headers, lang, req, req_id, blank, StatusCode::TOO_MANY_REQUESTS, msg);
             return retry_after(res, secs);
         }
         Ok(None) => {}
         Err(e) => return server_error_page(lang, e),
-    }
-
-    // The new password first: a refusal here neither tries nor uses the code.
-    if let Some(why) = password_refusal(t, &login, &form.password, &form.confirmation) {
-        let shown = Shown { login: &login, code: form.code.trim() };
-        return render(&state, &headers, lang, &req, &req_id, shown, StatusCode::BAD_REQUEST, why.into());
     }
 
     let person = match state.directory.person_by_login(&login).await {
@@ -126,16 +127,13 @@ pub async fn submit(
     let person = match (redeemed, person) {
         (true, Some(p)) => p,
         (_, person) => {
-            if let Err(e) = attempts.failed(&state).await {
-                return server_error_page(lang, e);
-            }
             let mut ev = AuditEvent::new("activation.redeem", "bad_code").client(&req.client_id);
             if let Some(p) = &person {
                 ev = ev.person(&p.id);
             }
             state.audit(ev).await;
             let msg = t.activation_failed.into();
-            return render(&state, &headers, lang, &req, &req_id, blank, StatusCode::UNAUTHORIZED, msg);
+            return render(&state, &headers, lang, req, req_id, blank, StatusCode::UNAUTHORIZED, msg);
         }
     };
 
@@ -143,7 +141,7 @@ pub async fn submit(
         return server_error_page(lang, e);
     }
     state.audit(AuditEvent::new("activation.redeem", "ok").person(&person.id).client(&req.client_id)).await;
-    sign_in(&state, &headers, lang, &person, &req_id, req, Proof::password("activation"), false).await
+    sign_in(&state, &headers, lang, &person, parked, Proof::password("activation"), false).await
 }
 
 /// Why a new password is refused, if it is: too short, the login itself, or not confirmed.

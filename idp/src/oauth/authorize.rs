@@ -13,18 +13,22 @@ use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::attempts::{admit_parking, retry_after};
 use super::claims::SUPPORTED_SCOPES;
+use super::flow::{self, Step};
 use crate::db::now;
 use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::grants::NewCode;
 use crate::store::sessions::Session;
+use crate::web::PeerAddr;
 use crate::web::cookies::SESSION;
 use crate::web::i18n::{Lang, Texts};
 use crate::web::pages;
 
-/// How long a parked request waits for the user (login, consent).
-const PARKED_TTL_SECS: i64 = 30 * 60;
+/// The longest value of a parameter (but `redirect_uri`, matched exactly against the registered
+/// ones): what a request parks is bounded, whoever sends it.
+pub const MAX_PARAM_BYTES: usize = 512;
 
 /// A validated authorization request, as parked while the user logs in or consents.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -58,16 +62,26 @@ impl AuthRequest {
 }
 
 /// GET /authorize
-pub async fn get(State(state): State<AppState>, headers: HeaderMap, RawQuery(q): RawQuery) -> Response {
-    handle(state, headers, q.unwrap_or_default().as_bytes()).await
+pub async fn get(
+    State(state): State<AppState>,
+    PeerAddr(peer): PeerAddr,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+) -> Response {
+    handle(state, peer, headers, q.unwrap_or_default().as_bytes()).await
 }
 
 /// POST /authorize (form-encoded, OIDC Core §3.1.2.1)
-pub async fn post(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    handle(state, headers, &body).await
+pub async fn post(
+    State(state): State<AppState>,
+    PeerAddr(peer): PeerAddr,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    handle(state, peer, headers, &body).await
 }
 
-async fn handle(state: AppState, headers: HeaderMap, raw: &[u8]) -> Response {
+async fn handle(state: AppState, peer: Option<std::net::IpAddr>, headers: HeaderMap, raw: &[u8]) -> Response {
     let pairs: Vec<(String, String)> = form_urlencoded_pairs(raw);
     let lang = Lang::negotiate(single(&pairs, "ui_locales").or(single(&pairs, "lang")), &headers);
     let t = lang.t();
@@ -94,6 +108,9 @@ async fn handle(state: AppState, headers: HeaderMap, raw: &[u8]) -> Response {
     // 2. From here on, errors are the client's to handle.
     if let Some(dup) = duplicated(&pairs) {
         return back("invalid_request", &format!("parameter {dup} is repeated"));
+    }
+    if let Some((long, _)) = pairs.iter().find(|(k, v)| k != "redirect_uri" && v.len() > MAX_PARAM_BYTES) {
+        return back("invalid_request", &format!("parameter {long} is longer than {MAX_PARAM_BYTES} bytes"));
     }
     if has(&pairs, "request") {
         return back("request_not_supported", "request objects are not supported");
@@ -157,6 +174,15 @@ async fn handle(state: AppState, headers: HeaderMap, raw: &[u8]) -> Response {
         ui_locales: single(&pairs, "ui_locales").map(str::to_owned),
         acr_values: single(&pairs, "acr_values").unwrap_or("").split_whitespace().map(str::to_owned).collect(),
     };
+    // What an address may make the provider store: a parked request, or a grant and its code.
+    match admit_parking(&state, peer, &headers).await {
+        Ok(None) => {}
+        Ok(Some(wait)) => {
+            let res = pages::error(StatusCode::TOO_MANY_REQUESTS, lang, t.error_too_many_requests);
+            return retry_after(res, wait);
+        }
+        Err(e) => return server_error_page(lang, e),
+    }
     proceed(&state, &headers, &client, req, false).await
 }
 
@@ -200,10 +226,10 @@ pub async fn proceed(
                 req.state.as_deref(),
             );
         }
-        return park_and_go(state, &req, "/login", lang).await;
+        return park_and_go(state, headers, &req, Step::Login, None, lang).await;
     }
     let (Some(session), Some(person)) = (session, person) else {
-        return park_and_go(state, &req, "/login", lang).await;
+        return park_and_go(state, headers, &req, Step::Login, None, lang).await;
     };
     let needs_consent = if client.first_party && !req.prompts("consent") {
         false
@@ -223,7 +249,7 @@ pub async fn proceed(
                 req.state.as_deref(),
             );
         }
-        return park_and_go(state, &req, "/consent", lang).await;
+        return park_and_go(state, headers, &req, Step::Consent, Some(&session.id_hash), lang).await;
     }
     issue_code(state, &req, &session, lang).await
 }
@@ -261,15 +287,24 @@ pub async fn issue_code(state: &AppState, req: &AuthRequest, session: &Session, 
     }
 }
 
-async fn park_and_go(state: &AppState, req: &AuthRequest, page: &str, lang: Lang) -> Response {
-    let json = match serde_json::to_string(req) {
-        Ok(j) => j,
-        Err(_) => {
-            return pages::error(StatusCode::INTERNAL_SERVER_ERROR, lang, lang.t().error_server);
+/// Parks the request for the login or the consent, in this browser, and sends it there.
+async fn park_and_go(
+    state: &AppState,
+    headers: &HeaderMap,
+    req: &AuthRequest,
+    step: Step,
+    session_hash: Option<&str>,
+    lang: Lang,
+) -> Response {
+    let page = if step == Step::Consent { "/consent" } else { "/login" };
+    match flow::park(state, headers, req, step, session_hash).await {
+        Ok((id, set_cookie)) => {
+            let mut res = see_other(&format!("{page}?req={id}&lang={}", lang.code()));
+            if let Some(c) = set_cookie {
+                res.headers_mut().append(header::SET_COOKIE, c);
+            }
+            res
         }
-    };
-    match state.sessions.park_request(&req.client_id, &json, PARKED_TTL_SECS).await {
-        Ok(id) => see_other(&format!("{page}?req={id}&lang={}", lang.code())),
         Err(e) => server_error_page(lang, e),
     }
 }

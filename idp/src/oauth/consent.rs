@@ -1,5 +1,7 @@
 //! The consent screen (OIDC Core §3.1.2.4): a school's own tool asks, the user allows or
 //! refuses, and the answer is remembered per person and client. First-party clients skip it.
+//! The form takes only a request parked for the consent by this browser, in the session it was
+//! parked for (see `flow`): a request waiting for a fresh login cannot be consented to instead.
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -8,8 +10,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::authorize::{current_session, issue_code, redirect_error, see_other, server_error_page};
-use super::login::{form_csp, parked_or_page};
+use super::authorize::{issue_code, redirect_error, server_error_page};
+use super::flow::{Step, at_step};
+use super::login::form_csp;
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
 use crate::web::csrf;
@@ -45,15 +48,11 @@ fn describe(t: &'static Messages, scope: &str) -> &'static str {
 pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<ConsentQuery>) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let t = lang.t();
-    let (req_id, req) = match parked_or_page(&state, q.req, lang).await {
-        Ok(found) => found,
+    let parked = match at_step(&state, &headers, q.req.as_deref(), Step::Consent, lang).await {
+        Ok(p) => p,
         Err(page) => return page,
     };
-    match current_session(&state, &headers).await {
-        Ok(Some(_)) => {}
-        Ok(None) => return see_other(&format!("/login?req={req_id}&lang={}", lang.code())),
-        Err(e) => return server_error_page(lang, e),
-    }
+    let (req_id, req) = (&parked.id, &parked.req);
     let client_name = match state.clients.get(&req.client_id).await {
         Ok(Some(c)) => c.name,
         Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_unknown_client),
@@ -62,7 +61,7 @@ pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Q
     let token = csrf::issue(&state.csrf_secret, state.cookies, &headers);
     let chrome = Chrome::with_switch(lang, format!("/consent?req={req_id}&lang={}", lang.other().code()));
     let scopes = req.scopes.iter().map(|s| describe(t, s)).filter(|d| !d.is_empty()).collect();
-    let page = ConsentPage { chrome, client_name: &client_name, scopes, csrf: &token.token, req: &req_id };
+    let page = ConsentPage { chrome, client_name: &client_name, scopes, csrf: &token.token, req: req_id };
     let mut res = pages::render(StatusCode::OK, &page);
     res.headers_mut().insert(header::CONTENT_SECURITY_POLICY, form_csp(&req.redirect_uri));
     if let Some(c) = token.set_cookie {
@@ -78,22 +77,20 @@ pub async fn submit(State(state): State<AppState>, headers: HeaderMap, Form(form
     if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
         return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
     }
-    let session = match current_session(&state, &headers).await {
-        Ok(Some(s)) => s,
-        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
-        Err(e) => return server_error_page(lang, e),
+    let parked = match at_step(&state, &headers, form.req.as_deref(), Step::Consent, lang).await {
+        Ok(p) => p,
+        Err(page) => return page,
     };
-    let Some(req_id) = form.req.filter(|r| !r.is_empty()) else {
+    let Some(session) = parked.session.clone() else {
         return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired);
     };
-    let req = match state.sessions.take_request(&req_id).await {
-        Ok(Some(j)) => match serde_json::from_str::<super::authorize::AuthRequest>(&j) {
-            Ok(r) => r,
-            Err(_) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
-        },
-        Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
+    // Answered once: a second post (another tab, a double click) finds nothing.
+    match parked.take(&state).await {
+        Ok(true) => {}
+        Ok(false) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
         Err(e) => return server_error_page(lang, e),
-    };
+    }
+    let req = parked.req;
     let allowed = form.decision.as_deref() == Some("allow");
     state
         .audit(

@@ -2,8 +2,10 @@
 //! resumes the parked authorization request.
 //!
 //! No user enumeration: an unknown login, a disabled account and a wrong password get the same
-//! answer after the same work (a decoy hash is verified). Failures are throttled per account and
-//! per client address, with a plain message saying when to try again.
+//! answer after the same work (a decoy hash is verified). Attempts are counted per account and
+//! per client address before anything is verified (see `attempts`), with a plain message saying
+//! when to try again. The page takes only a request parked for the login by this browser (see
+//! `flow`).
 
 use axum::Form;
 use axum::extract::{Query, State};
@@ -14,6 +16,7 @@ use serde_json::json;
 
 use super::attempts::{Attempts, retry_after, throttled_message};
 use super::authorize::{AuthRequest, proceed, redirect_error, see_other, server_error_page};
+use super::flow::{Parked, Step, at_step};
 use crate::passkey::Requirement;
 use crate::state::AppState;
 use crate::store::audit::AuditEvent;
@@ -45,12 +48,12 @@ pub struct LoginForm {
 /// GET /login?req=…
 pub async fn page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<LoginQuery>) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
-    let (req_id, req) = match parked_or_page(&state, q.req, lang).await {
-        Ok(found) => found,
+    let parked = match at_step(&state, &headers, q.req.as_deref(), Step::Login, lang).await {
+        Ok(p) => p,
         Err(page) => return page,
     };
-    let hint = req.login_hint.clone().unwrap_or_default();
-    render(&state, &headers, lang, &req, &req_id, &hint, StatusCode::OK, String::new()).await
+    let hint = parked.req.login_hint.clone().unwrap_or_default();
+    render(&state, &headers, lang, &parked.req, &parked.id, &hint, StatusCode::OK, String::new()).await
 }
 
 /// POST /login
@@ -65,19 +68,20 @@ pub async fn submit(
     if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
         return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
     }
-    let (req_id, req) = match parked_or_page(&state, form.req, lang).await {
-        Ok(found) => found,
+    let parked = match at_step(&state, &headers, form.req.as_deref(), Step::Login, lang).await {
+        Ok(p) => p,
         Err(page) => return page,
     };
+    let (req_id, req) = (parked.id.as_str(), &parked.req);
     let login = form.login.trim().to_lowercase();
     let attempts = Attempts::new(&state, &login, peer, &headers);
 
-    // Throttled? Say so, and for how long; do not even look at the password.
-    match attempts.locked_for(&state).await {
+    // Counted first; over the limit, say so and for how long, and do not even look at the password.
+    match attempts.admit(&state).await {
         Ok(Some(secs)) => {
             state.audit(AuditEvent::new("login", "throttled").client(&req.client_id)).await;
             let msg = throttled_message(t, secs);
-            let res = render(&state, &headers, lang, &req, &req_id, &login, StatusCode::TOO_MANY_REQUESTS, msg).await;
+            let res = render(&state, &headers, lang, req, req_id, &login, StatusCode::TOO_MANY_REQUESTS, msg).await;
             return retry_after(res, secs);
         }
         Ok(None) => {}
@@ -133,9 +137,6 @@ pub async fn submit(
     let person = match (ok, person) {
         (true, Some(p)) => p,
         (_, person) => {
-            if let Err(e) = attempts.failed(&state).await {
-                return server_error_page(lang, e);
-            }
             let mut ev =
                 AuditEvent::new("login", "bad_credentials").client(&req.client_id).detail(json!({"method": "pwd"}));
             if let Some(p) = &person {
@@ -146,8 +147,8 @@ pub async fn submit(
                 &state,
                 &headers,
                 lang,
-                &req,
-                &req_id,
+                req,
+                req_id,
                 &login,
                 StatusCode::UNAUTHORIZED,
                 t.bad_credentials.into(),
@@ -160,7 +161,7 @@ pub async fn submit(
         return server_error_page(lang, e);
     }
     let capable = form.passkey_capable.as_deref() == Some("1");
-    sign_in(&state, &headers, lang, &person, &req_id, req, Proof::password(method), capable).await
+    sign_in(&state, &headers, lang, &person, parked, Proof::password(method), capable).await
 }
 
 /// What a person proved to get here: the method (audit) and the `amr` (RFC 8176) it earns.
@@ -192,19 +193,19 @@ const PENDING_LOGIN_TTL_SECS: i64 = 10 * 60;
 /// After a proof: the passkey step when the policy or the client asks for one and it was not
 /// made yet; otherwise the provider session (single sign-on) and the parked authorization
 /// request resumed, through the invitation to create a passkey when there is one to show.
+/// `parked` is at the step the proof was made for (the login, or the passkey step).
 /// `capable`: the login page found that this device can make a passkey.
-#[allow(clippy::too_many_arguments)]
 pub(crate) async fn sign_in(
     state: &AppState,
     headers: &HeaderMap,
     lang: Lang,
     person: &Person,
-    req_id: &str,
-    req: AuthRequest,
+    parked: Parked,
     proof: Proof,
     capable: bool,
 ) -> Response {
     let t = lang.t();
+    let (req_id, req) = (parked.id.as_str(), &parked.req);
     let strong = crate::passkey::has_passkey(&proof.amr);
     let requirement = match state.webauthn {
         Some(_) => state.config.passkey_policy.of(person.profile),
@@ -226,7 +227,7 @@ pub(crate) async fn sign_in(
                         .detail(json!({"method": proof.method})),
                 )
                 .await;
-            if let Err(e) = state.sessions.take_request(req_id).await {
+            if let Err(e) = parked.take(state).await {
                 return server_error_page(lang, e);
             }
             return redirect_error(
@@ -240,7 +241,15 @@ pub(crate) async fn sign_in(
         if state.webauthn.is_none() {
             return pages::error(StatusCode::SERVICE_UNAVAILABLE, lang, t.error_server);
         }
-        // The password was right; the passkey step (or the first passkey) is still to come.
+        // The password was right; the passkey step (or, for a person without any passkey, the
+        // first passkey's registration) is still to come. Only a person without a passkey may
+        // register one before the passkey step: otherwise the password alone could add one.
+        let next = if n == 0 { Step::Enrol } else { Step::SecondFactor };
+        match parked.advance(state, next, None).await {
+            Ok(true) => {}
+            Ok(false) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
+            Err(e) => return server_error_page(lang, e),
+        }
         let cookie = match state.passkeys.start_pending(&person.id, req_id, &proof.method, PENDING_LOGIN_TTL_SECS).await
         {
             Ok(c) => c,
@@ -263,7 +272,7 @@ pub(crate) async fn sign_in(
         return res;
     }
 
-    let (cookie, _session) =
+    let (cookie, session) =
         match state.sessions.create(&person.id, &proof.amr, state.config.session_ttl.as_secs() as i64).await {
             Ok(s) => s,
             Err(e) => return server_error_page(lang, e),
@@ -284,11 +293,17 @@ pub(crate) async fn sign_in(
         Err(e) => return server_error_page(lang, e),
     };
     if invite {
+        // The invitation continues this session only.
+        match parked.advance(state, Step::Invitation, Some(&session.id_hash)).await {
+            Ok(true) => {}
+            Ok(false) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
+            Err(e) => return server_error_page(lang, e),
+        }
         let mut res = see_other(&format!("/login/invitation?req={req_id}&lang={}", lang.code()));
         res.headers_mut().append(header::SET_COOKIE, set_session);
         return res;
     }
-    let mut res = resume(state, headers, lang, &cookie, req_id, req).await;
+    let mut res = resume(state, headers, lang, &cookie, parked).await;
     res.headers_mut().append(header::SET_COOKIE, set_session);
     res
 }
@@ -322,51 +337,38 @@ async fn invitation_due(
 /// How long "not now" keeps the invitation away.
 const INVITATION_QUIET_SECS: i64 = 30 * 24 * 3600;
 
-/// Takes the parked request out and moves it on (consent, or back to the client with a code)
-/// for the session whose cookie value is `session_cookie`.
+/// Takes the parked request out at its step and moves it on (consent, or back to the client
+/// with a code) for the session whose cookie value is `session_cookie`, just opened or
+/// continued by this step (so the login is fresh for `prompt=login` and `max_age`).
 pub(crate) async fn resume(
     state: &AppState,
     headers: &HeaderMap,
     lang: Lang,
     session_cookie: &str,
-    req_id: &str,
-    req: AuthRequest,
+    parked: Parked,
 ) -> Response {
-    let client = match state.clients.get(&req.client_id).await {
+    let client = match state.clients.get(&parked.req.client_id).await {
         Ok(Some(c)) => c,
         Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_unknown_client),
         Err(e) => return server_error_page(lang, e),
     };
-    // The request is spent; `proceed` parks it again if consent is still needed.
-    if let Err(e) = state.sessions.take_request(req_id).await {
-        return server_error_page(lang, e);
+    // The request is spent, once; `proceed` parks it again if consent is still needed.
+    match parked.take(state).await {
+        Ok(true) => {}
+        Ok(false) => return pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_request_expired),
+        Err(e) => return server_error_page(lang, e),
     }
+    // The session cookie first, then the browser's other cookies (its flow cookie binds what
+    // `proceed` may park again).
     let mut headers_with_session = headers.clone();
-    headers_with_session.insert(
-        header::COOKIE,
-        HeaderValue::from_str(&format!("{}={session_cookie}", state.cookies.name(SESSION)))
-            .unwrap_or_else(|_| HeaderValue::from_static("")),
-    );
-    proceed(state, &headers_with_session, &client, req, true).await
-}
-
-/// The parked request a page names (`req`), or the "request expired" page.
-pub async fn parked_or_page(
-    state: &AppState,
-    req: Option<String>,
-    lang: Lang,
-) -> Result<(String, AuthRequest), Response> {
-    let expired = || pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_request_expired);
-    let Some(id) = req.filter(|r| !r.is_empty()) else { return Err(expired()) };
-    match parked(state, &id).await {
-        Ok(Some(r)) => Ok((id, r)),
-        Ok(None) => Err(expired()),
-        Err(e) => Err(server_error_page(lang, e)),
+    headers_with_session.remove(header::COOKIE);
+    if let Ok(v) = HeaderValue::from_str(&format!("{}={session_cookie}", state.cookies.name(SESSION))) {
+        headers_with_session.append(header::COOKIE, v);
     }
-}
-
-pub async fn parked(state: &AppState, id: &str) -> Result<Option<AuthRequest>, crate::db::DbError> {
-    Ok(state.sessions.parked_request(id).await?.and_then(|j| serde_json::from_str(&j).ok()))
+    for v in headers.get_all(header::COOKIE) {
+        headers_with_session.append(header::COOKIE, v.clone());
+    }
+    proceed(state, &headers_with_session, &client, parked.req, true).await
 }
 
 /// CSP for pages whose form ends in a redirect to the client: Chrome applies `form-action` to

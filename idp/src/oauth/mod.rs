@@ -11,6 +11,7 @@ pub mod consent;
 pub mod discovery;
 pub mod error;
 pub mod exchange;
+pub mod flow;
 pub mod introspect;
 pub mod login;
 pub mod logout;

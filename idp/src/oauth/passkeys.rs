@@ -5,7 +5,10 @@
 //!
 //! Every ceremony's state stays in the database, bound to what started it — the login request
 //! and this browser's CSRF cookie for a passkey alone, the waiting login for the passkey step and
-//! the first registration, the provider session for the account page — and is taken once.
+//! the first registration, the provider session for the account page — and is taken once. Each
+//! step takes only a request parked for it by this browser (see `flow`), and a waiting login may
+//! register a passkey only when the person has none: otherwise the password alone could add the
+//! passkey that the next step asks for.
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -19,8 +22,10 @@ use webauthn_rs::prelude::{
     PasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, Uuid,
 };
 
+use super::attempts::{admit_parking, retry_after};
 use super::authorize::{AuthRequest, current_session, see_other, server_error_page};
-use super::login::{Proof, client_origin, parked, parked_or_page, resume, sign_in};
+use super::flow::{Parked, Step, at_step, find};
+use super::login::{Proof, client_origin, resume, sign_in};
 use crate::passkey::Requirement;
 use crate::secret;
 use crate::state::AppState;
@@ -28,9 +33,9 @@ use crate::store::audit::AuditEvent;
 use crate::store::directory::Person;
 use crate::store::passkeys::{Ceremony, PendingLogin, StoredPasskey, cred_id_text};
 use crate::web::cookies::{CSRF, PENDING_LOGIN, SESSION};
-use crate::web::csrf;
 use crate::web::i18n::{Lang, Texts};
 use crate::web::pages::{self, Chrome, PasskeyPage};
+use crate::web::{PeerAddr, csrf};
 
 /// How long a ceremony may take, from the options to the answer.
 pub const CEREMONY_TTL_SECS: i64 = 5 * 60;
@@ -84,7 +89,12 @@ pub(crate) async fn pending_login(
 
 /// POST /passkeys/options: starts a ceremony and answers its options (JSON) with the id of its
 /// stored state, which the form posts back with the authenticator's answer.
-pub async fn options(State(state): State<AppState>, headers: HeaderMap, Json(body): Json<OptionsRequest>) -> Response {
+pub async fn options(
+    State(state): State<AppState>,
+    PeerAddr(peer): PeerAddr,
+    headers: HeaderMap,
+    Json(body): Json<OptionsRequest>,
+) -> Response {
     let Some(webauthn) = state.webauthn.clone() else {
         return json_error(StatusCode::NOT_FOUND, "passkeys are off");
     };
@@ -95,9 +105,13 @@ pub async fn options(State(state): State<AppState>, headers: HeaderMap, Json(bod
     let started = match body.ceremony.as_str() {
         "discover" => {
             let Some(req_id) = req_id else { return json_error(StatusCode::BAD_REQUEST, "req") };
-            match parked(&state, &req_id).await {
-                Ok(Some(_)) => {}
-                Ok(None) => return json_error(StatusCode::BAD_REQUEST, "request expired"),
+            if let Err(refusal) = find(&state, &headers, Some(&req_id), Step::Login).await {
+                return refusal.json();
+            }
+            // Nobody is known yet: what an address may make the provider store is bounded.
+            match admit_parking(&state, peer, &headers).await {
+                Ok(None) => {}
+                Ok(Some(wait)) => return retry_after(json_error(StatusCode::TOO_MANY_REQUESTS, "too many"), wait),
                 Err(e) => return server_error_json(e),
             }
             let Ok((rcr, st)) = webauthn.start_discoverable_authentication() else {
@@ -108,6 +122,9 @@ pub async fn options(State(state): State<AppState>, headers: HeaderMap, Json(bod
         }
         "authenticate" => {
             let Some(req_id) = req_id else { return json_error(StatusCode::BAD_REQUEST, "req") };
+            if let Err(refusal) = find(&state, &headers, Some(&req_id), Step::SecondFactor).await {
+                return refusal.json();
+            }
             let pending = match pending_login(&state, &headers, &req_id).await {
                 Ok(Some(p)) => p,
                 Ok(None) => return json_error(StatusCode::FORBIDDEN, "no waiting login"),
@@ -126,7 +143,8 @@ pub async fn options(State(state): State<AppState>, headers: HeaderMap, Json(bod
             (Ceremony::Authenticate, pending_binding(&pending), serde_json::to_string(&st), serde_json::to_value(&rcr))
         }
         "register" => {
-            // The first passkey of a waiting login, or one more from a signed-in browser.
+            // The first passkey of a waiting login (a request at the enrolment step), or one
+            // more from a signed-in browser (the account page, the invitation after a login).
             let waiting = match &req_id {
                 Some(r) => match pending_login(&state, &headers, r).await {
                     Ok(p) => p,
@@ -134,6 +152,21 @@ pub async fn options(State(state): State<AppState>, headers: HeaderMap, Json(bod
                 },
                 None => None,
             };
+            if let Some(p) = &waiting {
+                if let Err(refusal) = find(&state, &headers, req_id.as_deref(), Step::Enrol).await {
+                    return refusal.json();
+                }
+                match state.passkeys.count(&p.person_id).await {
+                    Ok(0) => {}
+                    Ok(_) => {
+                        state
+                            .audit(AuditEvent::new("passkey.register", "refused_has_passkey").person(&p.person_id))
+                            .await;
+                        return json_error(StatusCode::FORBIDDEN, "has passkey");
+                    }
+                    Err(e) => return server_error_json(e),
+                }
+            }
             let (person_id, binding) = match waiting {
                 Some(p) => (p.person_id.clone(), pending_binding(&p)),
                 None => match current_session(&state, &headers).await {
@@ -191,27 +224,46 @@ async fn registration_context(
     Ok((handle.unwrap_or_else(Uuid::new_v4), existing))
 }
 
-/// Finishes a registration whose state was bound to `binding` and stores the passkey under
-/// `name`; `None` when the answer is refused (expired, replayed, or not a valid credential).
+/// What became of a registration's answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Registration {
+    Added,
+    /// Expired, replayed, or not a valid credential.
+    Refused,
+    /// A first passkey was asked for and the person already has one: nothing stored.
+    HasPasskey,
+}
+
+/// Finishes a registration whose state was bound to `binding` and stores the passkey under the
+/// name the form gives; with `first_only`, only if the person has no passkey yet (checked again
+/// in the transaction that stores it).
 pub(crate) async fn finish_registration(
     state: &AppState,
     person: &Person,
     binding: &str,
     form: &CeremonyForm,
-) -> Result<Option<String>, crate::db::DbError> {
-    let Some(webauthn) = state.webauthn.clone() else { return Ok(None) };
+    first_only: bool,
+) -> Result<Registration, crate::db::DbError> {
+    let Some(webauthn) = state.webauthn.clone() else { return Ok(Registration::Refused) };
     let Some((kept, answer)) =
         take_ceremony::<RegistrationState, RegisterPublicKeyCredential>(state, form, Ceremony::Register, binding)
             .await?
     else {
-        return Ok(None);
+        return Ok(Registration::Refused);
     };
     let Ok(passkey) = webauthn.finish_passkey_registration(&answer, &kept.state) else {
         state.audit(AuditEvent::new("passkey.register", "refused").person(&person.id)).await;
-        return Ok(None);
+        return Ok(Registration::Refused);
     };
     let name = clean_name(form.name.as_deref().unwrap_or(""), person.profile.as_str());
-    let id = state.passkeys.add(&person.id, &kept.handle, &name, &passkey).await?;
+    let added = match first_only {
+        true => state.passkeys.add_first(&person.id, &kept.handle, &name, &passkey).await?,
+        false => Some(state.passkeys.add(&person.id, &kept.handle, &name, &passkey).await?),
+    };
+    if added.is_none() {
+        state.audit(AuditEvent::new("passkey.register", "refused_has_passkey").person(&person.id)).await;
+        return Ok(Registration::HasPasskey);
+    }
     let (eligible, backed_up) = crate::store::passkeys::backup_flags(&passkey);
     state
         .audit(
@@ -220,7 +272,7 @@ pub(crate) async fn finish_registration(
                 .detail(json!({"backup_eligible": eligible, "backup_state": backed_up})),
         )
         .await;
-    Ok(Some(id))
+    Ok(Registration::Added)
 }
 
 /// A passkey's name: trimmed, control characters dropped, at most `MAX_NAME_CHARS`.
@@ -251,30 +303,31 @@ pub async fn discover(State(state): State<AppState>, headers: HeaderMap, Form(fo
     if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
         return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
     }
-    let (req_id, req) = match parked_or_page(&state, form.req.clone(), lang).await {
-        Ok(found) => found,
+    let parked = match at_step(&state, &headers, form.req.as_deref(), Step::Login, lang).await {
+        Ok(p) => p,
         Err(page) => return page,
     };
-    let binding = discover_binding(&state, &headers, &req_id);
+    let binding = discover_binding(&state, &headers, &parked.id);
     let verified = match verify_discoverable(&state, &binding, &form).await {
         Ok(v) => v,
         Err(e) => return server_error_page(lang, e),
     };
     let Some(person) = verified else {
-        state.audit(AuditEvent::new("login", "passkey_refused").client(&req.client_id)).await;
+        state.audit(AuditEvent::new("login", "passkey_refused").client(&parked.req.client_id)).await;
+        let message = t.passkey_refused.into();
         return super::login::render(
             &state,
             &headers,
             lang,
-            &req,
-            &req_id,
+            &parked.req,
+            &parked.id,
             "",
             StatusCode::UNAUTHORIZED,
-            t.passkey_refused.into(),
+            message,
         )
         .await;
     };
-    sign_in(&state, &headers, lang, &person, &req_id, req, Proof::passkey(), false).await
+    sign_in(&state, &headers, lang, &person, parked, Proof::passkey(), false).await
 }
 
 /// The person a passkey-alone answer proves, once; `None` when it proves nobody.
@@ -312,16 +365,18 @@ pub struct StepQuery {
     lang: Option<String>,
 }
 
-/// The waiting login and its request named by a page, or the "request expired" page.
+/// The request parked for `step` (the passkey step or the first passkey) that a page names, with
+/// this browser's waiting login for it; or the page that says why not.
 async fn waiting(
     state: &AppState,
     headers: &HeaderMap,
-    req: Option<String>,
+    req: Option<&str>,
+    step: Step,
     lang: Lang,
-) -> Result<(String, AuthRequest, PendingLogin, Person), Response> {
-    let (req_id, req) = parked_or_page(state, req, lang).await?;
+) -> Result<(Parked, PendingLogin, Person), Response> {
+    let parked = at_step(state, headers, req, step, lang).await?;
     let expired = || pages::error(StatusCode::BAD_REQUEST, lang, lang.t().error_request_expired);
-    let pending = match pending_login(state, headers, &req_id).await {
+    let pending = match pending_login(state, headers, &parked.id).await {
         Ok(Some(p)) => p,
         Ok(None) => return Err(expired()),
         Err(e) => return Err(server_error_page(lang, e)),
@@ -331,7 +386,7 @@ async fn waiting(
         Ok(_) => return Err(expired()),
         Err(e) => return Err(server_error_page(lang, e)),
     };
-    Ok((req_id, req, pending, person))
+    Ok((parked, pending, person))
 }
 
 /// A passkey step page with its CSP (the provider's script; forms may lead to the client) and
@@ -357,11 +412,11 @@ pub async fn second_factor_page(
     Query(q): Query<StepQuery>,
 ) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
-    let (req_id, req, _, _) = match waiting(&state, &headers, q.req, lang).await {
+    let (parked, _, _) = match waiting(&state, &headers, q.req.as_deref(), Step::SecondFactor, lang).await {
         Ok(w) => w,
         Err(page) => return page,
     };
-    render_second_factor(&state, &headers, lang, &req_id, &req, StatusCode::OK, String::new())
+    render_second_factor(&state, &headers, lang, &parked.id, &parked.req, StatusCode::OK, String::new())
 }
 
 fn render_second_factor(
@@ -404,7 +459,8 @@ pub async fn second_factor(
     if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
         return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
     }
-    let (req_id, req, pending, person) = match waiting(&state, &headers, form.req.clone(), lang).await {
+    let (parked, pending, person) = match waiting(&state, &headers, form.req.as_deref(), Step::SecondFactor, lang).await
+    {
         Ok(w) => w,
         Err(page) => return page,
     };
@@ -413,15 +469,17 @@ pub async fn second_factor(
         Err(e) => return server_error_page(lang, e),
     };
     if !ok {
-        state.audit(AuditEvent::new("login", "passkey_refused").person(&person.id).client(&req.client_id)).await;
+        let client = &parked.req.client_id;
+        state.audit(AuditEvent::new("login", "passkey_refused").person(&person.id).client(client)).await;
+        let message = t.passkey_refused.into();
         return render_second_factor(
             &state,
             &headers,
             lang,
-            &req_id,
-            &req,
+            &parked.id,
+            &parked.req,
             StatusCode::UNAUTHORIZED,
-            t.passkey_refused.into(),
+            message,
         );
     }
     match state.passkeys.finish_pending(&pending.id_hash).await {
@@ -430,8 +488,7 @@ pub async fn second_factor(
         Err(e) => return server_error_page(lang, e),
     }
     let mut res =
-        sign_in(&state, &headers, lang, &person, &req_id, req, Proof::password_and_passkey(&pending.method), false)
-            .await;
+        sign_in(&state, &headers, lang, &person, parked, Proof::password_and_passkey(&pending.method), false).await;
     res.headers_mut().append(header::SET_COOKIE, state.cookies.clear(PENDING_LOGIN));
     res
 }
@@ -496,7 +553,7 @@ async fn record_use(
 /// GET /login/enrol: the first passkey of a person whose profile requires one.
 pub async fn enrol_page(State(state): State<AppState>, headers: HeaderMap, Query(q): Query<StepQuery>) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
-    let (req_id, req, _, person) = match waiting(&state, &headers, q.req, lang).await {
+    let (parked, _, person) = match waiting(&state, &headers, q.req.as_deref(), Step::Enrol, lang).await {
         Ok(w) => w,
         Err(page) => return page,
     };
@@ -504,7 +561,7 @@ pub async fn enrol_page(State(state): State<AppState>, headers: HeaderMap, Query
         Ok(t) => t,
         Err(e) => return server_error_page(lang, e),
     };
-    render_enrol(&state, &headers, lang, &req_id, &req, told, StatusCode::OK, String::new())
+    render_enrol(&state, &headers, lang, &parked.id, &parked.req, told, StatusCode::OK, String::new())
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -538,22 +595,49 @@ fn render_enrol(
     step_page(req, status, &page, token.set_cookie.clone())
 }
 
-/// POST /login/enrol: the first passkey is registered; the passkey step follows, with it.
+/// POST /login/enrol: the first passkey is registered; the passkey step follows, with it. Only
+/// for a person without any passkey: one who has a passkey must use it, or a password alone
+/// would add the passkey that the next step asks for.
 pub async fn enrol(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<CeremonyForm>) -> Response {
     let lang = Lang::negotiate(form.lang.as_deref(), &headers);
     let t = lang.t();
     if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
         return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
     }
-    let (req_id, req, pending, person) = match waiting(&state, &headers, form.req.clone(), lang).await {
+    let (parked, pending, person) = match waiting(&state, &headers, form.req.as_deref(), Step::Enrol, lang).await {
         Ok(w) => w,
         Err(page) => return page,
     };
-    match finish_registration(&state, &person, &pending_binding(&pending), &form).await {
-        Ok(Some(_)) => see_other(&format!("/login/second-factor?req={req_id}&lang={}", lang.code())),
-        Ok(None) => {
-            render_enrol(&state, &headers, lang, &req_id, &req, false, StatusCode::BAD_REQUEST, t.passkey_failed.into())
+    let has_passkey = || pages::error(StatusCode::FORBIDDEN, lang, t.enrol_has_passkey);
+    match state.passkeys.count(&person.id).await {
+        Ok(0) => {}
+        Ok(_) => {
+            state.audit(AuditEvent::new("passkey.register", "refused_has_passkey").person(&person.id)).await;
+            return has_passkey();
         }
+        Err(e) => return server_error_page(lang, e),
+    }
+    match finish_registration(&state, &person, &pending_binding(&pending), &form, true).await {
+        Ok(Registration::Added) => {}
+        Ok(Registration::HasPasskey) => return has_passkey(),
+        Ok(Registration::Refused) => {
+            let message = t.passkey_failed.into();
+            return render_enrol(
+                &state,
+                &headers,
+                lang,
+                &parked.id,
+                &parked.req,
+                false,
+                StatusCode::BAD_REQUEST,
+                message,
+            );
+        }
+        Err(e) => return server_error_page(lang, e),
+    }
+    match parked.advance(&state, Step::SecondFactor, None).await {
+        Ok(true) => see_other(&format!("/login/second-factor?req={}&lang={}", parked.id, lang.code())),
+        Ok(false) => pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
         Err(e) => server_error_page(lang, e),
     }
 }
@@ -578,10 +662,11 @@ pub async fn invitation_page(
 ) -> Response {
     let lang = Lang::negotiate(q.lang.as_deref(), &headers);
     let t = lang.t();
-    let (req_id, req) = match parked_or_page(&state, q.req, lang).await {
-        Ok(found) => found,
+    let parked = match at_step(&state, &headers, q.req.as_deref(), Step::Invitation, lang).await {
+        Ok(p) => p,
         Err(page) => return page,
     };
+    let (req_id, req) = (&parked.id, &parked.req);
     let person = match signed_in(&state, &headers).await {
         Ok(Some((p, _, _))) => p,
         Ok(None) => return pages::error(StatusCode::BAD_REQUEST, lang, t.error_request_expired),
@@ -603,7 +688,7 @@ pub async fn invitation_page(
         notice: if told { t.reset_notice } else { "" },
         message: String::new(),
         csrf: &token.token,
-        req: &req_id,
+        req: req_id,
         action: if offer { "/account/passkeys" } else { "" },
         ceremony: "register",
         button: t.passkey_create_button,
@@ -611,7 +696,7 @@ pub async fn invitation_page(
         later_action: "/login/invitation",
         later_label: if offer { t.invitation_later } else { t.continue_button },
     };
-    step_page(&req, StatusCode::OK, &page, token.set_cookie.clone())
+    step_page(req, StatusCode::OK, &page, token.set_cookie.clone())
 }
 
 /// Whether a signed-in person without a passkey is invited to create one.
@@ -638,8 +723,8 @@ pub async fn invitation_continue(
     if !csrf::check(&state.csrf_secret, state.cookies, &headers, &state.origin, form.csrf.as_deref()) {
         return pages::error(StatusCode::FORBIDDEN, lang, t.error_csrf);
     }
-    let (req_id, req) = match parked_or_page(&state, form.req, lang).await {
-        Ok(found) => found,
+    let parked = match at_step(&state, &headers, form.req.as_deref(), Step::Invitation, lang).await {
+        Ok(p) => p,
         Err(page) => return page,
     };
     let (person, cookie) = match signed_in(&state, &headers).await {
@@ -656,7 +741,7 @@ pub async fn invitation_continue(
         Ok(false) => {}
         Err(e) => return server_error_page(lang, e),
     }
-    resume(&state, &headers, lang, &cookie, &req_id, req).await
+    resume(&state, &headers, lang, &cookie, parked).await
 }
 
 #[cfg(test)]

@@ -69,6 +69,39 @@ pub fn cred_id_text(bytes: &[u8]) -> String {
     crate::jose::b64url(bytes)
 }
 
+/// Inserts a passkey (with `only_first`, only if the person has none); its id, or `None` when
+/// nothing was inserted.
+async fn insert(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    person_id: &str,
+    user_handle: &str,
+    name: &str,
+    passkey: &Passkey,
+    only_first: bool,
+) -> Result<Option<String>, DbError> {
+    let id = secret::new_id();
+    let json = serde_json::to_string(passkey).map_err(|e| DbError::Corrupt(format!("passkey: {e}")))?;
+    let (eligible, state) = backup_flags(passkey);
+    let guard = if only_first { " WHERE NOT EXISTS (SELECT 1 FROM passkeys WHERE person_id = $2)" } else { "" };
+    let sql = format!(
+        "INSERT INTO passkeys (id, person_id, user_handle, cred_id, name, passkey, backup_eligible, backup_state, created_at) \
+         SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9{guard}"
+    );
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(&id)
+        .bind(person_id)
+        .bind(user_handle)
+        .bind(cred_id_text(passkey.cred_id()))
+        .bind(name)
+        .bind(json)
+        .bind(i64::from(eligible))
+        .bind(i64::from(state))
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    Ok((done.rows_affected() == 1).then_some(id))
+}
+
 #[derive(Clone, Debug)]
 pub struct PasskeyStore {
     db: Db,
@@ -132,24 +165,26 @@ impl PasskeyStore {
         name: &str,
         passkey: &Passkey,
     ) -> Result<String, DbError> {
-        let id = secret::new_id();
-        let json = serde_json::to_string(passkey).map_err(|e| DbError::Corrupt(format!("passkey: {e}")))?;
-        let (eligible, state) = backup_flags(passkey);
-        sqlx::query(
-            "INSERT INTO passkeys (id, person_id, user_handle, cred_id, name, passkey, backup_eligible, backup_state, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(&id)
-        .bind(person_id)
-        .bind(user_handle)
-        .bind(cred_id_text(passkey.cred_id()))
-        .bind(name)
-        .bind(json)
-        .bind(i64::from(eligible))
-        .bind(i64::from(state))
-        .bind(now())
-        .execute(&self.db.writer)
-        .await?;
+        let mut tx = self.db.writer.begin().await?;
+        let id = insert(&mut tx, person_id, user_handle, name, passkey, false).await?;
+        tx.commit().await?;
+        id.ok_or_else(|| DbError::Corrupt("passkey insert stored nothing".into()))
+    }
+
+    /// Stores a person's FIRST passkey: `None`, and nothing stored, when they already have one.
+    /// The person's row is locked for the transaction, so of two concurrent first registrations
+    /// one stores and the other sees its passkey (SQLite's one writer serialises them anyway).
+    pub async fn add_first(
+        &self,
+        person_id: &str,
+        user_handle: &str,
+        name: &str,
+        passkey: &Passkey,
+    ) -> Result<Option<String>, DbError> {
+        let mut tx = self.db.writer.begin().await?;
+        sqlx::query("UPDATE people SET disabled = disabled WHERE id = $1").bind(person_id).execute(&mut *tx).await?;
+        let id = insert(&mut tx, person_id, user_handle, name, passkey, true).await?;
+        tx.commit().await?;
         Ok(id)
     }
 

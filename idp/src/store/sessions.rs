@@ -1,5 +1,6 @@
 //! Browser sessions at the provider (single sign-on), and authorization requests waiting for a
-//! login or a consent. Both live in the database so that any instance can serve the next request.
+//! step of the login or a consent (each bound to its step and to the browser that parked it).
+//! Both live in the database so that any instance can serve the next request.
 
 use sqlx::Row;
 
@@ -14,6 +15,60 @@ pub struct Session {
     pub auth_time: i64,
     pub amr: Vec<String>,
     pub expires_at: i64,
+}
+
+/// The step of the login a parked authorization request waits for. Each step's form accepts
+/// only a request parked for that step, so none can be skipped by posting to a later one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// The login page (a password, an activation code, or a passkey alone).
+    Login,
+    /// The passkey after a password.
+    SecondFactor,
+    /// The first passkey's registration, before the passkey step.
+    Enrol,
+    /// After a login: the invitation to create a passkey, or the notice of a reset.
+    Invitation,
+    /// The consent to a school's tool, for a signed-in session.
+    Consent,
+}
+
+impl Step {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Login => "login",
+            Step::SecondFactor => "second_factor",
+            Step::Enrol => "enrol",
+            Step::Invitation => "invitation",
+            Step::Consent => "consent",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Step> {
+        [Step::Login, Step::SecondFactor, Step::Enrol, Step::Invitation, Step::Consent]
+            .into_iter()
+            .find(|x| x.as_str() == s)
+    }
+}
+
+/// What parking a request stores beside it.
+#[derive(Clone, Copy, Debug)]
+pub struct Parking<'a> {
+    pub client_id: &'a str,
+    pub params_json: &'a str,
+    pub step: Step,
+    /// SHA-256 of the browser's flow cookie.
+    pub browser_hash: &'a str,
+    /// The provider session a step after the login continues.
+    pub session_hash: Option<&'a str>,
+}
+
+/// A parked request as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParkedRow {
+    pub params: String,
+    pub step: Step,
+    pub session_hash: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -112,35 +167,85 @@ impl SessionStore {
         Ok(done.rows_affected() > 0)
     }
 
-    /// Parks a validated authorization request while the user logs in or consents.
-    pub async fn park_request(&self, client_id: &str, params_json: &str, ttl_secs: i64) -> Result<String, DbError> {
+    /// Parks a validated authorization request for `step`, bound to the browser whose flow
+    /// cookie hashes to `browser_hash` (and, after the login, to the session it continues).
+    pub async fn park_request(&self, parking: &Parking<'_>, ttl_secs: i64) -> Result<String, DbError> {
         let id = secret::new_id();
-        sqlx::query("INSERT INTO pending_requests (id, client_id, params, expires_at) VALUES ($1, $2, $3, $4)")
-            .bind(&id)
-            .bind(client_id)
-            .bind(params_json)
-            .bind(now() + ttl_secs)
-            .execute(&self.db.writer)
-            .await?;
+        sqlx::query(
+            "INSERT INTO pending_requests (id, client_id, params, step, browser_hash, session_hash, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(parking.client_id)
+        .bind(parking.params_json)
+        .bind(parking.step.as_str())
+        .bind(parking.browser_hash)
+        .bind(parking.session_hash)
+        .bind(now() + ttl_secs)
+        .execute(&self.db.writer)
+        .await?;
         Ok(id)
     }
 
-    /// A parked request, still valid.
-    pub async fn parked_request(&self, id: &str) -> Result<Option<String>, DbError> {
-        Ok(sqlx::query_scalar("SELECT params FROM pending_requests WHERE id = $1 AND expires_at > $2")
-            .bind(id)
-            .bind(now())
-            .fetch_optional(&self.db.pool)
-            .await?)
+    /// A parked request still valid, if this browser parked it.
+    pub async fn parked_request(&self, id: &str, browser_hash: &str) -> Result<Option<ParkedRow>, DbError> {
+        let row = sqlx::query(
+            "SELECT params, step, session_hash FROM pending_requests \
+             WHERE id = $1 AND browser_hash = $2 AND expires_at > $3",
+        )
+        .bind(id)
+        .bind(browser_hash)
+        .bind(now())
+        .fetch_optional(&self.db.pool)
+        .await?;
+        row.map(|r| {
+            let step: String = r.try_get("step")?;
+            Ok(ParkedRow {
+                params: r.try_get("params")?,
+                step: Step::parse(&step).ok_or_else(|| DbError::Corrupt(format!("parked request step {step:?}")))?,
+                session_hash: r.try_get("session_hash")?,
+            })
+        })
+        .transpose()
     }
 
-    /// Takes a parked request out (it is used once).
-    pub async fn take_request(&self, id: &str) -> Result<Option<String>, DbError> {
-        Ok(sqlx::query_scalar("DELETE FROM pending_requests WHERE id = $1 AND expires_at > $2 RETURNING params")
-            .bind(id)
-            .bind(now())
-            .fetch_optional(&self.db.writer)
-            .await?)
+    /// Moves a parked request from one step to the next, once: false when it is not (or no
+    /// longer) at `from` for this browser. `session_hash` is the session the next step continues.
+    pub async fn advance_request(
+        &self,
+        id: &str,
+        browser_hash: &str,
+        from: Step,
+        to: Step,
+        session_hash: Option<&str>,
+    ) -> Result<bool, DbError> {
+        let done = sqlx::query(
+            "UPDATE pending_requests SET step = $4, session_hash = $5 \
+             WHERE id = $1 AND browser_hash = $2 AND step = $3 AND expires_at > $6",
+        )
+        .bind(id)
+        .bind(browser_hash)
+        .bind(from.as_str())
+        .bind(to.as_str())
+        .bind(session_hash)
+        .bind(now())
+        .execute(&self.db.writer)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Takes a parked request out (it is used once), only at `step` and for this browser.
+    pub async fn take_request(&self, id: &str, browser_hash: &str, step: Step) -> Result<Option<String>, DbError> {
+        Ok(sqlx::query_scalar(
+            "DELETE FROM pending_requests WHERE id = $1 AND browser_hash = $2 AND step = $3 AND expires_at > $4 \
+             RETURNING params",
+        )
+        .bind(id)
+        .bind(browser_hash)
+        .bind(step.as_str())
+        .bind(now())
+        .fetch_optional(&self.db.writer)
+        .await?)
     }
 
     /// Consent already given by a person to a client, as a list of scopes.

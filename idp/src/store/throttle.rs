@@ -1,8 +1,29 @@
-//! Failed-login counting, per account and per client address, in the database so that every
-//! provider instance sees the same counts. Only failures are written; a success clears the
-//! account's counter. Keys are digests: neither login names nor addresses are stored.
+//! Attempt counting per key (an account, a client address, an address's parked requests), in
+//! the database so that every provider instance sees the same counts. Keys are digests: neither
+//! login names nor addresses are stored.
+//!
+//! An attempt is counted BEFORE the work it guards (a password hash, a stored row), by one
+//! statement that increments the key's count and returns it: of 200 concurrent attempts, exactly
+//! `max` see a count within the limit, whatever the interleaving, and the rest are refused
+//! without being tried. (Reading a lock first and writing the failure after the hash, as
+//! before, let every concurrent attempt through.) Counts live in fixed windows that start at a
+//! key's first attempt. Callers give the time, so tests set it.
 
-use super::{Db, DbError, now};
+use super::{Db, DbError};
+
+/// A key's count after one more attempt, and when its window closes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Counted {
+    pub count: i64,
+    pub window_ends: i64,
+}
+
+impl Counted {
+    /// Seconds to wait when this attempt is over `max`, `None` when it may go on.
+    pub fn refused(&self, max: i64, now: i64) -> Option<i64> {
+        (self.count > max).then(|| (self.window_ends - now).max(1))
+    }
+}
 
 #[derive(Clone, Debug)]
 pub struct ThrottleStore {
@@ -14,53 +35,43 @@ impl ThrottleStore {
         ThrottleStore { db }
     }
 
-    /// Seconds until the key may try again, or `None` when it may try now.
-    pub async fn locked_for(&self, key: &str) -> Result<Option<i64>, DbError> {
-        let until: Option<i64> = sqlx::query_scalar("SELECT locked_until FROM throttle WHERE key = $1")
-            .bind(key)
-            .fetch_optional(&self.db.pool)
-            .await?;
-        let t = now();
-        Ok(until.filter(|u| *u > t).map(|u| u - t))
-    }
-
-    /// Counts a failure; locks the key for `window_secs` once it reaches `max` within the window.
-    /// Returns the failures counted in the current window.
-    pub async fn fail(&self, key: &str, max: i64, window_secs: i64) -> Result<i64, DbError> {
-        let t = now();
-        let failures: i64 = sqlx::query_scalar(
+    /// Counts one attempt on `key` in its window of `window_secs` (a new window when the last
+    /// one has closed), in one statement, and returns the count.
+    pub async fn count(&self, key: &str, window_secs: i64, now: i64) -> Result<Counted, DbError> {
+        let (count, start): (i64, i64) = sqlx::query_as(
             "INSERT INTO throttle (key, failures, window_start, locked_until) VALUES ($1, 1, $2, 0) \
              ON CONFLICT (key) DO UPDATE SET \
                failures = CASE WHEN throttle.window_start <= $3 THEN 1 ELSE throttle.failures + 1 END, \
                window_start = CASE WHEN throttle.window_start <= $3 THEN $2 ELSE throttle.window_start END \
-             RETURNING failures",
+             RETURNING failures, window_start",
         )
         .bind(key)
-        .bind(t)
-        .bind(t - window_secs)
+        .bind(now)
+        .bind(now - window_secs)
         .fetch_one(&self.db.writer)
         .await?;
-        if failures >= max {
-            sqlx::query("UPDATE throttle SET locked_until = $1 WHERE key = $2")
-                .bind(t + window_secs)
-                .bind(key)
-                .execute(&self.db.writer)
-                .await?;
-        }
-        Ok(failures)
+        Ok(Counted { count, window_ends: start + window_secs })
     }
 
-    /// Clears a key (after a successful login).
+    /// Gives back one counted attempt (it succeeded: only failures count against an address).
+    pub async fn uncount(&self, key: &str) -> Result<(), DbError> {
+        sqlx::query("UPDATE throttle SET failures = failures - 1 WHERE key = $1 AND failures > 0")
+            .bind(key)
+            .execute(&self.db.writer)
+            .await?;
+        Ok(())
+    }
+
+    /// Clears a key (after a successful login, the account's count starts again).
     pub async fn clear(&self, key: &str) -> Result<(), DbError> {
         sqlx::query("DELETE FROM throttle WHERE key = $1").bind(key).execute(&self.db.writer).await?;
         Ok(())
     }
 
-    pub async fn purge_expired(&self, window_secs: i64) -> Result<(), DbError> {
-        let t = now();
-        sqlx::query("DELETE FROM throttle WHERE locked_until <= $1 AND window_start <= $2")
-            .bind(t)
-            .bind(t - window_secs)
+    /// Removes the keys whose window closed at least `longest_window_secs` ago.
+    pub async fn purge_expired(&self, longest_window_secs: i64, now: i64) -> Result<(), DbError> {
+        sqlx::query("DELETE FROM throttle WHERE window_start <= $1")
+            .bind(now - longest_window_secs)
             .execute(&self.db.writer)
             .await?;
         Ok(())

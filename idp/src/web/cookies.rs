@@ -8,5 +8,7 @@ pub const SESSION: &str = "ent_idp_session";
 pub const CSRF: &str = "ent_idp_csrf";
 /// A password login waiting for its passkey step.
 pub const PENDING_LOGIN: &str = "ent_idp_login";
+/// The browser that parked an authorization request (its hash is stored with the request).
+pub const FLOW: &str = "ent_idp_flow";
 
 pub use ent_web::CookiePolicy;

@@ -397,7 +397,12 @@ async fn activation_needs_a_pending_authorization_request() {
     assert!(p.state().activation.is_live("p2", &code).await.expect("live"));
 
     // The page speaks French by default, and its headers are the login page's.
-    let fr = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
+    // A browser without a language preference (its cookies kept: the request is bound to them).
+    let fr = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .cookie_store(true)
+        .build()
+        .expect("client");
     let r = Resp::read(
         fr.get(format!("{}/authorize?{}", p.base, AuthParams::new(PORTAL, PORTAL_CB, &Pkce::new()).query()))
             .send()
