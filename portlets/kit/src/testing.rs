@@ -263,8 +263,20 @@ impl Network {
         ]
     }
 
+    /// The network's pupils, with their labels in [`Network::everyone`]: whose names the
+    /// matrices check a page does or does not show.
+    pub fn pupils(&self) -> Vec<(&'static str, &Identity)> {
+        self.everyone().into_iter().filter(|(_, who)| who.profile == Profile::Pupil).collect()
+    }
+
     /// The rosters the provider's directory API would give for the three classes.
     pub fn directory(&self) -> Directory {
+        Directory::fixed(self.rosters())
+    }
+
+    /// The three classes' rosters, for a test that extends one (a family of its own) before
+    /// making them a [`Directory`].
+    pub fn rosters(&self) -> Vec<ClassRoster> {
         let member = |p: &Identity| Member { sub: p.sub.clone(), name: p.display_name().into() };
         let guardian = |p: &Identity, legal: bool| Guardian {
             sub: p.sub.clone(),
@@ -276,7 +288,7 @@ impl Network {
             name: p.display_name().into(),
             guardians,
         };
-        Directory::fixed([
+        vec![
             ClassRoster {
                 id: CLASS_A1.into(),
                 name: "CM1 A".into(),
@@ -304,7 +316,7 @@ impl Network {
                 teachers: vec![member(&self.teacher_b1)],
                 pupils: vec![pupil(&self.pupil_b1, vec![guardian(&self.parent_b1, true)])],
             },
-        ])
+        ]
     }
 }
 

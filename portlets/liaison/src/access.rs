@@ -11,6 +11,10 @@
 //!
 //! Signing: a parent holding authority over the pupil, recorded as an expected signer when the
 //! note was posted. Reminding: the class's teachers, and the note's author.
+//!
+//! Pupils named: of the pupils a note concerns, the class's staff see every one, a parent their
+//! own children, a pupil themselves, anyone else none. A note to chosen families tells a
+//! family about its own child, never who the other families are.
 
 use ent_portlet_kit::{Identity, Profile};
 
@@ -36,6 +40,13 @@ pub fn can_read_note(who: &Identity, note: &Note, pupils: &[String]) -> bool {
         (Profile::Pupil, Kind::Class) => pupils.contains(&who.sub),
         _ => false,
     }
+}
+
+/// May see this pupil of a note named, with their signatures and thread. The kit's
+/// `can_read_pupil` decides: the class's teachers and the school's director, the pupil's
+/// parents, the pupil; every other profile and link is a refusal.
+pub fn can_see_pupil(who: &Identity, note: &Note, pupil_sub: &str) -> bool {
+    who.can_read_pupil(pupil_sub, &note.class_id, &note.school)
 }
 
 /// May read the thread (note, pupil) of a note that concerns that pupil: never the pupil, never

@@ -160,7 +160,7 @@ pub async fn sign(
     if !added {
         // Either signed already (a second click: nothing to do) or not among the signers
         // recorded when the note was posted.
-        let expected = state.store.expected(&loaded.note.id).await?;
+        let expected = loaded.expected(&state.store).await?;
         if !expected.iter().any(|e| e.pupil_sub == pupil && e.parent_sub == who.sub) {
             return Err(PortletError::Forbidden(ctx.lang));
         }
@@ -182,7 +182,7 @@ pub async fn remind(
         return Err(PortletError::Forbidden(ctx.lang));
     }
     let t = texts(ctx.lang);
-    let expected = state.store.expected(&loaded.note.id).await?;
+    let expected = loaded.expected(&state.store).await?;
     let problem = if expected.iter().all(|e| e.signed_at.is_some()) {
         Some(t.nobody_to_remind)
     } else if !state.store.remind(&loaded.note.id, &who.sub, now()).await? {

@@ -1,7 +1,9 @@
 //! One note (`GET /view/notes/{id}`) as its reader may see it: the text; for the class's staff
-//! the table of signatures, the reminder and the threads by pupil; for a parent their children's
-//! signatures and threads; for a pupil whether their parents signed. And one thread
-//! (`GET /view/notes/{id}/thread?pupil=…`). Showing a thread marks it read for the reader.
+//! whom it concerns, the table of signatures, the reminder and the threads by pupil; for a
+//! parent which of their children it concerns, their signatures and threads; for a pupil
+//! whether their parents signed. And one thread (`GET /view/notes/{id}/thread?pupil=…`).
+//! Showing a thread marks it read for the reader. Pupils come from `Loaded`, already limited
+//! to those the reader may see.
 
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
@@ -49,10 +51,13 @@ pub(crate) async fn note_page(
     let t = texts(ctx.lang);
     let note = &loaded.note;
     let staff = access::is_staff_of(who, note);
+    let names = names(loaded.pupils());
     let audience = match note.kind {
-        Kind::Parent => t.parent_note_about(&names(&loaded.pupils)),
+        Kind::Parent => t.parent_note_about(&names),
         Kind::Class if note.whole_class => t.to_whole_class(&note.class_name),
-        Kind::Class => t.to_pupils(&names(&loaded.pupils)),
+        Kind::Class if staff => t.to_pupils(&names),
+        // A family's own children only: "for the families of" would claim a list it is not shown.
+        Kind::Class => t.concerns(&names),
     };
     let mut page = templates::NotePage {
         t,
@@ -77,7 +82,7 @@ pub(crate) async fn note_page(
     if note.kind == Kind::Parent {
         page.badges.push(Badge::plain(t.from_parent));
     }
-    let expected = if note.needs_signature { state.store.expected(&note.id).await? } else { Vec::new() };
+    let expected = loaded.expected(&state.store).await?;
     if staff {
         if note.needs_signature {
             page.signatures = Some(signature_table(state, who, ctx, t, loaded, &expected).await?);
@@ -85,7 +90,7 @@ pub(crate) async fn note_page(
         if note.kind == Kind::Class {
             let sizes = state.store.thread_sizes(&note.id).await?;
             page.thread_links = loaded
-                .pupils
+                .pupils()
                 .iter()
                 .map(|p| {
                     let n = sizes.get(&p.sub).copied().unwrap_or(0);
@@ -101,7 +106,7 @@ pub(crate) async fn note_page(
     }
     match who.profile {
         Profile::Parent => {
-            for pupil in loaded.pupils.iter().filter(|p| who.child(&p.sub).is_some()) {
+            for pupil in loaded.pupils().iter().filter(|p| who.child(&p.sub).is_some()) {
                 if note.needs_signature {
                     page.own_signatures.push(own_signature(ctx, t, who, note, &expected, pupil));
                 }
@@ -118,7 +123,7 @@ pub(crate) async fn note_page(
     }
     // Threads shown in the page: a parent's own children's, and a parent note's one thread.
     let inline: Vec<&Person> = loaded
-        .pupils
+        .pupils()
         .iter()
         .filter(|p| (note.kind == Kind::Parent || !staff) && access::can_read_thread(who, note, &p.sub))
         .collect();
@@ -143,7 +148,7 @@ async fn signature_table(
     let note = &loaded.note;
     let mut rows = Vec::new();
     let mut without = 0;
-    for pupil in &loaded.pupils {
+    for pupil in loaded.pupils() {
         let mine: Vec<_> = expected.iter().filter(|e| e.pupil_sub == pupil.sub).collect();
         if mine.is_empty() {
             without += 1;

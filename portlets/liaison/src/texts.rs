@@ -230,6 +230,11 @@ impl Texts {
         if self.fr() { format!("Pour les familles de : {names}") } else { format!("For the families of: {names}") }
     }
 
+    /// Whom a note to chosen families concerns, as a family sees it: its own children only.
+    pub fn concerns(&self, names: &str) -> String {
+        if self.fr() { format!("Concerne : {names}") } else { format!("About: {names}") }
+    }
+
     pub fn to_whole_class(&self, class: &str) -> String {
         if self.fr() { format!("Pour toute la classe {class}") } else { format!("For the whole class {class}") }
     }

@@ -7,10 +7,10 @@ use std::collections::HashMap;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
 use ent_portlet_kit::directory::ClassRoster;
-use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, html};
+use ent_portlet_kit::{Ctx, DbError, Identity, PortletError, Profile, html};
 
 use crate::access;
-use crate::store::{Kind, Note, Person, Scope};
+use crate::store::{Expected, Kind, Note, Person, Scope};
 use crate::templates::{self, Badge, Item, Line, ListPage, NoticePage, Tab};
 use crate::texts::{Texts, texts};
 use crate::{LiaisonState, Store};
@@ -25,19 +25,39 @@ pub(crate) fn gate(who: &Identity, ctx: &Ctx) -> Result<(), PortletError> {
     if access::has_notebook(who) { Ok(()) } else { Err(PortletError::Forbidden(ctx.lang)) }
 }
 
-/// A note the reader may read, with the pupils it concerns; anything else is "not found".
+/// A note the reader may read (anything else is "not found"), with those of the pupils it
+/// concerns that the reader may see (`access::can_see_pupil`): every one for the class's staff,
+/// a family's own children, a pupil themselves. Only [`load`] makes one, so no page can draw a
+/// pupil, a signature or a thread of another family: it is never given them.
 pub(crate) struct Loaded {
     pub note: Note,
-    pub pupils: Vec<Person>,
+    pupils: Vec<Person>,
 }
 
 impl Loaded {
+    /// The concerned pupils this reader may see, by name.
+    pub fn pupils(&self) -> &[Person] {
+        &self.pupils
+    }
+
+    /// Whether the note concerns this pupil, as far as this reader may know.
     pub fn concerns(&self, pupil_sub: &str) -> bool {
         self.pupils.iter().any(|p| p.sub == pupil_sub)
     }
 
     pub fn pupil_name(&self, pupil_sub: &str) -> &str {
         self.pupils.iter().find(|p| p.sub == pupil_sub).map(|p| p.name.as_str()).unwrap_or("—")
+    }
+
+    /// The note's expected signers and their signatures, for the pupils this reader sees: a
+    /// family gets its own children's, never how the other families stand.
+    pub async fn expected(&self, store: &Store) -> Result<Vec<Expected>, DbError> {
+        if !self.note.needs_signature {
+            return Ok(Vec::new());
+        }
+        let mut expected = store.expected(&self.note.id).await?;
+        expected.retain(|e| self.concerns(&e.pupil_sub));
+        Ok(expected)
     }
 }
 
@@ -52,6 +72,8 @@ pub(crate) async fn load(store: &Store, who: &Identity, ctx: &Ctx, id: &str) -> 
     if !access::can_read_note(who, &note, &subs) {
         return Err(not_found());
     }
+    // The whole list decided whether the note may be read; what is kept is what may be shown.
+    let pupils = pupils.into_iter().filter(|p| access::can_see_pupil(who, &note, &p.sub)).collect();
     Ok(Loaded { note, pupils })
 }
 

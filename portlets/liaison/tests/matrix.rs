@@ -2,14 +2,18 @@
 //! class of the same school, a foreign school, a foreign child. Each row names exactly who may
 //! read or write; everyone else gets 404 (what they may not know of) or 403 (what they see but
 //! may not do, and every view for profiles without a notebook). Reads also check that the note's
-//! text is, or is not, in the page.
+//! text is, or is not, in the page. Pupils' names: every page anyone can open, in both
+//! languages, names only the pupils that person may know of (a family its own children, the
+//! class's teachers and the school's director the pupils of the class).
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use common::{AUD, Harness, expect};
+use common::{AUD, Answer, Harness, expect};
+use ent_portlet_kit::directory::{Guardian, Pupil};
 use ent_portlet_kit::storage::both_backends;
-use ent_portlet_kit::testing::{CLASS_A1, CLASS_A2, CLASS_B1};
+use ent_portlet_kit::testing::{CLASS_A1, CLASS_A2, CLASS_B1, Network};
+use ent_portlet_kit::{Child, Directory, Identity};
 use ent_portlet_liaison::MIGRATIONS;
 
 /// The notes of the matrix, each with words found in it alone, and who may read it.
@@ -245,4 +249,259 @@ both_backends!(MIGRATIONS; named_attacks, |db| async move {
         .post(&n.teacher_a1, "/view/notes", &[("class", CLASS_A1), ("title", "T"), ("body", "B"), ("to", "pupils"), ("pupil", "pupil-a2")])
         .await;
     assert_eq!(res.status, 404);
+});
+
+// ----- Pupils' names -----
+
+/// A family the network lacks: Timéo Martin, Noé's brother in A1, and Sarah Martin, who holds
+/// parental authority over both. A parent of two children in a class sees both of theirs and
+/// no one else's.
+struct Siblings {
+    timeo: Identity,
+    sarah: Identity,
+}
+
+impl Siblings {
+    fn new(net: &Network) -> Siblings {
+        let mut timeo = net.pupil_a1_bis.clone();
+        timeo.sub = "pupil-a1-ter".into();
+        timeo.name = Some("Timéo Martin".into());
+        let child = |p: &Identity| Child {
+            sub: p.sub.clone(),
+            class: Some(CLASS_A1.into()),
+            legal_guardian: true,
+            given_name: p.name.as_deref().and_then(|n| n.split_whitespace().next()).map(str::to_owned),
+        };
+        let mut sarah = net.parent_a2.clone();
+        sarah.sub = "parent-a1-siblings".into();
+        sarah.name = Some("Sarah Martin".into());
+        sarah.children = vec![child(&net.pupil_a1_bis), child(&timeo)];
+        Siblings { timeo, sarah }
+    }
+
+    /// The network's rosters with this family in A1.
+    fn directory(&self, net: &Network) -> Directory {
+        let sarah =
+            Guardian { sub: self.sarah.sub.clone(), name: self.sarah.display_name().into(), legal_guardian: true };
+        let mut rosters = net.rosters();
+        for roster in rosters.iter_mut().filter(|r| r.id == CLASS_A1) {
+            for p in roster.pupils.iter_mut().filter(|p| p.sub == net.pupil_a1_bis.sub) {
+                p.guardians.push(sarah.clone());
+            }
+            roster.pupils.push(Pupil {
+                sub: self.timeo.sub.clone(),
+                name: self.timeo.display_name().into(),
+                guardians: vec![sarah.clone()],
+            });
+        }
+        Directory::fixed(rosters)
+    }
+}
+
+/// The pupils each person may see named. Every other pupil's given name, family name and sub
+/// must be absent from every page the person opens.
+const MAY_NAME: [(&str, &[&str]); 18] = [
+    ("teacher_a1", &["pupil_a1", "pupil_a1_bis", "pupil_a1_ter"]),
+    ("teacher_a2", &["pupil_a2"]),
+    ("teacher_b1", &["pupil_b1"]),
+    ("director_a", &["pupil_a1", "pupil_a1_bis", "pupil_a1_ter", "pupil_a2"]),
+    ("director_b", &["pupil_b1"]),
+    ("pupil_a1", &["pupil_a1"]),
+    ("pupil_a1_bis", &["pupil_a1_bis"]),
+    ("pupil_a1_ter", &["pupil_a1_ter"]),
+    ("pupil_a2", &["pupil_a2"]),
+    ("pupil_b1", &["pupil_b1"]),
+    ("parent_a1", &["pupil_a1"]),
+    ("parent_a1_no_authority", &["pupil_a1"]),
+    ("parent_a1_siblings", &["pupil_a1_bis", "pupil_a1_ter"]),
+    ("parent_a2", &["pupil_a2"]),
+    ("parent_b1", &["pupil_b1"]),
+    ("staff_a", &[]),
+    ("city_agent", &[]),
+    ("admin", &[]),
+];
+
+/// The notes of the names matrix.
+struct NameNotes {
+    /// Teacher A1 to the families of Léa, Noé and Timéo, signature asked: Léa's and Noé's
+    /// signed, Timéo's not; reminded; a thread for each of the three.
+    chosen: String,
+    /// The director to the families of Léa and Noé, no signature.
+    chosen_by_director: String,
+    all: Vec<String>,
+}
+
+async fn name_fixtures(h: &Harness, s: &Siblings) -> NameNotes {
+    let n = &h.net;
+    let sig = ("signature", "1");
+    let to = ("to", "pupils");
+    let (lea, noe, timeo) = (("pupil", "pupil-a1"), ("pupil", "pupil-a1-bis"), ("pupil", "pupil-a1-ter"));
+    let chosen = h.note(&n.teacher_a1, CLASS_A1, "Choisis", "Séance de piscine", &[to, lea, noe, timeo, sig]).await;
+    let chosen_by_director = h.note(&n.director_a, CLASS_A1, "Direction", "Rendez-vous", &[to, lea, noe]).await;
+    let whole = h.note(&n.teacher_a1, CLASS_A1, "Classe", "Photo de classe", &[sig]).await;
+    let a2 = h.note(&n.teacher_a2, CLASS_A2, "Classe A2", "Cross", &[sig]).await;
+    let b1 = h.note(&n.teacher_b1, CLASS_B1, "Choisis B1", "Chorale", &[to, ("pupil", "pupil-b1"), sig]).await;
+    let ask = [("title", "Question"), ("body", "Absence")];
+    let asked_lea = h.post(&n.parent_a1, "/view/ask", &[&[("child", "pupil-a1")], &ask[..]].concat()).await.note_id();
+    let asked_timeo = h.post(&s.sarah, "/view/ask", &[&[("child", "pupil-a1-ter")], &ask[..]].concat()).await.note_id();
+    let ok = |res: Answer| assert_eq!(res.status, 303, "{}", res.body);
+    for (who, note, pupil) in [
+        (&n.parent_a1, &chosen, "pupil-a1"),
+        (&n.parent_a1, &whole, "pupil-a1"),
+        (&s.sarah, &chosen, "pupil-a1-bis"),
+        (&s.sarah, &whole, "pupil-a1-ter"),
+        (&n.parent_a2, &a2, "pupil-a2"),
+    ] {
+        ok(h.post(who, &format!("/view/notes/{note}/sign"), &[("pupil", pupil)]).await);
+    }
+    for (who, note, pupil) in [
+        (&n.parent_a1, &chosen, "pupil-a1"),
+        (&s.sarah, &chosen, "pupil-a1-bis"),
+        (&s.sarah, &chosen, "pupil-a1-ter"),
+        (&n.teacher_a1, &chosen, "pupil-a1-ter"),
+        (&n.teacher_a1, &asked_timeo, "pupil-a1-ter"),
+        (&n.parent_a2, &a2, "pupil-a2"),
+    ] {
+        ok(h.post(who, &format!("/view/notes/{note}/reply"), &[("pupil", pupil), ("body", "Bien noté")]).await);
+    }
+    ok(h.post(&n.teacher_a1, &format!("/view/notes/{chosen}/remind"), &[]).await);
+    let all = vec![chosen.clone(), chosen_by_director.clone(), whole, a2, b1, asked_lea, asked_timeo];
+    NameNotes { chosen, chosen_by_director, all }
+}
+
+/// Every page `who` can open, in that language: the card, the lists, each note and each thread,
+/// the forms, and the pages that posts refused or in error draw again (nothing is written:
+/// replies and notes are empty; a reminder is recorded at most once and draws the note).
+async fn pages(h: &Harness, who: &Identity, notes: &[String], pupils: &[&str], lang: &str) -> Vec<(String, Answer)> {
+    let token = h.token(who);
+    let mut gets: Vec<String> = ["/fragment/summary", "/view", "/view/", "/view/notes", "/view/notes/new", "/view/ask"]
+        .map(String::from)
+        .to_vec();
+    for class in [CLASS_A1, CLASS_A2, CLASS_B1] {
+        gets.push(format!("/view/notes?class={class}"));
+        gets.push(format!("/view/notes/new?class={class}"));
+    }
+    for pupil in pupils {
+        gets.push(format!("/view/notes?child={pupil}"));
+        gets.push(format!("/view/ask?child={pupil}"));
+    }
+    for note in notes {
+        gets.push(format!("/view/notes/{note}"));
+        gets.extend(pupils.iter().map(|p| format!("/view/notes/{note}/thread?pupil={p}")));
+    }
+    let mut answers = Vec::new();
+    for path in gets {
+        let res = h.get_with_token(&token, &path, lang).await;
+        answers.push((format!("GET {path}"), res));
+    }
+    let mut posts: Vec<(String, Vec<(&str, &str)>)> = Vec::new();
+    for note in notes {
+        posts.push((format!("/view/notes/{note}/remind"), vec![]));
+        posts.extend(pupils.iter().map(|p| (format!("/view/notes/{note}/reply"), vec![("pupil", *p), ("body", "")])));
+    }
+    posts.extend(pupils.iter().map(|p| ("/view/ask".to_string(), vec![("child", *p), ("title", ""), ("body", "")])));
+    for (path, form) in posts {
+        let res = h.post_with_token_in(&token, &path, &form, lang).await;
+        assert_ne!(res.status, 500, "POST {path}: {}", res.body);
+        answers.push((format!("POST {path} {form:?}"), res));
+    }
+    answers
+}
+
+/// Whether `text` holds `id` as a whole: `pupil-a1` is not in `pupil-a1-bis`.
+fn contains_id(text: &str, id: &str) -> bool {
+    let id_char = |c: char| c.is_alphanumeric() || c == '-' || c == '_';
+    text.match_indices(id).any(|(i, _)| {
+        !text[..i].chars().next_back().is_some_and(id_char) && !text[i + id.len()..].chars().next().is_some_and(id_char)
+    })
+}
+
+/// Whether a page shows signature counts ("2/3 signés", "2/3 signed").
+fn shows_counts(text: &str) -> bool {
+    text.match_indices('/').any(|(i, _)| {
+        let rest = &text[i + 1..];
+        let after = rest.trim_start_matches(|c: char| c.is_ascii_digit());
+        text[..i].ends_with(|c: char| c.is_ascii_digit())
+            && after.len() < rest.len()
+            && (after.starts_with(" signés") || after.starts_with(" signed"))
+    })
+}
+
+fn words(who: &Identity) -> Vec<&str> {
+    who.name.as_deref().unwrap_or("").split_whitespace().collect()
+}
+
+both_backends!(MIGRATIONS; names, |db| async move {
+    let net = Network::new();
+    let s = Siblings::new(&net);
+    let h = Harness::with_directory(db, Some(s.directory(&net)));
+    let notes = name_fixtures(&h, &s).await;
+    let mut readers = h.net.everyone();
+    readers.push(("pupil_a1_ter", &s.timeo));
+    readers.push(("parent_a1_siblings", &s.sarah));
+    let mut pupils = h.net.pupils();
+    pupils.push(("pupil_a1_ter", &s.timeo));
+    let subs: Vec<&str> = pupils.iter().map(|(_, p)| p.sub.as_str()).collect();
+    assert_eq!(readers.len(), MAY_NAME.len(), "every reader has a row");
+    // Every leak is listed before failing: one run shows them all.
+    let mut leaks = Vec::new();
+    for (label, who) in &readers {
+        let (_, may) = MAY_NAME.iter().find(|(l, _)| l == label).unwrap();
+        // Words a page may hold: the reader's own name and those of the pupils they may know of
+        // (a family name shared by a brother is not his).
+        let allowed: Vec<&str> = pupils
+            .iter()
+            .filter(|(l, _)| may.contains(l))
+            .flat_map(|(_, p)| words(p))
+            .chain(words(who))
+            .collect();
+        let hidden: Vec<&Identity> = pupils.iter().filter(|(l, _)| !may.contains(l)).map(|(_, p)| *p).collect();
+        let mut hidden_words: Vec<&str> =
+            hidden.iter().flat_map(|p| words(p)).filter(|w| !allowed.contains(w)).collect();
+        hidden_words.sort_unstable();
+        hidden_words.dedup();
+        let family = label.starts_with("pupil") || label.starts_with("parent");
+        for lang in ["fr", "en"] {
+            for (page, res) in pages(&h, who, &notes.all, &subs, lang).await {
+                for word in &hidden_words {
+                    if res.body.contains(word) {
+                        leaks.push(format!("{label} {lang} {page} names {word}"));
+                    }
+                }
+                for other in &hidden {
+                    if contains_id(&res.body, &other.sub) {
+                        leaks.push(format!("{label} {lang} {page} holds {}", other.sub));
+                    }
+                }
+                // How many other families signed is the staff's to know.
+                if family && shows_counts(&res.body) {
+                    leaks.push(format!("{label} {lang} {page} shows signature counts"));
+                }
+            }
+        }
+    }
+    assert!(leaks.is_empty(), "{} leaks:\n{}", leaks.len(), leaks.join("\n"));
+    // The class's teacher and the school's director see whom a note to chosen families concerns.
+    let chosen = format!("/view/notes/{}", notes.chosen);
+    for who in [&h.net.teacher_a1, &h.net.director_a] {
+        let page = h.get(who, &chosen).await;
+        assert!(page.body.contains("Pour les familles de : Léa Dupont, Noé Martin, Timéo Martin"), "{}", page.body);
+        assert!(page.body.contains("2/3 signés"), "{}", page.body);
+        let page = h.get_en(who, &chosen).await;
+        assert!(page.body.contains("For the families of: Léa Dupont, Noé Martin, Timéo Martin"), "{}", page.body);
+    }
+    // A family sees its own children there, all of them, and only those the note concerns.
+    for (who, fr, en) in [
+        (&h.net.parent_a1, "Concerne : Léa Dupont<", "About: Léa Dupont<"),
+        (&h.net.parent_a1_no_authority, "Concerne : Léa Dupont<", "About: Léa Dupont<"),
+        (&h.net.pupil_a1, "Concerne : Léa Dupont<", "About: Léa Dupont<"),
+        (&s.sarah, "Concerne : Noé Martin, Timéo Martin<", "About: Noé Martin, Timéo Martin<"),
+        (&s.timeo, "Concerne : Timéo Martin<", "About: Timéo Martin<"),
+    ] {
+        let page = h.get(who, &chosen).await;
+        assert!(page.body.contains(fr), "{fr}: {}", page.body);
+        assert!(h.get_en(who, &chosen).await.body.contains(en), "{en}");
+    }
+    let page = h.get(&s.sarah, &format!("/view/notes/{}", notes.chosen_by_director)).await;
+    assert!(page.body.contains("Concerne : Noé Martin<") && !page.body.contains("Timéo"), "{}", page.body);
 });

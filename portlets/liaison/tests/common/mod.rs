@@ -85,9 +85,14 @@ impl Harness {
     }
 
     pub async fn post_with_token(&self, token: &str, path: &str, form: &[(&str, &str)]) -> Answer {
+        self.post_with_token_in(token, path, form, "fr").await
+    }
+
+    pub async fn post_with_token_in(&self, token: &str, path: &str, form: &[(&str, &str)], lang: &str) -> Answer {
         let body = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
         let req = Request::post(path)
             .header("authorization", format!("Bearer {token}"))
+            .header("accept-language", lang)
             .header("content-type", "application/x-www-form-urlencoded")
             .header("x-ent-base", BASE)
             .header("x-ent-csrf", ent_portlet_kit::testing::TEST_CSRF)
