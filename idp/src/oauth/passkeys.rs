@@ -153,9 +153,6 @@ pub async fn options(
                 None => None,
             };
             if let Some(p) = &waiting {
-                if let Err(refusal) = find(&state, &headers, req_id.as_deref(), Step::Enrol).await {
-                    return refusal.json();
-                }
                 match state.passkeys.count(&p.person_id).await {
                     Ok(0) => {}
                     Ok(_) => {
@@ -165,6 +162,9 @@ pub async fn options(
                         return json_error(StatusCode::FORBIDDEN, "has passkey");
                     }
                     Err(e) => return server_error_json(e),
+                }
+                if let Err(refusal) = find(&state, &headers, req_id.as_deref(), Step::Enrol).await {
+                    return refusal.json();
                 }
             }
             let (person_id, binding) = match waiting {

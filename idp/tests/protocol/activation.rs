@@ -454,3 +454,41 @@ async fn the_school_gets_a_spreadsheet_and_printable_letters() {
     // The names are escaped, not markup.
     assert!(html.contains("Jean &#34;Jeannot&#34;") || html.contains("Jean &quot;Jeannot&quot;"), "{html}");
 }
+
+/// Fifty wrong codes for one account at once: at most the limit are looked at (each attempt is
+/// counted before its code is), the others wait, and the right code is neither tried nor used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_wrong_codes_are_counted_before_any_code_is_looked_at() {
+    let p = Provider::with_config(|c| {
+        c.max_failures_per_account = 5;
+        c.max_failures_per_address = 1_000;
+    })
+    .await;
+    add_families(&p).await;
+    let all = letters(&p, false).await;
+    let b = std::sync::Arc::new(p.browser());
+    let form = std::sync::Arc::new(open_activation(&b, &AuthParams::new(PORTAL, PORTAL_CB, &Pkce::new())).await);
+    let tasks: Vec<_> = (0..50)
+        .map(|_| {
+            let (b, form) = (b.clone(), form.clone());
+            tokio::spawn(
+                async move { submit(&b, &form, NEW_PUPIL, "ABCD-EFGH-JKMN", NEW_PASSWORD, NEW_PASSWORD).await },
+            )
+        })
+        .collect();
+    let window = p.state().config.throttle_window.as_secs();
+    let mut looked_at = 0;
+    for task in tasks {
+        let r = task.await.expect("task");
+        match r.status {
+            StatusCode::UNAUTHORIZED => looked_at += 1,
+            _ => assert_locked(&r, window),
+        }
+    }
+    assert_eq!(looked_at, 5);
+    let audit = p.state().audit.recent(100).await.expect("audit");
+    assert_eq!(audit.iter().filter(|e| e.outcome == "bad_code").count(), 5);
+    let code = code_for(&all, NEW_PUPIL);
+    assert_locked(&submit(&b, &form, NEW_PUPIL, &code, NEW_PASSWORD, NEW_PASSWORD).await, window);
+    assert!(p.state().activation.is_live("p2", &code).await.expect("live"), "the code is not used");
+}

@@ -225,3 +225,81 @@ async fn error_descriptions_stay_within_the_rfc_6749_character_set() {
         assert!(rfc6749_description_chars(desc), "{error}: {desc:?}");
     }
 }
+
+/// What an unauthenticated request may make the provider store is bounded: no parameter over
+/// 512 bytes is parked (`invalid_request` back to the client, nothing stored).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_long_parameters_are_refused_and_nothing_is_parked() {
+    let p = Provider::start().await;
+    let b = p.browser();
+    let long = "x".repeat(513);
+    let longest = "x".repeat(512);
+    for name in ["state", "nonce", "login_hint", "ui_locales", "acr_values", "scope", "prompt", "max_age", "foo"] {
+        let params = AuthParams::new(PORTAL, PORTAL_CB, &Pkce::new()).set(name, &long);
+        let r = b.authorize(&params).await;
+        let expected_state = if name == "state" { Some(long.as_str()) } else { Some("st-123") };
+        assert_redirect_error(&r, &p, PORTAL_CB, "invalid_request", expected_state);
+    }
+    assert_eq!(parked(&p).await, 0, "nothing parked");
+    // 512 bytes are accepted.
+    let r = b.authorize(&AuthParams::new(PORTAL, PORTAL_CB, &Pkce::new()).set("state", &longest)).await;
+    assert!(r.location().is_some_and(|l| l.starts_with("/login?")), "{:?}", r.location());
+    assert_eq!(parked(&p).await, 1);
+}
+
+async fn parked(p: &Provider) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM pending_requests").fetch_one(&p.state().db.pool).await.expect("count")
+}
+
+/// The database size, pages in the write-ahead log included.
+async fn database_bytes(p: &Provider) -> i64 {
+    let pool = &p.state().db.pool;
+    let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(pool).await.expect("page_count");
+    let size: i64 = sqlx::query_scalar("PRAGMA page_size").fetch_one(pool).await.expect("page_size");
+    pages * size
+}
+
+/// 10,000 hostile authorization requests from one address, each with every stored parameter
+/// at its longest: the address parks its allowance for the minute, the rest are refused with
+/// `Retry-After`, and the database grows by well under the few megabytes allowed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_flood_of_authorization_requests_parks_a_bounded_number_of_rows() {
+    let p = Provider::start().await;
+    let allowance = p.state().config.max_parked_per_address;
+    let before = database_bytes(&p).await;
+    let full = "x".repeat(512);
+    let query = AuthParams::new(PORTAL, PORTAL_CB, &Pkce::new())
+        .set("state", &full)
+        .set("nonce", &full)
+        .set("login_hint", &full)
+        .set("ui_locales", &full)
+        .set("acr_values", &full)
+        .query();
+    let url = format!("{}/authorize?{query}", p.base);
+    let gate = std::sync::Arc::new(tokio::sync::Semaphore::new(32));
+    let tasks: Vec<_> = (0..10_000)
+        .map(|_| {
+            let (http, url, gate) = (p.api.clone(), url.clone(), gate.clone());
+            tokio::spawn(async move {
+                let _permit = gate.acquire().await.expect("permit");
+                let r = http.get(url).send().await.expect("authorize");
+                (r.status(), r.headers().get("retry-after").and_then(|v| v.to_str().ok()?.parse::<i64>().ok()))
+            })
+        })
+        .collect();
+    let (mut parked_now, mut refused) = (0, 0);
+    for task in tasks {
+        match task.await.expect("task") {
+            (StatusCode::SEE_OTHER, _) => parked_now += 1,
+            (StatusCode::TOO_MANY_REQUESTS, Some(wait)) if (1..=60).contains(&wait) => refused += 1,
+            other => panic!("unexpected answer {other:?}"),
+        }
+    }
+    // Most of them within one minute: at most two windows' allowance went through.
+    assert!(parked_now >= allowance && parked_now <= 2 * allowance, "{parked_now} parked");
+    assert_eq!(parked_now + refused, 10_000);
+    assert_eq!(parked(&p).await, parked_now);
+    let grown = database_bytes(&p).await - before;
+    println!("10,000 hostile requests: {parked_now} parked, the database grew by {grown} bytes");
+    assert!(grown < 5 * 1024 * 1024, "the database grew by {grown} bytes");
+}

@@ -251,3 +251,114 @@ fn assert_flags(cookie: &str, same_site: &str) {
     assert!(attrs.iter().any(|a| a == "path=/"), "{cookie}");
     assert!(!attrs.iter().any(|a| a.starts_with("domain")), "{cookie}");
 }
+
+/// 200 wrong passwords for one account at once: each is counted before its password is
+/// verified, so at most the limit are verified; the others are refused without a hash, with
+/// `Retry-After`. Then even the right password waits, until the window ends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_guesses_are_counted_before_any_password_is_verified() {
+    let p = Provider::with_config(|c| {
+        c.max_failures_per_account = 10;
+        c.max_failures_per_address = 1_000;
+    })
+    .await;
+    let b = p.browser();
+    let form = b.open_login(&AuthParams::new(PORTAL, PORTAL_CB, &Pkce::new())).await;
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("csrf", &form.csrf), ("req", &form.req), ("lang", &form.lang)])
+        .extend_pairs([("login", TEACHER), ("password", "pas-le-bon")])
+        .finish();
+    let tasks: Vec<_> = (0..200)
+        .map(|_| {
+            let (http, url, origin, body) =
+                (b.http.clone(), format!("{}/login", b.base), b.origin.clone(), body.clone());
+            tokio::spawn(async move {
+                let res = http
+                    .post(url)
+                    .header("origin", origin)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("POST /login");
+                Resp::read(res).await
+            })
+        })
+        .collect();
+    let (mut verified, mut refused) = (0, 0);
+    let window = p.state().config.throttle_window.as_secs();
+    for task in tasks {
+        let r = task.await.expect("task");
+        match r.status {
+            StatusCode::UNAUTHORIZED => verified += 1,
+            _ => {
+                assert_throttled(&r, window);
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!((verified, refused), (10, 190));
+    // The audit agrees: ten passwords were looked at, 190 attempts were not.
+    let audit = p.state().audit.recent(500).await.expect("audit");
+    let count = |outcome: &str| audit.iter().filter(|e| e.event == "login" && e.outcome == outcome).count();
+    assert_eq!((count("bad_credentials"), count("throttled")), (10, 190));
+
+    // The right password waits too…
+    let r = b.submit_login(&form, TEACHER, TEACHER_PW).await;
+    assert_throttled(&r, window);
+    // …until the window ends.
+    p.state().clock.advance(window as i64 + 1);
+    let r = b.submit_login(&form, TEACHER, TEACHER_PW).await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert!(r.sets_session());
+}
+
+/// The per-address limit counts the address the trusted proxies saw, however many values the
+/// client writes into `X-Forwarded-For` itself (at 0, 1 and 2 trusted hops).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_address_limit_counts_the_hop_the_trusted_proxies_wrote() {
+    // (hops, the forwarded list of attempt i where the client varies what it writes, a list from
+    // another client address as the proxies saw it)
+    let cases: [(usize, fn(usize) -> String, &str); 3] = [
+        (0, |i| format!("198.51.100.{i}"), "198.51.100.200"),
+        (1, |i| format!("203.0.113.{i}, 198.51.100.1"), "203.0.113.1, 198.51.100.2"),
+        (2, |i| format!("203.0.113.{i}, 198.51.100.1, 10.0.0.{i}"), "203.0.113.1, 198.51.100.2, 10.0.0.1"),
+    ];
+    for (hops, spoofed, elsewhere) in cases {
+        let p = Provider::with_config(|c| {
+            c.trusted_proxy_hops = hops;
+            c.max_failures_per_address = 3;
+        })
+        .await;
+        let b = p.browser();
+        let form = b.open_login(&AuthParams::new(PORTAL, PORTAL_CB, &Pkce::new())).await;
+        let attempt = |login: &'static str, password: &'static str, forwarded: String| {
+            let (b, form) = (&b, &form);
+            async move {
+                let fields = [
+                    ("csrf", form.csrf.as_str()),
+                    ("req", form.req.as_str()),
+                    ("lang", "en"),
+                    ("login", login),
+                    ("password", password),
+                ];
+                b.post_form("/login", &fields, &[("origin", &b.origin), ("x-forwarded-for", &forwarded)]).await
+            }
+        };
+        // Three failures on three accounts, each with another value the client wrote itself.
+        for (i, login) in [TEACHER, PUPIL, NOBODY].into_iter().enumerate() {
+            let r = attempt(login, "pas-le-bon", spoofed(i)).await;
+            assert_eq!(r.status, StatusCode::UNAUTHORIZED, "hops {hops}, attempt {i}: {}", r.body);
+        }
+        // The address is spent: even the right password of a fourth account waits.
+        let r = attempt(PARENT, PARENT_PW, spoofed(99)).await;
+        assert_throttled(&r, p.state().config.throttle_window.as_secs());
+        // Another client address, as the trusted proxies saw it, is not (with no trusted proxy,
+        // every request is the peer's).
+        let r = attempt(PARENT, PARENT_PW, elsewhere.to_string()).await;
+        match hops {
+            0 => assert_throttled(&r, p.state().config.throttle_window.as_secs()),
+            _ => assert_eq!(r.status, StatusCode::SEE_OTHER, "hops {hops}: {}", r.body),
+        }
+    }
+}

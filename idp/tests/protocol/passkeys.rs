@@ -399,3 +399,110 @@ async fn reset(p: &Provider, login: &str) -> Result<u64, ent_idp::admin::AdminEr
     let s = p.state();
     ent_idp::admin::reset_passkeys(&s.directory, &s.passkeys, &s.audit, login).await
 }
+
+/// A person who has a passkey must use it: after the password alone, the waiting login can
+/// register no other (which the next step would then accept), and the passkey they have still
+/// works.
+#[tokio::test]
+async fn a_password_alone_cannot_add_a_passkey_to_an_account_that_has_one() {
+    let p = Provider::start().await;
+    p.add_person_as("d1", DIRECTOR, DIRECTOR_PW, Profile::Director, false).await;
+    // The director's passkey A, made at a first login.
+    let browser = p.browser();
+    let form = browser.open_login(&AuthParams::new(PORTAL, PORTAL_CB, &Pkce::new())).await;
+    browser.submit_login(&form, DIRECTOR, DIRECTOR_PW).await;
+    let enrol = browser.get(&format!("/login/enrol?req={}&lang=en", form.req)).await;
+    let mut a = Key::new();
+    let r = register(&p, &browser, &mut a, &hidden(&enrol.body, "csrf"), Some(&form.req), "/login/enrol").await;
+    assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", r.body);
+    assert_eq!(p.state().passkeys.count("d1").await.expect("count"), 1);
+
+    // The attacker knows the password: the passkey step follows…
+    let attacker = p.browser();
+    let pkce = Pkce::new();
+    let form = attacker.open_login(&AuthParams::new(PORTAL, PORTAL_CB, &pkce)).await;
+    let r = attacker.submit_login(&form, DIRECTOR, DIRECTOR_PW).await;
+    assert_eq!(r.location(), Some(format!("/login/second-factor?req={}&lang=en", form.req).as_str()));
+    let page = attacker.get(r.location().expect("Location")).await;
+    let csrf = hidden(&page.body, "csrf");
+    // …and registering passkey B under that waiting login is refused at the options…
+    let res = attacker
+        .http
+        .post(format!("{}/passkeys/options", attacker.base))
+        .header("origin", &attacker.origin)
+        .json(&json!({"ceremony": "register", "csrf": csrf, "req": form.req}))
+        .send()
+        .await
+        .expect("options");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // …and at the enrolment form, whatever it is sent.
+    let r = attacker
+        .post_form(
+            "/login/enrol",
+            &[("csrf", &csrf), ("req", &form.req), ("lang", "en"), ("challenge", "x"), ("credential", "{}")],
+            &[("origin", &attacker.origin)],
+        )
+        .await;
+    assert!(matches!(r.status, StatusCode::BAD_REQUEST | StatusCode::FORBIDDEN), "{} {}", r.status, r.body);
+    assert!(r.location().is_none() && !r.sets_session(), "{}", r.body);
+    // B is not stored, no session was opened, and the refusal is audited.
+    assert_eq!(p.state().passkeys.count("d1").await.expect("count"), 1);
+    let sessions: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sessions WHERE person_id = 'd1'")
+        .fetch_one(&p.state().db.pool)
+        .await
+        .expect("sessions");
+    assert_eq!(sessions, 0, "no session: the first login stopped after registering A");
+    let audit = p.state().audit.recent(10).await.expect("audit");
+    assert!(audit.iter().any(|e| e.outcome == "refused_has_passkey" && e.person_id.as_deref() == Some("d1")));
+
+    // The director's own passkey still finishes a login.
+    let owner = p.browser();
+    let pkce = Pkce::new();
+    let form = owner.open_login(&AuthParams::new(PORTAL, PORTAL_CB, &pkce)).await;
+    owner.submit_login(&form, DIRECTOR, DIRECTOR_PW).await;
+    let r = second_factor(&p, &owner, &mut a, &form.req).await;
+    let claims = id_claims(&p, &r, &pkce).await;
+    assert_eq!(claims["amr"], json!(["pwd", "hwk", "user", "mfa"]));
+}
+
+/// Two first logins of the same person, in two browsers, each at the enrolment: the first
+/// passkey registered wins; the other is refused and stores nothing.
+#[tokio::test]
+async fn of_two_first_enrolments_only_one_stores_a_passkey() {
+    let p = Provider::start().await;
+    p.add_person_as("d1", DIRECTOR, DIRECTOR_PW, Profile::Director, false).await;
+    let mut started = Vec::new();
+    for _ in 0..2 {
+        let b = p.browser();
+        let form = b.open_login(&AuthParams::new(PORTAL, PORTAL_CB, &Pkce::new())).await;
+        let r = b.submit_login(&form, DIRECTOR, DIRECTOR_PW).await;
+        assert_eq!(r.location(), Some(format!("/login/enrol?req={}&lang=en", form.req).as_str()));
+        let page = b.get(r.location().expect("Location")).await;
+        let csrf = hidden(&page.body, "csrf");
+        // Both get their registration options while the director has no passkey.
+        let (challenge, opts) = options(&b, "register", &csrf, Some(&form.req)).await;
+        started.push((b, form, csrf, challenge, opts));
+    }
+    let mut outcomes = Vec::new();
+    for (b, form, csrf, challenge, opts) in started {
+        let mut ccr: CreationChallengeResponse = serde_json::from_value(opts).expect("creation options");
+        let selection = ccr.public_key.authenticator_selection.as_mut().expect("selection");
+        selection.require_resident_key = false;
+        selection.resident_key = None;
+        let mut key = Key::new();
+        let answer = key.soft.do_registration(Url::parse(&p.issuer).expect("origin"), ccr).expect("registration");
+        let credential = serde_json::to_string(&answer).expect("json");
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("req", form.req.as_str()),
+            ("lang", "en"),
+            ("challenge", challenge.as_str()),
+            ("credential", credential.as_str()),
+        ];
+        outcomes.push(b.post_form("/login/enrol", &fields, &[("origin", &b.origin)]).await);
+    }
+    assert_eq!(outcomes[0].status, StatusCode::SEE_OTHER, "{}", outcomes[0].body);
+    assert_eq!(outcomes[1].status, StatusCode::FORBIDDEN, "{}", outcomes[1].body);
+    assert!(outcomes[1].text().contains(ent_idp::web::i18n::EN.enrol_has_passkey), "{}", outcomes[1].body);
+    assert_eq!(p.state().passkeys.count("d1").await.expect("count"), 1);
+}
