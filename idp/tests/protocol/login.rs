@@ -319,7 +319,8 @@ async fn concurrent_guesses_are_counted_before_any_password_is_verified() {
 async fn the_address_limit_counts_the_hop_the_trusted_proxies_wrote() {
     // (hops, the forwarded list of attempt i where the client varies what it writes, a list from
     // another client address as the proxies saw it)
-    let cases: [(usize, fn(usize) -> String, &str); 3] = [
+    type Spoofed = fn(usize) -> String;
+    let cases: [(usize, Spoofed, &str); 3] = [
         (0, |i| format!("198.51.100.{i}"), "198.51.100.200"),
         (1, |i| format!("203.0.113.{i}, 198.51.100.1"), "203.0.113.1, 198.51.100.2"),
         (2, |i| format!("203.0.113.{i}, 198.51.100.1, 10.0.0.{i}"), "203.0.113.1, 198.51.100.2, 10.0.0.1"),
