@@ -1,8 +1,10 @@
 //! What the HTTP edges of ENT's services share, so that the provider, the portal and the
 //! portlets speak and store alike: [`Lang`] (French by default, English on request) with its
 //! negotiation, [`CookiePolicy`] (names and flags of cookies), [`same_origin`] (what the browser
-//! says of a post's origin), and [`secret`] (random values, digests, constant-time comparison).
+//! says of a post's origin), [`secret`] (random values, digests, constant-time comparison) and
+//! [`client`] (the client's address behind trusted proxies, as per-address limits count it).
 
+pub mod client;
 mod cookies;
 mod lang;
 mod origin;
