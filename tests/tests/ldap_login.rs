@@ -2,7 +2,9 @@
 //! DN recorded by the sync. A wrong password, an LDAP-injection attempt in the login name, and a
 //! directory that is down are refused.
 
-use anyhow::{Result, ensure};
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, ensure};
 use ent_directory_sync::generate::{GenerateOptions, generate};
 use ent_directory_sync::ldif_out::{LdifOptions, write_ldif_with};
 use ent_directory_sync::run::{RunOptions, SyncConfig, run_ldap};
@@ -13,36 +15,58 @@ use ent_idp::ldap_login::LdapLoginSource;
 const BASE: &str = "dc=ent,dc=test";
 const DIRECTORY_PASSWORD: &str = "mot-de-passe-annuaire";
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn teachers_log_in_with_their_directory_password() -> Result<()> {
-    if !require_slapd() {
-        return Ok(());
+/// A slapd with the generated directory (the demo accounts have [`DIRECTORY_PASSWORD`]), and
+/// the folder of its files.
+struct Directory {
+    slapd: Slapd,
+    dir: PathBuf,
+}
+
+impl Drop for Directory {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
+}
+
+async fn directory(opts: GenerateOptions) -> Result<Directory> {
     let dir = std::env::temp_dir().join(format!("ent-ldap-login-{}", ent_idp::secret::new_id()));
     std::fs::create_dir_all(&dir)?;
     let ldif = dir.join("directory.ldif");
-    let generated = generate(&GenerateOptions::default());
+    let generated = generate(&opts);
     write_ldif_with(
         &generated,
         BASE,
         &LdifOptions { demo_password: Some(DIRECTORY_PASSWORD) },
         &mut std::fs::File::create(&ldif)?,
     )?;
-    let mut slapd = Slapd::start(SlapdOptions { ldif: Some(ldif), ..Default::default() }).await?;
+    let slapd = Slapd::start(SlapdOptions { ldif: Some(ldif), ..Default::default() }).await?;
     std::fs::write(dir.join("pw"), slapd.sync_password())?;
+    Ok(Directory { slapd, dir })
+}
 
-    let source =
-        LdapLoginSource { name: "annuaire".into(), url: slapd.url(), starttls: false, ca_file: None, timeout_secs: 5 };
+/// A provider whose people log in against `source`, its directory synced from `d`.
+async fn provider(d: &Directory, source: LdapLoginSource) -> Result<TestIdp> {
     let idp =
         TestIdp::start_with(StartOptions { skip_seed: true, ldap_login: vec![source], ..Default::default() }).await?;
     let cfg = SyncConfig::from_toml(&format!(
         "preset = \"sdet\"\n[source]\nname = \"annuaire\"\nurl = \"{}\"\nbind_dn = \"{}\"\nbind_password_file = \"{}\"\nbase_dn = \"{BASE}\"\n",
-        slapd.url(),
-        slapd.sync_dn(),
-        dir.join("pw").display()
+        d.slapd.url(),
+        d.slapd.sync_dn(),
+        d.dir.join("pw").display()
     ))?;
     let report = run_ldap(&idp.state().db, &cfg, &RunOptions::default(), &|_| {}).await?;
     ensure!(report.apply.applied, "{}", report.summary());
+    Ok(idp)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn teachers_log_in_with_their_directory_password() -> Result<()> {
+    if !require_slapd() {
+        return Ok(());
+    }
+    let mut d = directory(GenerateOptions::default()).await?;
+    let idp =
+        provider(&d, LdapLoginSource { timeout_secs: 5, ..LdapLoginSource::new("annuaire", d.slapd.url()) }).await?;
     let client = idp.confidential_client(true).await?;
 
     // The teacher's directory password opens the session.
@@ -70,10 +94,10 @@ async fn teachers_log_in_with_their_directory_password() -> Result<()> {
     );
 
     // The directory down: no login, and a clear error instead of "wrong password".
-    slapd.kill()?;
+    d.slapd.kill()?;
     let b = Browser::with_credentials("enseignant.demo", DIRECTORY_PASSWORD)?;
-    ensure!(idp.authorize_code(&b, &client, ALL_SCOPES).await.is_err());
+    let refused = idp.authorize_code(&b, &client, ALL_SCOPES).await.err().context("the directory is down")?;
+    ensure!(format!("{refused:#}").contains("503"), "{refused:#}");
     idp.stop().await;
-    let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }

@@ -17,4 +17,5 @@ mod login;
 mod logout;
 mod passkeys;
 mod resources;
+mod start;
 mod token;
