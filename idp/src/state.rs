@@ -37,7 +37,7 @@ pub struct Inner {
     pub activation: ActivationStore,
     pub logout_notices: LogoutNoticeStore,
     pub passkeys: PasskeyStore,
-    /// The directories whose people log in by bind, checked at start.
+    /// The directories whose people log in by bind, each with its connection pool.
     pub ldap_login: crate::ldap_login::LdapLogins,
     /// The passkeys' relying party; `None` when passkeys are off (an IP-address issuer with no
     /// WebAuthn settings).
