@@ -9,6 +9,7 @@ mod harness;
 mod activation;
 mod authorize;
 mod backchannel;
+mod client_targets;
 mod consent;
 mod directory_api;
 mod discovery;
