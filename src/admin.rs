@@ -46,7 +46,7 @@ pub fn ensure_sqlite_folder(url: &str) -> anyhow::Result<()> {
 #[derive(Subcommand)]
 pub enum ClientCommand {
     /// Registers a client and prints its id and (once) its secret.
-    Add(AddClient),
+    Add(Box<AddClient>),
     /// Lists the registered clients.
     List(DbArgs),
     /// Removes a client and everything issued to it.
@@ -92,9 +92,13 @@ pub struct AddClient {
     /// ID token algorithm: RS256 (default), ES256 or EdDSA.
     #[arg(long, default_value = "RS256")]
     id_token_alg: String,
-    /// Resource indicator when the client is also an API (RFC 8707).
+    /// Resource indicator when the client is also an API (RFC 8707); no other client's.
     #[arg(long)]
     audience: Option<String>,
+    /// A resource (RFC 8707) the client may ask tokens for with client_credentials: the
+    /// directory API (urn:ent:directory) or another service's audience (repeat for several).
+    #[arg(long = "resource", value_name = "URI")]
+    resources: Vec<String>,
     /// Where the provider posts logout tokens when a session ends (OpenID Connect
     /// Back-Channel Logout 1.0): https, or http on localhost.
     #[arg(long)]
@@ -106,6 +110,7 @@ pub struct AddClient {
 pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
     match cmd {
         ClientCommand::Add(a) => {
+            let a = *a;
             let db = a.db.connect().await?;
             let mut spec = ClientSpec::new(a.name, a.redirect_uris);
             spec.id = a.client_id;
@@ -121,6 +126,7 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
             spec.id_token_alg =
                 a.id_token_alg.parse::<Alg>().map_err(|_| anyhow::anyhow!("--id-token-alg: RS256, ES256 or EdDSA"))?;
             spec.audience = a.audience;
+            spec.resources = a.resources;
             spec.backchannel_logout_uri = a.backchannel_logout_uri;
             let r = register_client(&ClientStore::new(db.clone()), &AuditStore::new(db), spec).await?;
             println!("client_id:     {}", r.client.id);
@@ -139,7 +145,7 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
             }
             for c in clients {
                 println!(
-                    "{}\t{}\t{}{}\tscopes={}\tgrants={}\tredirects={}{}{}",
+                    "{}\t{}\t{}{}\tscopes={}\tgrants={}\tredirects={}{}{}{}",
                     c.id,
                     c.name,
                     if c.is_public() { "public" } else { "confidential" },
@@ -148,6 +154,11 @@ pub async fn client(cmd: ClientCommand) -> anyhow::Result<()> {
                     c.grant_types.join(" "),
                     c.redirect_uris.join(" "),
                     c.audience.as_deref().map(|a| format!("\taudience={a}")).unwrap_or_default(),
+                    if c.resources.is_empty() {
+                        String::new()
+                    } else {
+                        format!("\tresources={}", c.resources.join(" "))
+                    },
                     c.backchannel_logout_uri
                         .as_deref()
                         .map(|u| format!("\tbackchannel_logout={u}"))
@@ -336,4 +347,72 @@ pub async fn passkeys(cmd: PasskeysCommand) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Ent {
+        #[command(subcommand)]
+        client: ClientCommand,
+    }
+
+    fn add(args: &[&str], url: &str) -> ClientCommand {
+        let base = ["ent", "add", "--name", "Service", "--grant", "client_credentials", "--database-url", url];
+        Ent::try_parse_from(base.iter().chain(args)).expect("command line").client
+    }
+
+    #[tokio::test]
+    async fn client_add_records_resources_and_refuses_a_taken_audience() {
+        let dir = std::env::temp_dir().join(format!("ent-client-add-{}", ent_idp::secret::new_id()));
+        let url = format!("sqlite://{}", dir.join("idp.db").display());
+        client(add(&["--client-id", "portlet-homework", "--audience", "urn:ent:portlet:homework"], &url))
+            .await
+            .expect("the portlet");
+        client(add(
+            &["--client-id", "robot", "--resource", "urn:ent:directory", "--resource", "https://api.example/"],
+            &url,
+        ))
+        .await
+        .expect("a client with resources");
+
+        // Another service claiming the portlet's audience: one sentence, nothing stored.
+        let err = client(add(&["--client-id", "copycat", "--audience", "urn:ent:portlet:homework"], &url))
+            .await
+            .expect_err("a taken audience");
+        assert_eq!(
+            format!("{err:#}"),
+            "the audience urn:ent:portlet:homework is already registered for the client portlet-homework: an \
+             audience names one service"
+        );
+        let db = DbArgs { database_url: Some(url.clone()) }.connect().await.expect("database");
+        let clients = ClientStore::new(db.clone());
+        assert!(clients.get("copycat").await.expect("get").is_none());
+        let robot = clients.get("robot").await.expect("get").expect("robot");
+        assert_eq!(robot.resources, vec!["https://api.example/".to_string(), "urn:ent:directory".to_string()]);
+
+        // Resources without the grant that uses them: refused with what to add.
+        let cmd = Ent::try_parse_from([
+            "ent",
+            "add",
+            "--name",
+            "Outil",
+            "--redirect-uri",
+            "https://outil.example/cb",
+            "--resource",
+            "urn:ent:directory",
+            "--database-url",
+            &url,
+        ])
+        .expect("command line")
+        .client;
+        let err = client(cmd).await.expect_err("resources without client_credentials");
+        assert!(format!("{err:#}").contains("add --grant client_credentials"), "{err:#}");
+        db.pool.close().await;
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -155,6 +155,7 @@ async fn register_portlet(idp: &AppState, kind: &PortletKind) -> anyhow::Result<
     spec.grant_types = vec!["client_credentials".into()];
     spec.scopes = vec!["directory.read".into()];
     spec.audience = Some(kind.resource.into());
+    spec.resources = vec![idp.config.directory_resource.clone()];
     register(idp, spec).await
 }
 

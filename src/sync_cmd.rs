@@ -106,3 +106,57 @@ async fn once(db: &ent_idp::db::Db, cfg: &SyncConfig, opts: &RunOptions, args: &
     }
     Ok(result?)
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+
+    #[derive(Parser)]
+    struct Ent {
+        #[command(flatten)]
+        sync: SyncArgs,
+    }
+
+    /// `ent sync` with a source that would carry the bind password in clear stops before it
+    /// opens the provider's database or the directory, and says what to set.
+    #[tokio::test]
+    async fn a_plaintext_source_stops_the_sync_before_anything() {
+        let dir = std::env::temp_dir().join(format!("ent-sync-cmd-{}", ent_idp::secret::new_id()));
+        std::fs::create_dir_all(&dir).expect("folder");
+        let config = dir.join("sync.toml");
+        let database = dir.join("idp.db");
+        let run_with = |source: &str| {
+            std::fs::write(
+                &config,
+                format!(
+                    "preset = \"sdet\"\n[source]\nname = \"annuaire\"\nbase_dn = \"dc=ville,dc=example\"\n{source}\n"
+                ),
+            )
+            .expect("config");
+            let args = Ent::try_parse_from([
+                "ent",
+                "--config",
+                &config.display().to_string(),
+                "--database-url",
+                &format!("sqlite://{}", database.display()),
+            ])
+            .expect("command line")
+            .sync;
+            run(args)
+        };
+        let err = run_with("url = \"ldap://annuaire.ville.example\"").await.expect_err("refused");
+        assert_eq!(
+            format!("{err:#}"),
+            "sync source \"annuaire\": ldap://annuaire.ville.example would send passwords across the network in \
+             clear; use an ldaps:// url, set starttls = true, or set allow_plaintext = true on this source if that \
+             network is trusted"
+        );
+        assert!(!database.exists(), "the provider's database was not even opened");
+        let err = run_with("url = \"ldap://127.0.0.1.evil.example\"").await.expect_err("not loopback");
+        assert!(format!("{err:#}").contains("in clear"), "{err:#}");
+        assert!(!database.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

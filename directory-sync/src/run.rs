@@ -74,6 +74,7 @@ impl SyncConfig {
             (None, None) => return Err(SyncError::Config("give either `preset = \"sdet\"` or a [mapping]".into())),
             (Some(_), Some(_)) => return Err(SyncError::Config("give `preset` or [mapping], not both".into())),
         };
+        file.source.check_transport()?;
         if !(0.0..=1.0).contains(&file.policy.max_departed_share) {
             return Err(SyncError::Config("policy.max_departed_share must be between 0 and 1".into()));
         }
@@ -156,6 +157,9 @@ impl RunReport {
 pub enum SyncError {
     #[error("configuration: {0}")]
     Config(String),
+    /// A source that would carry passwords in clear (refused when the configuration is read).
+    #[error(transparent)]
+    Transport(#[from] ent_idp::ldap_transport::TransportError),
     #[error(transparent)]
     Mapping(#[from] MappingError),
     #[error(transparent)]
@@ -397,4 +401,58 @@ async fn finish(
         purged,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(source: &str) -> Result<SyncConfig, SyncError> {
+        SyncConfig::from_toml(&format!(
+            "preset = \"sdet\"\n[source]\nname = \"annuaire\"\nbase_dn = \"dc=ville,dc=example\"\n{source}\n"
+        ))
+    }
+
+    #[test]
+    fn sources_that_keep_passwords_off_the_network_are_accepted() {
+        for source in [
+            "url = \"ldaps://annuaire.ville.example:636\"",
+            "url = \"ldap://annuaire.ville.example\"\nstarttls = true",
+            "url = \"ldap://127.0.0.1:389\"",
+            "url = \"ldap://[::1]:389\"",
+            "url = \"ldap://localhost\"",
+            "url = \"ldapi://%2Fvar%2Frun%2Fslapd%2Fldapi\"\nsasl_external = true",
+            "url = \"ldap://10.0.0.5\"\nallow_plaintext = true",
+        ] {
+            assert!(config(source).is_ok(), "{source}");
+        }
+    }
+
+    #[test]
+    fn a_plaintext_source_on_the_network_stops_the_sync_with_what_to_set() {
+        for url in ["ldap://annuaire.ville.example", "ldap://127.0.0.1.evil.example", "ldap://10.0.0.5:389"] {
+            let err = config(&format!("url = \"{url}\"")).expect_err(url);
+            assert!(matches!(err, SyncError::Transport(_)), "{url}: {err}");
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "sync source \"annuaire\": {url} would send passwords across the network in clear; use an \
+                     ldaps:// url, set starttls = true, or set allow_plaintext = true on this source if that \
+                     network is trusted"
+                )
+            );
+        }
+        assert!(matches!(config("url = \"annuaire.ville.example\""), Err(SyncError::Transport(_))));
+    }
+
+    /// A configuration built without `from_toml` is checked again before any connection.
+    #[tokio::test]
+    async fn the_reader_refuses_a_plaintext_source_before_connecting() {
+        let source: SourceConfig = toml::from_str(
+            "name = \"annuaire\"\nurl = \"ldap://annuaire.invalid\"\nbase_dn = \"dc=ville,dc=example\"\n",
+        )
+        .expect("source");
+        let err = Source::connect(&source).await.err().expect("refused");
+        assert!(matches!(err, SourceError::Transport(_)), "{err}");
+    }
 }

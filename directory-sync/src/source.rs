@@ -11,6 +11,7 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use ent_idp::ldap_transport::{self, SourceKind, Transport, TransportError};
 use ent_idp::store::sync::Mode;
 use ldap3::adapters::{EntriesOnly, PagedResults};
 use ldap3::controls::{
@@ -32,6 +33,10 @@ pub struct SourceConfig {
     pub url: String,
     #[serde(default)]
     pub starttls: bool,
+    /// Accept `ldap://` without StartTLS to a host that is not this machine: the bind password
+    /// and the directory's data then cross the network in clear. Refused unless set.
+    #[serde(default)]
+    pub allow_plaintext: bool,
     /// PEM file of the CA that signed the server's certificate (a private CA).
     pub ca_file: Option<String>,
     pub bind_dn: Option<String>,
@@ -75,6 +80,8 @@ pub struct Outcome {
 
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
+    #[error(transparent)]
+    Transport(#[from] TransportError),
     #[error("LDAP: {0}")]
     Ldap(#[from] ldap3::LdapError),
     #[error("LDAP TLS setup: {0}")]
@@ -98,8 +105,24 @@ pub struct Source {
     ldap: ldap3::Ldap,
 }
 
+impl SourceConfig {
+    /// Whether this source keeps the bind password and the data off the network in clear
+    /// (`ent_idp::ldap_transport`): checked when the configuration is read, and again before
+    /// connecting.
+    pub fn check_transport(&self) -> Result<(), TransportError> {
+        ldap_transport::check(&Transport {
+            kind: SourceKind::Sync,
+            name: &self.name,
+            url: &self.url,
+            starttls: self.starttls,
+            allow_plaintext: self.allow_plaintext,
+        })
+    }
+}
+
 impl Source {
     pub async fn connect(config: &SourceConfig) -> Result<Source, SourceError> {
+        config.check_transport()?;
         let mut settings = LdapConnSettings::new()
             .set_conn_timeout(Duration::from_secs(config.timeout_secs))
             .set_starttls(config.starttls);

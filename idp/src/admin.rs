@@ -10,7 +10,7 @@ use crate::oauth::claims::SUPPORTED_SCOPES;
 use crate::oauth::exchange;
 use crate::secret;
 use crate::store::audit::{AuditEvent, AuditStore};
-use crate::store::clients::{Client, ClientStore};
+use crate::store::clients::{Client, ClientStore, InsertError};
 
 /// What an operator asks for when linking a tool.
 #[derive(Clone, Debug)]
@@ -28,7 +28,12 @@ pub struct ClientSpec {
     /// Defaults to `authorization_code` and `refresh_token`.
     pub grant_types: Vec<String>,
     pub id_token_alg: Alg,
+    /// The resource indicator (RFC 8707) under which the client is also a resource server: an
+    /// absolute URI, no other client's.
     pub audience: Option<String>,
+    /// The resources (RFC 8707) the client may ask tokens for with client_credentials, e.g. the
+    /// directory API or another service's audience. None by default.
+    pub resources: Vec<String>,
     /// Where to post logout tokens (OpenID Connect Back-Channel Logout 1.0).
     pub backchannel_logout_uri: Option<String>,
 }
@@ -46,6 +51,7 @@ impl ClientSpec {
             grant_types: vec!["authorization_code".into(), "refresh_token".into()],
             id_token_alg: Alg::Rs256,
             audience: None,
+            resources: vec![],
             backchannel_logout_uri: None,
         }
     }
@@ -57,6 +63,8 @@ pub enum AdminError {
     Invalid(String),
     #[error("a client with this id already exists")]
     Exists,
+    #[error("the audience {audience} is already registered for the client {holder}: an audience names one service")]
+    AudienceTaken { audience: String, holder: String },
     #[error("no person has this login")]
     UnknownPerson,
     #[error(transparent)]
@@ -102,6 +110,18 @@ pub async fn register_client(
     if let Some(uri) = &spec.backchannel_logout_uri {
         check_backchannel_logout_uri(uri).map_err(AdminError::Invalid)?;
     }
+    if let Some(audience) = &spec.audience {
+        check_resource(audience).map_err(|e| AdminError::Invalid(format!("audience: {e}")))?;
+    }
+    for r in &spec.resources {
+        check_resource(r).map_err(|e| AdminError::Invalid(format!("resource: {e}")))?;
+    }
+    if !spec.resources.is_empty() && !spec.grant_types.iter().any(|g| g == "client_credentials") {
+        return invalid("resources are asked for with client_credentials: add --grant client_credentials".into());
+    }
+    let mut resources = spec.resources;
+    resources.sort();
+    resources.dedup();
     for s in &spec.scopes {
         // User scopes are the provider's; other scopes name an API for client_credentials.
         let api_scope = !SUPPORTED_SCOPES.contains(&s.as_str());
@@ -130,19 +150,22 @@ pub async fn register_client(
         scopes: spec.scopes,
         id_token_alg: spec.id_token_alg,
         audience: spec.audience,
+        resources,
         backchannel_logout_uri: spec.backchannel_logout_uri,
     };
     match clients.insert(&client).await {
         Ok(()) => {}
-        Err(DbError::Sqlx(sqlx::Error::Database(e))) if e.is_unique_violation() => {
-            return Err(AdminError::Exists);
+        Err(InsertError::IdTaken(_)) => return Err(AdminError::Exists),
+        Err(InsertError::AudienceTaken { audience, holder }) => {
+            return Err(AdminError::AudienceTaken { audience, holder });
         }
-        Err(e) => return Err(e.into()),
+        Err(InsertError::Db(e)) => return Err(e.into()),
     }
     audit
         .record(&AuditEvent::new("client.add", "ok").client(&client.id).detail(json!({
             "first_party": client.first_party, "public": client.is_public(), "scopes": client.scopes,
             "backchannel_logout": client.backchannel_logout_uri.is_some(),
+            "audience": client.audience, "resources": client.resources,
         })))
         .await?;
     Ok(Registered { client, secret: secret_value })
@@ -202,6 +225,19 @@ pub fn check_redirect_uri(uri: &str) -> Result<(), String> {
     }
 }
 
+/// Resource indicators and audiences (RFC 8707 §2): an absolute URI without a fragment, such
+/// as `urn:ent:portlet:homework` or `https://api.example/`, compared by exact string later.
+pub fn check_resource(uri: &str) -> Result<(), String> {
+    let url = Url::parse(uri).map_err(|_| format!("{uri:?} is not an absolute URI"))?;
+    if url.fragment().is_some() {
+        return Err(format!("{uri:?} must not contain a fragment"));
+    }
+    if url.as_str() != uri && url.as_str() != format!("{uri}/") {
+        return Err(format!("{uri:?} is not written as a URI (did you mean {:?}?)", url.as_str()));
+    }
+    Ok(())
+}
+
 /// Back-channel logout URIs (Back-Channel Logout 1.0 §2.2): absolute, no fragment, and https —
 /// plain http on a loopback host only. The provider posts logout tokens there from its servers.
 pub fn check_backchannel_logout_uri(uri: &str) -> Result<(), String> {
@@ -230,6 +266,19 @@ mod tests {
         assert!(check_redirect_uri("https://tool.example/cb#x").is_err());
         assert!(check_redirect_uri("/relative").is_err());
         assert!(check_redirect_uri("javascript:alert(1)").is_err());
+    }
+
+    #[test]
+    fn resource_rules() {
+        assert!(check_resource("urn:ent:directory").is_ok());
+        assert!(check_resource("urn:ent:portlet:homework").is_ok());
+        assert!(check_resource("https://api.example/v1").is_ok());
+        assert!(check_resource("https://api.example").is_ok());
+        assert!(check_resource("api.example").is_err());
+        assert!(check_resource("https://api.example/#f").is_err());
+        assert!(check_resource(" urn:ent:directory").is_err());
+        assert!(check_resource("urn:ent:directory ").is_err());
+        assert!(check_resource("").is_err());
     }
 
     #[test]

@@ -10,6 +10,7 @@ pub mod directory_api;
 pub mod jose;
 pub mod keyring;
 pub mod ldap_login;
+pub mod ldap_transport;
 pub mod model;
 pub mod oauth;
 pub mod passkey;

@@ -37,6 +37,8 @@ pub struct Inner {
     pub activation: ActivationStore,
     pub logout_notices: LogoutNoticeStore,
     pub passkeys: PasskeyStore,
+    /// The directories whose people log in by bind, each with its connection pool.
+    pub ldap_login: crate::ldap_login::LdapLogins,
     /// The passkeys' relying party; `None` when passkeys are off (an IP-address issuer with no
     /// WebAuthn settings).
     pub webauthn: Option<Arc<webauthn_rs::Webauthn>>,
@@ -72,6 +74,8 @@ pub enum StartError {
     Password(#[from] crate::password::PasswordError),
     #[error("passkeys: {0}")]
     Passkeys(#[from] crate::passkey::RelyingPartyError),
+    #[error(transparent)]
+    LdapLogin(#[from] crate::ldap_login::LdapLoginConfigError),
     #[error("cannot listen on {0}: {1}")]
     Bind(std::net::SocketAddr, std::io::Error),
 }
@@ -84,6 +88,8 @@ impl AppState {
     }
 
     pub async fn with_db(config: Config, db: Db) -> Result<Self, StartError> {
+        // Configuration first: a bad one stops the provider before it touches the database.
+        let ldap_login = crate::ldap_login::LdapLogins::new(&config.ldap_login)?;
         let settings = SettingsStore::new(db.clone());
         let pairwise = settings.get_or_create("pairwise_secret", crate::secret::new_secret).await?;
         let csrf = settings.get_or_create("csrf_secret", crate::secret::new_secret).await?;
@@ -104,6 +110,7 @@ impl AppState {
             activation: ActivationStore::new(db.clone()),
             logout_notices: LogoutNoticeStore::new(db.clone()),
             passkeys: PasskeyStore::new(db.clone()),
+            ldap_login,
             webauthn,
             logout_notices_queued: tokio::sync::Notify::new(),
             passwords: Passwords::new(None)?,

@@ -36,6 +36,7 @@ fn client(id: &str, backchannel: bool) -> Client {
         scopes: vec!["openid".into()],
         id_token_alg: Alg::Rs256,
         audience: None,
+        resources: vec![],
         backchannel_logout_uri: backchannel.then(|| format!("https://{id}.example.org/backchannel")),
     }
 }

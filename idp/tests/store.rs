@@ -5,12 +5,12 @@
 //! Run: `cargo test -p ent-idp --features testing --test store`.
 
 use ent_idp::both_backends;
-use ent_idp::db::{Backend, Db, DbError};
+use ent_idp::db::{Backend, Db};
 use ent_idp::jose::{self, Alg};
 use ent_idp::model::Profile;
 use ent_idp::secret;
 use ent_idp::store::audit::{AuditEvent, AuditStore};
-use ent_idp::store::clients::{Client, ClientStore};
+use ent_idp::store::clients::{Client, ClientStore, InsertError};
 use ent_idp::store::directory::{Class, ClassRole, DirectoryStore, Person, School, Snapshot};
 use ent_idp::store::grants::{GrantStore, NewCode, Refusal};
 use ent_idp::store::keys::{KeyState, KeyStore};
@@ -89,6 +89,7 @@ fn client(id: &str, secret: Option<&str>) -> Client {
         scopes: vec!["openid".into(), "profile".into(), "ent".into()],
         id_token_alg: Alg::Es256,
         audience: Some(format!("https://{id}.example.org")),
+        resources: vec![],
         backchannel_logout_uri: None,
     }
 }
@@ -126,10 +127,6 @@ async fn grant_with_code(grants: &GrantStore, code_ttl: i64) -> (String, String)
         .await
         .expect("create_with_code");
     (grant.id, code)
-}
-
-fn is_unique_violation(e: &DbError) -> bool {
-    matches!(e, DbError::Sqlx(sqlx::Error::Database(d)) if d.is_unique_violation())
 }
 
 async fn count(db: &Db, sql: &'static str, arg: &str) -> i64 {
@@ -381,14 +378,56 @@ both_backends!(clients_insert_get_list_remove, |db| async move {
     assert_eq!(clients.list().await.expect("list").len(), 1);
 });
 
-both_backends!(clients_duplicate_id_is_a_unique_violation, |db| async move {
+both_backends!(clients_duplicate_id_is_refused, |db| async move {
     let clients = ClientStore::new(db);
     clients.insert(&client(PORTAL, Some("a"))).await.expect("insert");
-    let err = clients.insert(&client(PORTAL, None)).await.expect_err("duplicate id must fail");
-    assert!(is_unique_violation(&err), "not a unique violation: {err:?}");
+    let mut again = client(PORTAL, None);
+    again.audience = Some("https://elsewhere.example.org".into());
+    let err = clients.insert(&again).await.expect_err("duplicate id must fail");
+    assert!(matches!(&err, InsertError::IdTaken(id) if id == PORTAL), "{err:?}");
     // The first one is untouched.
     let kept = clients.get(PORTAL).await.expect("get").expect("portal");
     assert!(kept.secret_matches("a"));
+});
+
+both_backends!(clients_audiences_are_unique_but_may_be_absent, |db| async move {
+    let clients = ClientStore::new(db);
+    clients.insert(&client(PORTAL, Some("a"))).await.expect("insert");
+    // Another client claiming the portal's audience: refused, typed, naming the holder.
+    let mut squatter = client("squatter", Some("b"));
+    squatter.audience = Some(format!("https://{PORTAL}.example.org"));
+    let err = clients.insert(&squatter).await.expect_err("a taken audience must be refused");
+    match &err {
+        InsertError::AudienceTaken { audience, holder } => {
+            assert_eq!(audience, &format!("https://{PORTAL}.example.org"));
+            assert_eq!(holder, PORTAL);
+        }
+        other => panic!("not AudienceTaken: {other:?}"),
+    }
+    assert!(clients.get("squatter").await.expect("get").is_none(), "nothing stored");
+    let by_aud = clients.by_audience(&format!("https://{PORTAL}.example.org")).await.expect("by_audience");
+    assert_eq!(by_aud.expect("holder").id, PORTAL);
+    // Several clients without an audience.
+    for id in ["tool-a", "tool-b", "tool-c"] {
+        let mut c = client(id, Some("s"));
+        c.audience = None;
+        clients.insert(&c).await.expect("no audience");
+    }
+});
+
+both_backends!(clients_registered_resources_round_trip, |db| async move {
+    let clients = ClientStore::new(db);
+    let mut robot = client("robot", Some("s"));
+    robot.grant_types = vec!["client_credentials".into()];
+    robot.resources = vec!["urn:ent:directory".into(), "https://api.example.org".into()];
+    clients.insert(&robot).await.expect("insert");
+    let stored = clients.get("robot").await.expect("get").expect("robot");
+    assert_eq!(stored.resources, robot.resources);
+    assert!(stored.allows_resource("https://api.example.org"));
+    assert!(!stored.allows_resource("https://api.example.org/"), "compared by exact string");
+    assert!(!stored.allows_resource("https://robot.example.org"), "its own audience is not a registered resource");
+    clients.insert(&client(PORTAL, Some("a"))).await.expect("insert");
+    assert!(clients.get(PORTAL).await.expect("get").expect("portal").resources.is_empty());
 });
 
 both_backends!(clients_secrets, |db| async move {
@@ -974,4 +1013,64 @@ both_backends!(settings_concurrent_first_start_agrees, |db| async move {
     }
     values.dedup();
     assert_eq!(values.len(), 1, "every instance reads the same value: {values:?}");
+});
+
+// ----- Upgrades -----
+
+/// The provider's migrations older than `version`: a database as an earlier release left it.
+fn migrations_before(version: i64) -> ent_storage::Migrations {
+    let keep = |all: &'static sqlx::migrate::Migrator| -> &'static sqlx::migrate::Migrator {
+        let older = all.iter().filter(|m| m.version < version).cloned().collect();
+        Box::leak(Box::new(sqlx::migrate::Migrator::with_migrations(older)))
+    };
+    let all = ent_idp::db::MIGRATIONS;
+    ent_storage::Migrations { sqlite: keep(all.sqlite), postgres: keep(all.postgres) }
+}
+
+async fn insert_raw_client(db: &Db, id: &str, first_party: bool, grants: &str, scopes: &str, audience: Option<&str>) {
+    sqlx::query(
+        "INSERT INTO clients (id, name, secret_hash, first_party, redirect_uris, post_logout_redirect_uris, \
+         grant_types, scopes, id_token_alg, audience, created_at) \
+         VALUES ($1, $1, 'h', $2, '[]', '[]', $3, $4, 'RS256', $5, 0)",
+    )
+    .bind(id)
+    .bind(first_party as i64)
+    .bind(grants)
+    .bind(scopes)
+    .bind(audience)
+    .execute(&db.writer)
+    .await
+    .expect("insert a client the old way");
+}
+
+// Services registered before clients had resources keep what they could ask for: a first-party
+// client_credentials client with directory.read keeps the directory, nobody else gets anything.
+ent_storage::both_backends!(migrations_before(8); upgrading_keeps_directory_reads, |old: &TestDb| async move {
+    let (cc, directory) = (r#"["client_credentials"]"#, r#"["directory.read"]"#);
+    insert_raw_client(&old.db, "portlet-homework", true, cc, directory, Some("urn:ent:portlet:homework")).await;
+    insert_raw_client(&old.db, "vendor-robot", false, cc, directory, None).await;
+    insert_raw_client(&old.db, "robot", true, cc, r#"["notes.read"]"#, None).await;
+    insert_raw_client(&old.db, "portal", true, r#"["authorization_code"]"#, r#"["openid"]"#, None).await;
+    let upgraded = Db::connect(&old.url, &ent_idp::db::MIGRATIONS).await.expect("upgrade");
+    let clients = ClientStore::new(upgraded.clone());
+    let resources = |id: &'static str| {
+        let clients = clients.clone();
+        async move { clients.get(id).await.expect("get").expect(id).resources }
+    };
+    assert_eq!(resources("portlet-homework").await, vec!["urn:ent:directory".to_string()]);
+    for id in ["vendor-robot", "robot", "portal"] {
+        assert!(resources(id).await.is_empty(), "{id}");
+    }
+    upgraded.pool.close().await;
+    upgraded.writer.close().await;
+});
+
+// Two clients that shared an audience stop the upgrade (as docs/operations.md says): the
+// provider does not start with an ambiguous resource.
+ent_storage::both_backends!(migrations_before(8); upgrading_refuses_shared_audiences, |old: &TestDb| async move {
+    let cc = r#"["client_credentials"]"#;
+    insert_raw_client(&old.db, "portlet-homework", true, cc, "[]", Some("urn:ent:portlet:homework")).await;
+    insert_raw_client(&old.db, "impostor", false, cc, "[]", Some("urn:ent:portlet:homework")).await;
+    let upgraded = Db::connect(&old.url, &ent_idp::db::MIGRATIONS).await;
+    assert!(matches!(upgraded, Err(ent_idp::db::DbError::Migrate(_))), "{upgraded:?}");
 });

@@ -104,9 +104,7 @@ pub async fn submit(
     let bind = match &person {
         Some(p) if !p.disabled && !state.config.ldap_login.is_empty() => {
             match crate::store::sync::SyncStore::new(state.db.clone()).bind_dn(&p.id).await {
-                Ok(Some((source, dn))) => {
-                    state.config.ldap_login.iter().find(|s| s.name == source).map(|s| (s.clone(), dn))
-                }
+                Ok(Some((source, dn))) => state.ldap_login.get(&source).map(|directory| (directory, dn)),
                 Ok(None) => None,
                 Err(e) => return server_error_page(lang, e),
             }
@@ -117,14 +115,12 @@ pub async fn submit(
     let ok = match bind {
         Some((src, dn)) => {
             // The decoy hash keeps the answer's timing the same as for any other account.
-            let (checked, _) = tokio::join!(
-                crate::ldap_login::check(&src, &dn, &form.password),
-                state.passwords.verify(&form.password, None)
-            );
+            let (checked, _) =
+                tokio::join!(src.check(&dn, &form.password), state.passwords.verify(&form.password, None));
             match checked {
                 Ok(ok) => ok,
                 Err(e) => {
-                    tracing::error!(error = %e, source = %src.name, "LDAP login: the directory cannot be reached");
+                    tracing::error!(error = %e, source = %src.name(), "LDAP login: the directory cannot be reached");
                     return pages::error(StatusCode::SERVICE_UNAVAILABLE, lang, t.error_server);
                 }
             }

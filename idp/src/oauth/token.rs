@@ -187,6 +187,11 @@ async fn client_credentials(state: &AppState, client: &Client, p: &[(String, Str
     }
     let aud = match single(p, "resource") {
         None => client.id.clone(),
+        // Only a resource the client is registered for (`ent client add --resource`): being a
+        // confidential client is no reason to get tokens for every other service.
+        Some(resource) if !client.allows_resource(resource) => {
+            return Err(invalid_target("this client is not registered for this resource"));
+        }
         // The provider's own directory API, for the ENT's services only.
         Some(resource) if resource == state.config.directory_resource => {
             if !client.first_party {

@@ -21,8 +21,11 @@ pub struct Client {
     pub grant_types: Vec<String>,
     pub scopes: Vec<String>,
     pub id_token_alg: Alg,
-    /// The resource indicator (RFC 8707) under which this client is also a resource server.
+    /// The resource indicator (RFC 8707) under which this client is also a resource server;
+    /// no two clients share one.
     pub audience: Option<String>,
+    /// The resources (RFC 8707) this client may ask tokens for with client_credentials.
+    pub resources: Vec<String>,
     /// Where the provider posts logout tokens (OpenID Connect Back-Channel Logout 1.0).
     pub backchannel_logout_uri: Option<String>,
 }
@@ -34,6 +37,11 @@ impl Client {
 
     pub fn allows_grant(&self, grant: &str) -> bool {
         self.grant_types.iter().any(|g| g == grant)
+    }
+
+    /// Whether this client is registered for the resource (RFC 8707), by exact string.
+    pub fn allows_resource(&self, resource: &str) -> bool {
+        self.resources.iter().any(|r| r == resource)
     }
 
     /// Checks a presented secret against the stored hash, in constant time.
@@ -50,7 +58,18 @@ pub struct ClientStore {
     db: Db,
 }
 
-const COLUMNS: &str = "id, name, secret_hash, first_party, redirect_uris, post_logout_redirect_uris, grant_types, scopes, id_token_alg, audience, backchannel_logout_uri";
+const COLUMNS: &str = "id, name, secret_hash, first_party, redirect_uris, post_logout_redirect_uris, grant_types, scopes, id_token_alg, audience, resources, backchannel_logout_uri";
+
+/// Why a client could not be stored.
+#[derive(Debug, thiserror::Error)]
+pub enum InsertError {
+    #[error("a client with the id {0:?} already exists")]
+    IdTaken(String),
+    #[error("the audience {audience:?} already names the client {holder:?}: an audience names one service")]
+    AudienceTaken { audience: String, holder: String },
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
 
 fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, DbError> {
     let alg: String = row.try_get("id_token_alg")?;
@@ -65,6 +84,7 @@ fn from_row(row: &sqlx::any::AnyRow) -> Result<Client, DbError> {
         scopes: json_list(&row.try_get::<String, _>("scopes")?)?,
         id_token_alg: alg.parse().map_err(|_| DbError::Corrupt(format!("id_token_alg {alg}")))?,
         audience: row.try_get("audience")?,
+        resources: json_list(&row.try_get::<String, _>("resources")?)?,
         backchannel_logout_uri: row.try_get("backchannel_logout_uri")?,
     })
 }
@@ -74,12 +94,32 @@ impl ClientStore {
         ClientStore { db }
     }
 
-    /// Stores a client. Fails with a unique violation when the id is taken.
-    pub async fn insert(&self, c: &Client) -> Result<(), DbError> {
+    /// Stores a client; a taken id or audience is a typed refusal. Which one is asked of the
+    /// database after the unique violation, rather than read from the error's text (which
+    /// differs per backend).
+    pub async fn insert(&self, c: &Client) -> Result<(), InsertError> {
+        match self.try_insert(c).await {
+            Err(DbError::Sqlx(sqlx::Error::Database(e))) if e.is_unique_violation() => {
+                if self.get(&c.id).await?.is_some() {
+                    return Err(InsertError::IdTaken(c.id.clone()));
+                }
+                if let Some(audience) = &c.audience
+                    && let Some(holder) = self.by_audience(audience).await?
+                {
+                    return Err(InsertError::AudienceTaken { audience: audience.clone(), holder: holder.id });
+                }
+                // The other client was removed meanwhile: the violation as it came.
+                Err(DbError::Sqlx(sqlx::Error::Database(e)).into())
+            }
+            other => Ok(other?),
+        }
+    }
+
+    async fn try_insert(&self, c: &Client) -> Result<(), DbError> {
         sqlx::query(
             "INSERT INTO clients (id, name, secret_hash, first_party, redirect_uris, post_logout_redirect_uris, \
-             grant_types, scopes, id_token_alg, audience, backchannel_logout_uri, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+             grant_types, scopes, id_token_alg, audience, resources, backchannel_logout_uri, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         )
         .bind(&c.id)
         .bind(&c.name)
@@ -91,6 +131,7 @@ impl ClientStore {
         .bind(to_json_list(&c.scopes))
         .bind(c.id_token_alg.as_str())
         .bind(&c.audience)
+        .bind(to_json_list(&c.resources))
         .bind(&c.backchannel_logout_uri)
         .bind(now())
         .execute(&self.db.writer)

@@ -133,11 +133,12 @@ async fn the_directory_refuses_tokens_that_are_not_for_it() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_first_party_clients_registered_for_it_read_the_directory() {
     let p = Provider::start().await;
-    // A school's tool registered for client credentials and the scope.
+    // A school's tool registered for client credentials, the scope and even the resource.
     let mut spec = ClientSpec::new("Robot d'un éditeur", vec![]);
     spec.id = Some("vendor-robot".into());
     spec.grant_types = vec!["client_credentials".into()];
     spec.scopes = vec!["directory.read".into()];
+    spec.resources = vec![DIRECTORY.into()];
     let robot = Auth::Basic("vendor-robot".into(), p.register(spec).await.secret.expect("secret"));
     let r = client_credentials(&p, &robot, &[("resource", DIRECTORY), ("scope", "directory.read")]).await;
     assert_oauth_error(&r, StatusCode::BAD_REQUEST, "invalid_target");
@@ -148,6 +149,7 @@ async fn only_first_party_clients_registered_for_it_read_the_directory() {
     spec.first_party = true;
     spec.grant_types = vec!["client_credentials".into()];
     spec.scopes = vec!["notes.read".into()];
+    spec.resources = vec![DIRECTORY.into()];
     let other = Auth::Basic("portlet-other".into(), p.register(spec).await.secret.expect("secret"));
     let r = client_credentials(&p, &other, &[("resource", DIRECTORY), ("scope", "directory.read")]).await;
     assert_oauth_error(&r, StatusCode::BAD_REQUEST, "invalid_scope");

@@ -41,6 +41,9 @@ pub const PARENT_PW: &str = "cahier-de-liaison-7";
 pub const HOMEWORK: &str = "portlet-homework";
 pub const HOMEWORK_RESOURCE: &str = "urn:ent:portlet:homework";
 
+/// The provider's directory API (the default `directory_resource`), which the portlet reads.
+pub const DIRECTORY_RESOURCE: &str = "urn:ent:directory";
+
 /// RFC 8693 token exchange, which the portal may use.
 pub const EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_token";
@@ -150,6 +153,7 @@ impl Provider {
         homework.grant_types = vec!["client_credentials".into()];
         homework.scopes = vec!["directory.read".into()];
         homework.audience = Some(HOMEWORK_RESOURCE.into());
+        homework.resources = vec![DIRECTORY_RESOURCE.into()];
         let homework = register(&state, homework).await;
 
         let mut tool = ClientSpec::new("Outil de l'école", vec![TOOL_CB.into()]);
