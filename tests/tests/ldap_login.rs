@@ -237,3 +237,45 @@ async fn a_burst_of_logins_shares_a_few_directory_connections() -> Result<()> {
     idp.stop().await;
     Ok(())
 }
+
+/// Directory passwords go through the same limits as the provider's own: 40 concurrent wrong
+/// passwords for one person who logs in by bind reach the directory at most as many times as
+/// the account allows (10), the others wait without a bind; then even the right one waits.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn directory_password_guesses_are_counted_before_any_bind() -> Result<()> {
+    if !require_slapd() {
+        return Ok(());
+    }
+    let d = directory(GenerateOptions::default()).await?;
+    let idp = Arc::new(
+        provider(&d, LdapLoginSource { timeout_secs: 5, ..LdapLoginSource::new("annuaire", d.slapd.url()) }).await?,
+    );
+    let client = idp.confidential_client(true).await?;
+    let mut guesses = JoinSet::new();
+    for i in 0..40 {
+        let (idp, client) = (idp.clone(), client.clone());
+        guesses.spawn(async move {
+            let browser = Browser::with_credentials("enseignant.demo", &format!("devinette-{i}"))?;
+            anyhow::Ok(idp.authorize_code(&browser, &client, "openid").await)
+        });
+    }
+    let (mut verified, mut waited) = (0, 0);
+    while let Some(done) = guesses.join_next().await {
+        match done?? {
+            Ok(_) => anyhow::bail!("a wrong directory password was accepted"),
+            Err(e) if format!("{e:#}").contains("answered 401") => verified += 1,
+            Err(e) if format!("{e:#}").contains("answered 429") => waited += 1,
+            Err(e) => anyhow::bail!("another answer than 401 or 429: {e:#}"),
+        }
+    }
+    let limit = idp.state().config.max_failures_per_account as usize;
+    ensure!((verified, waited) == (limit, 40 - limit), "{verified} verified, {waited} refused");
+    let audit = idp.state().audit.recent(100).await?;
+    let looked_at = audit.iter().filter(|e| e.event == "login" && e.outcome == "bad_credentials").count();
+    ensure!(looked_at == limit, "{looked_at} directory binds for wrong passwords");
+    let browser = Browser::with_credentials("enseignant.demo", DIRECTORY_PASSWORD)?;
+    let refused = idp.authorize_code(&browser, &client, "openid").await.err().context("the account waits")?;
+    ensure!(format!("{refused:#}").contains("429"), "{refused:#}");
+    Arc::into_inner(idp).context("the guesses are over")?.stop().await;
+    Ok(())
+}
