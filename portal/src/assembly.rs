@@ -8,13 +8,14 @@ use std::sync::Mutex;
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use reqwest::Method;
 
 use crate::config::PortletConfig;
 use crate::error::PortalError;
 use crate::i18n::Lang;
 use crate::pages::{self, Card, Chrome, HomePage, WelcomePage};
+use crate::redirect::see_other;
 use crate::state::PortalState;
 use crate::store::Session;
 use crate::tokens::{self, TokenError};
@@ -176,7 +177,7 @@ async fn fetch_summary(
 
 /// The session is over: forget the cookie and sign in again.
 pub fn to_login(state: &PortalState) -> Response {
-    let mut res = Redirect::to("/login").into_response();
+    let mut res = see_other("/login");
     res.headers_mut().append(header::SET_COOKIE, state.cookies().clear(SESSION));
     res
 }

@@ -9,7 +9,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Response;
 use reqwest::Method;
 
 use crate::assembly::to_login;
@@ -17,6 +17,7 @@ use crate::config::PortletConfig;
 use crate::error::PortalError;
 use crate::i18n::Lang;
 use crate::pages::{self, Chrome, ViewPage};
+use crate::redirect::see_other;
 use crate::state::PortalState;
 use crate::store::Session;
 use crate::tokens::{self, TokenError};
@@ -154,7 +155,7 @@ fn allowed(state: &PortalState, session: &Session, name: &str) -> Result<Portlet
 
 fn login_then(path: &str) -> Response {
     let q: String = url::form_urlencoded::Serializer::new(String::new()).append_pair("return", path).finish();
-    Redirect::to(&format!("/login?{q}")).into_response()
+    see_other(&format!("/login?{q}"))
 }
 
 /// Takes the `_csrf` field out of a form body (urlencoded: the other pairs are kept byte for
@@ -224,7 +225,7 @@ async fn relay(
         let location = res.headers().get(reqwest::header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or("");
         let ours = rewrite_location(portlet, location)
             .ok_or_else(|| PortalError::Upstream(format!("{} redirected outside its views", portlet.name)))?;
-        return Ok(Redirect::to(&ours).into_response());
+        return Ok(see_other(&ours));
     }
     if upstream::is_html(res.headers()) {
         if res.content_length().is_some_and(|l| l as usize > MAX_VIEW_HTML) {

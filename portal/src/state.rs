@@ -16,6 +16,13 @@ use crate::store::{Session, Store};
 use crate::tokens::TokenCache;
 use crate::web::{CookiePolicy, SESSION};
 
+/// The HTTP client's total timeout for one request to the provider or a portlet, from connecting
+/// to the last byte of the answer. The refresh lease (`tokens::REFRESH_LEASE`) is derived from
+/// it: a refresh token still in flight must never be presented by another instance.
+pub const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// The part of [`HTTP_TIMEOUT`] a connection may take.
+pub const HTTP_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 #[derive(Clone)]
 pub struct PortalState {
     pub config: Arc<PortalConfig>,
@@ -57,8 +64,8 @@ impl PortalState {
         config.validate()?;
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
+            .connect_timeout(HTTP_CONNECT_TIMEOUT)
+            .timeout(HTTP_TIMEOUT)
             .build()?;
         let provider = Arc::new(Provider::new(&config, http.clone()));
         Ok(PortalState {

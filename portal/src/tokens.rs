@@ -20,11 +20,25 @@ use serde::Deserialize;
 use crate::config::PortletConfig;
 use crate::db::now;
 use crate::error::PortalError;
-use crate::state::PortalState;
+use crate::provider::EntClient;
+use crate::state::{HTTP_TIMEOUT, PortalState};
 use crate::store::{Session, SessionSecrets};
 
-/// How long one refresh may hold the database lease.
-const REFRESH_LEASE_SECS: i64 = 30;
+/// What the refresh lease allows beyond the token request: two waits for a database connection
+/// (10 s each on PostgreSQL, where instances share the lease) and the whole second the lease is
+/// counted in (claimed at second `t`, it may have started up to a second later).
+const REFRESH_LEASE_MARGIN: Duration = Duration::from_secs(30);
+/// How long one refresh may hold the database lease: longer than everything the refresh waits for
+/// while it holds it, or a slow provider would let another instance take the lease over and
+/// present the same refresh token, which revokes the grant and signs the person out. Under the
+/// lease there is the token request, bounded by the HTTP client's total timeout, and the database
+/// reads and writes around it (the provider's metadata is read before the lease is taken).
+const REFRESH_LEASE: Duration = Duration::from_secs(HTTP_TIMEOUT.as_secs() + REFRESH_LEASE_MARGIN.as_secs());
+const REFRESH_LEASE_SECS: i64 = REFRESH_LEASE.as_secs() as i64;
+// The lease outlasts the token request's whole timeout (connecting included) by more than the
+// second of clock granularity: checked at compile time, so the two cannot drift apart again.
+const _: () = assert!(REFRESH_LEASE.as_secs() > HTTP_TIMEOUT.as_secs() + 1);
+
 /// Access tokens whose response says nothing of their life are taken to last this long.
 const DEFAULT_TOKEN_SECS: i64 = 300;
 /// Beyond this many cached portlet tokens the expired ones are swept.
@@ -145,6 +159,16 @@ pub async fn ensure_fresh(state: &PortalState, session: &mut Session) -> Result<
     if session.access_expires_at - margin > now() {
         return Ok(());
     }
+    // The provider's endpoints before the lease, not under it: a discovery is two more requests,
+    // each up to the client's timeout, that the lease would have to cover.
+    let client = match state.provider.metadata().await.and_then(|meta| state.provider.client(&meta)) {
+        Ok(client) => client,
+        Err(e) if session.access_expires_at > now() => {
+            tracing::warn!(error = %e, "no provider metadata for a refresh; the current access token is kept");
+            return Ok(());
+        }
+        Err(e) => return Err(e.into()),
+    };
     let lock = state.tokens.lock_for(&session.id_hash);
     let _held = lock.lock().await;
     let idle = state.config.session_idle_secs as i64;
@@ -171,7 +195,7 @@ pub async fn ensure_fresh(state: &PortalState, session: &mut Session) -> Result<
                 state.store.release_refresh(&session.id_hash).await.map_err(PortalError::from)?;
                 return Ok(());
             }
-            return refresh(state, session).await;
+            return refresh(state, session, &client).await;
         }
         // Another instance holds the lease: wait for its result.
         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -184,7 +208,7 @@ pub async fn ensure_fresh(state: &PortalState, session: &mut Session) -> Result<
 }
 
 /// Runs the refresh grant (the caller holds the lease).
-async fn refresh(state: &PortalState, session: &mut Session) -> Result<(), TokenError> {
+async fn refresh(state: &PortalState, session: &mut Session, client: &EntClient) -> Result<(), TokenError> {
     let Some(refresh_token) = session.secrets.refresh_token.clone() else {
         // No refresh token (no offline_access granted): the session lasts as long as its token.
         state.store.release_refresh(&session.id_hash).await.map_err(PortalError::from)?;
@@ -194,8 +218,6 @@ async fn refresh(state: &PortalState, session: &mut Session) -> Result<(), Token
         state.end_session(&session.id_hash).await?;
         return Err(TokenError::SessionEnded);
     };
-    let meta = state.provider.metadata().await?;
-    let client = state.provider.client(&meta)?;
     let refresh_token = RefreshToken::new(refresh_token);
     let request = client.exchange_refresh_token(&refresh_token);
     let result = match request {

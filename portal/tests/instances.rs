@@ -1,11 +1,13 @@
 //! Several portal instances on one database, as a scaled-out deployment runs them: a session
-//! opened on one is served by the other, and a refresh needed by both at once happens once
-//! (a refresh token presented twice would make the provider revoke the whole grant).
+//! opened on one is served by the other, and a refresh needed by both at once happens once,
+//! however slow the provider (a refresh token presented twice would make the provider revoke the
+//! whole grant).
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
 use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use common::{CLIENT_ID, CLIENT_SECRET, Portlet, Provider};
 use ent_portal::testing::{TestDb, TestSession};
@@ -63,4 +65,61 @@ async fn sqlite_two_instances_refresh_once() {
 async fn postgres_two_instances_refresh_once() {
     let Some(db) = ent_portal::testing::postgres().await else { return };
     two_instances_refresh_once(db).await;
+}
+
+/// A refresh slower than the portal's old 30 s lease, each of its requests within the HTTP
+/// client's 30 s timeout: a cold discovery (6 s) and a slow token endpoint (27 s). Instance A
+/// starts it; 30.5 s later instance B needs a refresh too. B must wait for A's result rather than
+/// take the lease over and present the same refresh token (which revokes the grant at a real
+/// provider); the person stays signed in on both.
+async fn a_refresh_slower_than_the_old_lease_happens_once(db: TestDb) {
+    let provider = Provider::start().await;
+    let homework = Portlet::start("homework", false).await;
+    let a = instance(&provider, &db, &homework).await;
+    let b = instance(&provider, &db, &homework).await;
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    // B has read the provider's metadata already; A has not.
+    assert_eq!(http.get(format!("{}/login", b.local_url())).send().await.unwrap().status(), 303);
+    provider.discovery_delay_ms.store(6_000, Ordering::SeqCst);
+    provider.slow_refresh_ms.store(27_000, Ordering::SeqCst);
+    let mut s = TestSession::new("parent-2", "parent");
+    s.access_ttl = 25; // within the refresh margin, valid for 25 s more
+    s.refresh_token = Some("slow-parent-2".into());
+    let cookie = format!("ent_portal={}", s.create(&a.state).await);
+    let started = Instant::now();
+    let res = http.get(format!("{}/", a.local_url())).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(res.status(), 200, "A goes on with the current access token while it refreshes");
+    tokio::time::sleep(Duration::from_millis(30_500).saturating_sub(started.elapsed())).await;
+    // The access token has expired; A's refresh is still in flight (it lands at about 33.3 s).
+    let _ = http.get(format!("{}/", b.local_url())).header("cookie", &cookie).send().await.unwrap();
+    while provider.refresh_tokens_seen.lock().unwrap().len() < 2 && started.elapsed() < Duration::from_secs(36) {
+        let rotated = a.state.store.load(&cookie["ent_portal=".len()..], ent_portal::db::now(), 600).await.unwrap();
+        if rotated.is_some_and(|s| s.secrets.refresh_token.as_deref() == Some("refresh-rotated-1")) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(
+        provider.refresh_tokens_seen.lock().unwrap().as_slice(),
+        ["slow-parent-2"],
+        "the refresh token was presented once"
+    );
+    let res = http.get(format!("{}/", b.local_url())).header("cookie", &cookie).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.unwrap().contains("summary of homework"), "still signed in, on B");
+    assert_eq!(provider.refreshes.load(Ordering::SeqCst), 1);
+    a.abort();
+    b.abort();
+    db.cleanup().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_a_refresh_slower_than_the_old_lease_happens_once() {
+    a_refresh_slower_than_the_old_lease_happens_once(ent_portal::testing::sqlite().await).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_a_refresh_slower_than_the_old_lease_happens_once() {
+    let Some(db) = ent_portal::testing::postgres().await else { return };
+    a_refresh_slower_than_the_old_lease_happens_once(db).await;
 }

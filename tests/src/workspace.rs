@@ -63,15 +63,22 @@ impl Workspace {
 
     pub async fn sign_in_with(&self, login: &str, password: &str) -> Result<Browser> {
         let browser = Browser::with_credentials(login, password)?;
-        let res = browser.http().get(format!("{}/login", self.stack.portal_url)).send().await?;
+        let res = self.sign_in_again(&browser, "").await?;
+        ensure!(res.status() == StatusCode::SEE_OTHER, "the callback answered {}: {}", res.status(), res.text().await?);
+        Ok(browser)
+    }
+
+    /// One sign-in at the portal, `/login{query}` → the provider → the portal's callback, and the
+    /// callback's answer as it came (not followed). A browser already signed in at the provider
+    /// goes through without a login page, so this costs one authorization round-trip.
+    pub async fn sign_in_again(&self, browser: &Browser, query: &str) -> Result<reqwest::Response> {
+        let res = browser.http().get(format!("{}/login{query}", self.stack.portal_url)).send().await?;
         ensure!(res.status() == StatusCode::SEE_OTHER, "portal /login answered {}", res.status());
         let authorize = Url::parse(res.headers()["location"].to_str()?)?;
         ensure!(authorize.as_str().starts_with(self.idp.issuer()), "the portal sent the browser to {authorize}");
         let callback = browser.authorize(&authorize).await?;
         ensure!(query_param(&callback, "iss").as_deref() == Some(self.idp.issuer()), "no iss in {callback}");
-        let res = browser.http().get(callback.clone()).send().await?;
-        ensure!(res.status() == StatusCode::SEE_OTHER, "the callback answered {}: {}", res.status(), res.text().await?);
-        Ok(browser)
+        Ok(browser.http().get(callback).send().await?)
     }
 
     /// The portal's home page as this browser sees it.

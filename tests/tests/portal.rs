@@ -3,7 +3,8 @@
 //! as `ent demo`. What only the assembled system can show: a login through the provider reaches
 //! portlets with tokens exchanged for each, a portlet token opens no other portlet, a logout at
 //! the provider, and a departure from the directory brought in by a sync, end the portal session
-//! over the back channel, and a stopped portlet does not hold the home page.
+//! over the back channel, a stopped portlet does not hold the home page, and no `return` value
+//! sends a browser elsewhere after it signs in.
 #![allow(clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
@@ -197,4 +198,95 @@ async fn a_parent_who_leaves_the_directory_loses_the_portal_session() -> Result<
     w.stop().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// An open redirect after the sign-in: `/login?return=…` is a link anyone can craft, and the
+/// callback sends the browser to `return` once the person has signed in at the real provider.
+/// Each value (as the portal reads it, percent-decoded) is signed in with once, with a browser
+/// that keeps its provider session, and the callback's `Location` is resolved against the
+/// portal's URL as a browser does (WHATWG parsing: tabs and newlines dropped, `\` read as `/`).
+/// The sign-in must succeed (a session cookie, never a 500), the browser must land on the
+/// portal, and exactly where the table says: hostile values at `/`, harmless odd paths at their
+/// re-serialised form, good values where they asked.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_return_value_sends_the_browser_elsewhere_after_sign_in() -> Result<()> {
+    let w = Workspace::start(DEADLINE_MS).await?;
+    let portal = Url::parse(w.portal_url())?;
+    let browser = w.sign_in("parent.demo").await?;
+    let long_local = format!("/p/homework/view/{}", "a".repeat(10 * 1024));
+    let long_evil = format!("/\t/evil.example/{}", "a".repeat(10 * 1024));
+    // (the value of `return`, where the browser must be sent)
+    let table: Vec<(&str, &str)> = vec![
+        ("/\t/evil.example/", "/"),
+        ("\t//evil.example/", "/"),
+        ("/\n/evil.example/", "/"),
+        ("/\r\n/evil.example/", "/"),
+        ("/p/homework\r\nSet-Cookie: ent_portal=fixed", "/"),
+        ("/\u{0}/evil.example/", "/"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example/", "/"),
+        ("\\\\evil.example/", "/"),
+        ("%2F%2Fevil.example/", "/"),
+        ("/%2F%2Fevil.example/", "/%2F%2Fevil.example/"),
+        ("/%5Cevil.example/", "/%5Cevil.example/"),
+        ("/%5C%5Cevil.example/", "/%5C%5Cevil.example/"),
+        ("/%09/evil.example/", "/%09/evil.example/"),
+        ("/\t/evil\u{ff0e}example/", "/"),
+        ("//evil\u{3002}example/", "/"),
+        ("\u{ff0f}\u{ff0f}evil.example/", "/"),
+        ("/\u{ff0f}evil.example/", "/%EF%BC%8Fevil.example/"),
+        ("javascript:alert(1)", "/"),
+        ("/javascript:alert(1)", "/javascript:alert(1)"),
+        ("data:text/html,<script>alert(1)</script>", "/"),
+        ("https://evil.example/", "/"),
+        (" //evil.example/", "/"),
+        ("/.//evil.example/", "/"),
+        ("/..//evil.example/", "/"),
+        ("/%2e%2e//evil.example/", "/"),
+        ("/p/../..//evil.example/", "/"),
+        ("/@evil.example/", "/@evil.example/"),
+        ("//localhost@evil.example/", "/"),
+        ("/\t/localhost@evil.example/", "/"),
+        (&long_local, "/"),
+        (&long_evil, "/"),
+        // Good values land where they asked.
+        ("/p/homework/view/x?y=1", "/p/homework/view/x?y=1"),
+        ("/", "/"),
+        ("", "/"),
+    ];
+    let mut report = Vec::new();
+    let mut wrong = Vec::new();
+    for (value, expected) in &table {
+        let query = format!("?return={}", url::form_urlencoded::byte_serialize(value.as_bytes()).collect::<String>());
+        let res = w.sign_in_again(&browser, &query).await?;
+        let status = res.status();
+        let location = res.headers().get("location").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let signed_in = res.headers().get_all("set-cookie").iter().any(|c| c.as_bytes().starts_with(b"ent_portal="));
+        let landed = location.as_deref().and_then(|l| portal.join(l).ok());
+        let home = landed.as_ref().is_some_and(|u| u.origin() == portal.origin());
+        let line = format!(
+            "{:<48} -> {} {:<48} lands {}",
+            short(value),
+            status.as_u16(),
+            location.as_deref().map(short).unwrap_or_else(|| "(no Location)".into()),
+            landed.map(|u| u.origin().ascii_serialization()).unwrap_or_else(|| "(nowhere)".into()),
+        );
+        if status != StatusCode::SEE_OTHER || location.as_deref() != Some(*expected) || !home || !signed_in {
+            wrong.push(format!("{line}   (expected {}, signed in: {signed_in})", short(expected)));
+        }
+        report.push(line);
+    }
+    eprintln!("where each `return` sent the browser:\n{}", report.join("\n"));
+    assert!(wrong.is_empty(), "hostile or mishandled return values:\n{}", wrong.join("\n"));
+    w.stop().await;
+    Ok(())
+}
+
+/// A value as a short, escaped line of the report.
+fn short(value: &str) -> String {
+    let escaped = format!("{value:?}");
+    match escaped.char_indices().nth(44) {
+        Some((i, _)) => format!("{}…({} bytes)", &escaped[..i], value.len()),
+        None => escaped,
+    }
 }

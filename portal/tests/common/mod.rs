@@ -49,6 +49,10 @@ pub struct Provider {
     pub exchange_ttl: Arc<AtomicUsize>,
     /// code → (nonce, code_challenge, redirect_uri), from /authorize.
     pub codes: Arc<Mutex<HashMap<String, PendingCode>>>,
+    /// How long the discovery document takes to come (milliseconds).
+    pub discovery_delay_ms: Arc<AtomicUsize>,
+    /// How long a refresh of a `slow…` refresh token takes beyond the usual 300 ms (milliseconds).
+    pub slow_refresh_ms: Arc<AtomicUsize>,
 }
 
 impl Provider {
@@ -72,6 +76,8 @@ impl Provider {
             refresh_tokens_seen: Arc::default(),
             exchange_ttl: Arc::new(AtomicUsize::new(300)),
             codes: Arc::default(),
+            discovery_delay_ms: Arc::default(),
+            slow_refresh_ms: Arc::new(AtomicUsize::new(5000)),
         };
         let meta = json!({
             "issuer": url,
@@ -85,7 +91,14 @@ impl Provider {
         });
         let jwks = json!({ "keys": [jwk] });
         let router = Router::new()
-            .route("/.well-known/openid-configuration", get(move || async move { axum::Json(meta) }))
+            .route(
+                "/.well-known/openid-configuration",
+                get(move |State(p): State<Provider>| async move {
+                    let delay = p.discovery_delay_ms.load(Ordering::SeqCst) as u64;
+                    tokio::time::sleep(Duration::from_millis(delay)).await;
+                    axum::Json(meta)
+                }),
+            )
             .route("/jwks", get(move || async move { axum::Json(jwks) }))
             .route("/token", post(token))
             .route("/authorize", get(authorize))
@@ -156,8 +169,8 @@ async fn token(State(p): State<Provider>, headers: HeaderMap, Form(f): Form<Hash
             // Slow enough that parallel refreshes, if the portal made them, would overlap.
             tokio::time::sleep(Duration::from_millis(300)).await;
             if rt.starts_with("slow") {
-                // A provider that takes its time (longer than a page waits).
-                tokio::time::sleep(Duration::from_secs(5)).await;
+                // A provider that takes its time (by default longer than a page waits).
+                tokio::time::sleep(Duration::from_millis(p.slow_refresh_ms.load(Ordering::SeqCst) as u64)).await;
             }
             if rt.starts_with("revoked") {
                 return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_grant"}))).into_response();
