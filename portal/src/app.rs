@@ -129,13 +129,18 @@ pub async fn serve(listener: TcpListener, state: PortalState) -> Result<Server, 
     Ok(Server { addr, state, handle, housekeeping, stop })
 }
 
-/// Purges ended sessions, stale sign-ins and old logout jtis, once a minute.
+/// Purges ended sessions, stale sign-ins, old logout jtis and closed per-address counts, once a
+/// minute.
 async fn housekeeping(state: PortalState) {
     let mut tick = tokio::time::interval(Duration::from_secs(60));
     tick.tick().await;
     loop {
         tick.tick().await;
-        if let Err(e) = state.store.purge(now(), state.config.session_idle_secs as i64).await {
+        let purged = async {
+            state.store.purge(now(), state.config.session_idle_secs as i64).await?;
+            state.throttle.purge_expired(crate::oidc::LOGIN_WINDOW_SECS, now()).await
+        };
+        if let Err(e) = purged.await {
             tracing::warn!(error = %e, "purge of expired rows failed");
         }
     }

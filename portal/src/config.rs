@@ -55,6 +55,9 @@ fn default_idle_secs() -> u64 {
 fn default_max_secs() -> u64 {
     12 * 3600
 }
+fn default_logins_per_address() -> i64 {
+    600
+}
 
 /// Everything the portal needs to start.
 #[derive(Clone, Debug, Deserialize)]
@@ -88,6 +91,13 @@ pub struct PortalConfig {
     /// A session ends this long after the login, used or not.
     #[serde(default = "default_max_secs")]
     pub session_max_secs: u64,
+    /// How many reverse proxies stand in front of the portal, each appending to
+    /// `X-Forwarded-For` (0: the TCP peer is the client).
+    #[serde(default)]
+    pub trusted_proxy_hops: usize,
+    /// Sign-ins a client address may start per minute: each stores a sign-in in progress.
+    #[serde(default = "default_logins_per_address")]
+    pub max_logins_per_address: i64,
 }
 
 impl PortalConfig {
@@ -105,6 +115,8 @@ impl PortalConfig {
             token_margin_secs: default_margin_secs(),
             session_idle_secs: default_idle_secs(),
             session_max_secs: default_max_secs(),
+            trusted_proxy_hops: 0,
+            max_logins_per_address: default_logins_per_address(),
         }
     }
 

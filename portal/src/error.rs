@@ -20,6 +20,9 @@ pub enum PortalError {
     Csrf,
     #[error("body too large")]
     TooLarge,
+    /// Over a per-address limit; the seconds to wait.
+    #[error("too many requests from this address")]
+    TooMany(i64),
     #[error("sign-in failed: {0}")]
     Login(String),
     #[error("portlet unavailable: {0}")]
@@ -35,6 +38,7 @@ impl PortalError {
             PortalError::BadRequest | PortalError::Login(_) => StatusCode::BAD_REQUEST,
             PortalError::Csrf => StatusCode::FORBIDDEN,
             PortalError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            PortalError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
             PortalError::Upstream(_) => StatusCode::BAD_GATEWAY,
             PortalError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -48,11 +52,19 @@ impl PortalError {
             PortalError::BadRequest => t.bad_request,
             PortalError::Csrf => t.csrf,
             PortalError::TooLarge => t.too_large,
+            PortalError::TooMany(_) => t.too_many,
             PortalError::Login(_) => t.login_failed,
             PortalError::Upstream(_) => t.upstream,
             PortalError::Internal(_) => t.server,
         };
-        pages::message(self.status(), Chrome::guest(lang, "/"), msg)
+        let mut res = pages::message(self.status(), Chrome::guest(lang, "/"), msg);
+        if let PortalError::TooMany(wait) = self
+            && let Ok(v) = axum::http::HeaderValue::from_str(&wait.to_string())
+        {
+            // RFC 9110 §10.2.3
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+        }
+        res
     }
 }
 

@@ -22,6 +22,7 @@ use crate::secret;
 use crate::state::PortalState;
 use crate::store::{LoginRequest, NewSession, SessionSecrets};
 use crate::web::{LOGIN, SAME_SITE, SESSION, csrf_ok};
+use ent_web::client::{PeerAddr, address_key, client_address};
 
 /// How long a sign-in may take at the provider.
 const LOGIN_TTL: i64 = 600;
@@ -33,12 +34,26 @@ pub struct LoginQuery {
     return_to: Option<String>,
 }
 
+/// The window of the sign-ins an address may start.
+pub(crate) const LOGIN_WINDOW_SECS: i64 = 60;
+
 /// GET /login: to the provider's authorization endpoint.
 pub async fn login(
     State(state): State<PortalState>,
+    PeerAddr(peer): PeerAddr,
+    headers: HeaderMap,
     lang: Lang,
     Query(q): Query<LoginQuery>,
 ) -> Result<Response, PortalError> {
+    // Each sign-in started is a stored row: what one address may make the portal store is bounded.
+    if let Some(ip) = client_address(state.config.trusted_proxy_hops, peer, &headers) {
+        let key = format!("login:{}", secret::hmac_b64(state.config.client_secret.as_bytes(), &address_key(ip)));
+        let t = now();
+        let counted = state.throttle.count(&key, LOGIN_WINDOW_SECS, t).await?;
+        if let Some(wait) = counted.refused(state.config.max_logins_per_address, t) {
+            return Err(PortalError::TooMany(wait));
+        }
+    }
     let meta = state.provider.metadata().await?;
     let client = state.provider.client(&meta)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();

@@ -37,6 +37,8 @@ pub struct PortalState {
     pub breakers: Arc<crate::breaker::Breakers>,
     /// The provider's keys for back-channel logout tokens.
     pub logout_keys: Arc<Keys>,
+    /// Per-address counts (sign-ins started).
+    pub throttle: ent_storage::throttle::ThrottleStore,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +72,7 @@ impl PortalState {
         let provider = Arc::new(Provider::new(&config, http.clone()));
         Ok(PortalState {
             config: Arc::new(config),
+            throttle: ent_storage::throttle::ThrottleStore::new(db.clone()),
             store: Store::new(db),
             http,
             provider,

@@ -96,3 +96,42 @@ async fn a_stored_return_that_cannot_be_a_header_still_signs_in_and_goes_home() 
     assert!(res.headers().get_all("set-cookie").iter().all(|c| !c.to_str().unwrap().contains("fixed")));
     bench.finish().await;
 }
+
+async fn login_requests(bench: &Bench) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM login_requests").fetch_one(&bench.state().store.db().pool).await.unwrap()
+}
+
+/// Every sign-in started stores a row: an address may start `max_logins_per_address` a minute,
+/// then gets 429 with `Retry-After` and nothing more is stored; behind a trusted proxy, the
+/// address the proxy saw counts, not what the client wrote in `X-Forwarded-For`.
+#[tokio::test]
+async fn sign_ins_started_per_address_are_bounded() {
+    for hops in [0, 1] {
+        let bench = Bench::start_with(vec![], |c| {
+            c.max_logins_per_address = 5;
+            c.trusted_proxy_hops = hops;
+        })
+        .await;
+        let start = |forwarded: String| {
+            let bench = &bench;
+            async move {
+                bench.http.get(bench.url("/login?lang=en")).header("x-forwarded-for", forwarded).send().await.unwrap()
+            }
+        };
+        for i in 0..5 {
+            let res = start(format!("203.0.113.{i}, 198.51.100.1")).await;
+            assert_eq!(res.status(), 303, "sign-in {i}");
+        }
+        let res = start("203.0.113.99, 198.51.100.1".into()).await;
+        assert_eq!(res.status(), 429);
+        let wait: i64 = res.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=60).contains(&wait), "Retry-After {wait}");
+        assert!(res.text().await.unwrap().contains("Too many sign-ins"));
+        assert_eq!(login_requests(&bench).await, 5, "nothing stored past the limit");
+        // Another client address as the trusted proxy saw it (with no trusted proxy, the header
+        // is ignored: it is the same peer).
+        let res = start("203.0.113.1, 198.51.100.2".into()).await;
+        assert_eq!(res.status(), if hops == 0 { 429 } else { 303 }, "hops {hops}");
+        bench.finish().await;
+    }
+}

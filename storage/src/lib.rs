@@ -12,6 +12,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
+pub mod throttle;
+
 #[cfg(feature = "testing")]
 pub mod testing;
 

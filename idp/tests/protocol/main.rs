@@ -18,6 +18,6 @@ mod login;
 mod logout;
 mod passkeys;
 mod resources;
-mod steps;
 mod start;
+mod steps;
 mod token;
