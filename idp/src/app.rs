@@ -31,6 +31,8 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(home))
         .route("/healthz", get(health))
         .route("/assets/idp.css", get(stylesheet))
+        .route("/assets/icon.svg", get(ent_web::icon::svg))
+        .route("/favicon.ico", get(ent_web::icon::favicon))
         .route("/assets/passkeys.js", get(passkey_script))
         .route("/.well-known/openid-configuration", get(discovery::configuration))
         .route("/.well-known/oauth-authorization-server", get(discovery::oauth_metadata))

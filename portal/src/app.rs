@@ -26,6 +26,8 @@ pub fn app(state: PortalState) -> Router {
         .route("/", get(assembly::home))
         .route("/healthz", get(health))
         .route("/static/portal.css", get(stylesheet))
+        .route("/static/icon.svg", get(ent_web::icon::svg))
+        .route("/favicon.ico", get(ent_web::icon::favicon))
         .route("/login", get(oidc::login))
         .route("/callback", get(oidc::callback))
         .route("/logout", post(oidc::logout))

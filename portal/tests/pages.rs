@@ -205,3 +205,19 @@ async fn portlets_receive_the_contract_headers_and_nothing_of_the_browser() {
     assert_eq!(bench.provider.exchanges.load(Ordering::SeqCst), 1);
     bench.finish().await;
 }
+
+/// Browsers ask every site for `/favicon.ico`: the portal answers with its icon, and its pages
+/// name the SVG one.
+#[tokio::test]
+async fn the_portal_has_an_icon() {
+    let bench = Bench::start(vec![]).await;
+    let ico = bench.get("/favicon.ico", "").await;
+    assert_eq!(ico.status(), 200);
+    assert_eq!(ico.headers()["content-type"], "image/x-icon");
+    assert!(!ico.bytes().await.unwrap().is_empty());
+    let svg = bench.get("/static/icon.svg", "").await;
+    assert_eq!(svg.headers()["content-type"], "image/svg+xml");
+    let page = bench.get("/", "").await.text().await.unwrap();
+    assert!(page.contains(r#"<link rel="icon" href="/static/icon.svg" type="image/svg+xml">"#));
+    bench.finish().await;
+}

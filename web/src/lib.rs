@@ -2,10 +2,12 @@
 //! portlets speak and store alike: [`Lang`] (French by default, English on request) with its
 //! negotiation, [`CookiePolicy`] (names and flags of cookies), [`same_origin`] (what the browser
 //! says of a post's origin), [`secret`] (random values, digests, constant-time comparison) and
-//! [`client`] (the client's address behind trusted proxies, as per-address limits count it).
+//! [`client`] (the client's address behind trusted proxies, as per-address limits count it), and
+//! [`icon`] (the ENT's icon).
 
 pub mod client;
 mod cookies;
+pub mod icon;
 mod lang;
 mod origin;
 pub mod secret;

@@ -69,3 +69,18 @@ async fn discovery_is_consistent_with_the_provider() {
     let oauth: Value = oauth.json().await.expect("json");
     assert_eq!(oauth, meta);
 }
+
+/// Browsers ask every site for `/favicon.ico`: the provider answers with the ENT's icon.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_provider_has_an_icon() {
+    let p = Provider::start().await;
+    let b = p.browser();
+    let ico = b.get("/favicon.ico").await;
+    assert_eq!(ico.status, StatusCode::OK);
+    assert_eq!(ico.header("content-type"), Some("image/x-icon"));
+    let svg = b.get("/assets/icon.svg").await;
+    assert_eq!(svg.header("content-type"), Some("image/svg+xml"));
+    let login =
+        b.get(b.authorize(&AuthParams::new(PORTAL, PORTAL_CB, &Pkce::new())).await.location().expect("Location")).await;
+    assert!(login.body.contains(r#"<link rel="icon" href="/assets/icon.svg" type="image/svg+xml">"#), "{}", login.body);
+}
