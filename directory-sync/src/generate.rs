@@ -279,7 +279,7 @@ impl Builder {
         let school_id = self.rng.uuid();
         let external_id = Some(self.rng.uuid());
         let index = self.snap.schools.len();
-        self.snap.schools.push(School { id: school_id.clone(), uai: uai(uai_number), name, external_id });
+        self.snap.schools.push(School { id: school_id.clone(), uai: uai(uai_number), name, external_id, city: None });
         (school_id, index, levels, staff_role)
     }
 

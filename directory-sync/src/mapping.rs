@@ -342,6 +342,8 @@ impl Mapper {
                 profile: Some(profile),
                 email,
                 code: None,
+                city_code: None,
+                city_name: None,
             };
             Ok((staged, links))
         })();
