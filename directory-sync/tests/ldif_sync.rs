@@ -1,12 +1,14 @@
 //! The mapping and the apply step end to end, from LDIF (no LDAP server): the SDET preset, the
-//! plain inetOrgPerson preset, an entry that cannot be mapped, a second run after changes, and the
-//! cities of schools and agents.
+//! plain inetOrgPerson preset, an entry that cannot be mapped, a second run after changes, the
+//! cities of schools and agents, and the generated directory's cities read back.
 //! Every test runs on SQLite and PostgreSQL.
 
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 
+use ent_directory_sync::generate::{GenerateOptions, generate};
+use ent_directory_sync::ldif_out::write_ldif;
 use ent_directory_sync::run::{RunOptions, SyncConfig, run_ldif};
 use ent_idp::both_backends;
 use ent_idp::store::directory::DirectoryStore;
@@ -415,4 +417,38 @@ both_backends!(plain_preset_cities, |db| async move {
     let a = dir.affiliations(&agent.id).await.unwrap();
     assert_eq!(a.city.map(|c| (c.code, c.name)), Some(("69266".to_string(), "Villeurbanne".to_string())));
     assert_eq!(a.schools, ["0691235B"]);
+});
+
+both_backends!(the_generated_directory_round_trips_its_cities, |db| async move {
+    // Four schools: two in the département's main city, two in neighbouring towns.
+    let generated =
+        generate(&GenerateOptions { schools: 4, classes_per_school: 2, pupils_per_class: 2, ..Default::default() });
+    let mut ldif = Vec::new();
+    write_ldif(&generated, "dc=ent,dc=test", &mut ldif).unwrap();
+    let file = ldif_file(std::str::from_utf8(&ldif).unwrap());
+    let report = run_ldif(&db, &config("sdet"), &file.0, &RunOptions::default()).await.unwrap();
+    assert!(report.apply.applied && report.apply.rejected.is_empty(), "{:?}", report.apply.rejected);
+    assert!(report.apply.warnings.is_empty(), "{:?}", report.apply.warnings);
+
+    let snap = &generated.snapshot;
+    for school in &snap.schools {
+        let row: (Option<String>, Option<String>) =
+            sqlx::query_as("SELECT city_code, city_name FROM schools WHERE uai = $1")
+                .bind(&school.uai)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        let city = school.city.clone().unwrap();
+        assert_eq!(row, (Some(city.code), Some(city.name)), "{}", school.uai);
+    }
+    let demo_city = snap.schools[0].city.clone().unwrap();
+    let mut expected: Vec<String> =
+        snap.schools.iter().filter(|s| s.city.as_ref() == Some(&demo_city)).map(|s| s.uai.clone()).collect();
+    expected.sort();
+    assert!(expected.len() < snap.schools.len(), "some school is in another city");
+    let dir = DirectoryStore::new(db.clone());
+    let agent = dir.person_by_login("agent.demo").await.unwrap().unwrap();
+    let a = dir.affiliations(&agent.id).await.unwrap();
+    assert_eq!(a.city, Some(demo_city));
+    assert_eq!(a.schools, expected);
 });
