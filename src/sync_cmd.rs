@@ -60,6 +60,12 @@ pub async fn run(args: SyncArgs) -> anyhow::Result<u8> {
                 if report.apply.rejected.len() > 20 {
                     println!("  … and {} more (see --report)", report.apply.rejected.len() - 20);
                 }
+                for (dn, why) in report.apply.warnings.iter().take(20) {
+                    println!("  warning {dn}: {why}");
+                }
+                if report.apply.warnings.len() > 20 {
+                    println!("  … and {} more warnings (see --report)", report.apply.warnings.len() - 20);
+                }
                 if let Some(path) = &args.report {
                     std::fs::write(path, serde_json::to_vec_pretty(&report)?)
                         .with_context(|| format!("writing {}", path.display()))?;

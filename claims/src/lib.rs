@@ -1,6 +1,6 @@
 //! The ENT claims vocabulary, one definition for the provider that issues the claims, the portal
 //! and the portlets that read them (scope `ent`, docs/portlets.md): the profiles, and the shape
-//! of `ent_classes`, `ent_children` and `ent_roles` entries.
+//! of `ent_classes`, `ent_children` and `ent_roles` entries and of `ent_city`.
 
 use serde::{Deserialize, Serialize};
 
@@ -98,6 +98,18 @@ pub struct SchoolRole {
     pub role: String,
 }
 
+/// The city (French commune) a city agent serves, as `ent_city` carries it. Only city agents
+/// whose city has schools in the directory carry one; its schools are then the agent's
+/// `ent_schools`.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct City {
+    /// The commune's INSEE code (code officiel géographique, e.g. `69123`): what identifies a
+    /// commune, where names repeat across the country.
+    pub code: String,
+    /// The commune's name, as the directory spells it (e.g. `Lyon`).
+    pub name: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -120,5 +132,15 @@ mod tests {
         assert_eq!(c.role, "teacher");
         let k: Child = serde_json::from_str(r#"{"sub":"s1"}"#).unwrap();
         assert!(!k.legal_guardian && k.class.is_none(), "missing fields fail closed");
+    }
+
+    #[test]
+    fn the_city_reads_what_the_provider_writes() {
+        let city = City { code: "69123".into(), name: "Lyon".into() };
+        let json = serde_json::to_value(&city).unwrap();
+        assert_eq!(json, serde_json::json!({"code": "69123", "name": "Lyon"}));
+        assert_eq!(serde_json::from_value::<City>(json).unwrap(), city);
+        // A city without its code identifies nothing: refused, never defaulted.
+        assert!(serde_json::from_str::<City>(r#"{"name":"Lyon"}"#).is_err());
     }
 }

@@ -13,7 +13,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use ent_idp::model::Profile;
+use ent_idp::model::{City, Profile};
 use ent_idp::store::directory::{Class, ClassRole, Person, School, Snapshot};
 use serde::Serialize;
 
@@ -133,9 +133,10 @@ pub fn generate(opts: &(impl Into<Network> + Copy)) -> Generated {
 /// Each school has one director (who also teaches its last class), one teacher per other
 /// class, one staff member (ATSEM in a nursery school, secretariat in an elementary one),
 /// `pupils_per_class` pupils per class and their families: 1 to 3 siblings in the same school,
-/// 1 or 2 legal guardians, sometimes a non-legal contact. The network has one city agent and
-/// one administrator, linked to no school. The first school is always an elementary school;
-/// the others are nursery schools one time in four.
+/// 1 or 2 legal guardians, sometimes a non-legal contact. The network has one city agent, who
+/// serves the first school's city, and one administrator, both linked to no school. The first
+/// school is always an elementary school, in the département's main city; the others are
+/// nursery schools one time in four, every other one in a neighbouring town.
 fn generate_uniform(opts: &GenerateOptions) -> Generated {
     let classes_per_school = opts.classes_per_school.max(2);
     let pupils_per_class = opts.pupils_per_class.max(1);
@@ -147,19 +148,19 @@ fn generate_uniform(opts: &GenerateOptions) -> Generated {
     b.rng.shuffle(&mut uai_numbers);
     let mut first = None;
     for index in 0..opts.schools.max(1) {
-        let (dept, _) = DEPARTEMENTS[(departement + index / 10_000) % DEPARTEMENTS.len()];
+        let (dept, city) = school_place(departement, index);
         let number = dept * 10_000 + uai_numbers[index % 10_000];
-        let record = b.school(index, number, classes_per_school, pupils_per_class);
+        let record = b.school(index, number, city, classes_per_school, pupils_per_class);
         first.get_or_insert(record);
     }
     let city_agent = b.adult(Profile::CityAgent);
     let admin = b.adult(Profile::Admin);
-    let city = DEPARTEMENTS[departement].1;
     let mut chosen = Vec::new();
     if let Some(school) = &first {
         chosen = b.demo_school_accounts(school);
     }
-    chosen.push((city_agent, format!("city agent of {city}, linked to no school")));
+    let (_, city) = school_place(departement, 0);
+    chosen.push((city_agent, b.serve(city_agent, &city)));
     chosen.push((admin, "administrator of the whole network, linked to no school".to_string()));
     b.finish(&chosen)
 }
@@ -190,6 +191,21 @@ pub fn login_part(name: &str) -> String {
         out.push_str(folded);
     }
     out
+}
+
+/// The département number and the commune of the `index`-th school of a network whose first
+/// school is in `DEPARTEMENTS[departement]`: schools fill the next département every 10,000 (as
+/// their UAI numbers do); in a département, every other school is in its main city, and the
+/// others go round its neighbouring towns.
+fn school_place(departement: usize, index: usize) -> (u32, City) {
+    let (dept, communes) = DEPARTEMENTS[(departement + index / 10_000) % DEPARTEMENTS.len()];
+    let local = index % 10_000;
+    let neighbours = communes.get(1..).unwrap_or_default();
+    let (code, name) = match communes.first() {
+        Some(main) if local.is_multiple_of(2) || neighbours.is_empty() => *main,
+        _ => neighbours[(local / 2) % neighbours.len()],
+    };
+    (dept, City { code: code.to_string(), name: name.to_string() })
 }
 
 /// The UAI code of a 7-digit number: the number and its check letter.
@@ -263,7 +279,12 @@ impl Builder {
 
     /// Adds a school whose name is unique in the network. Returns its id and index, the levels
     /// it teaches, and the role of its staff member.
-    fn add_school(&mut self, nursery: bool, uai_number: u32) -> (String, usize, &'static [&'static str], &'static str) {
+    fn add_school(
+        &mut self,
+        nursery: bool,
+        uai_number: u32,
+        city: City,
+    ) -> (String, usize, &'static [&'static str], &'static str) {
         let (kind, levels, namesakes, staff_role): (_, &'static [&'static str], _, _) = if nursery {
             ("École maternelle", &["PS", "MS", "GS"], NURSERY_NAMES, "atsem")
         } else {
@@ -279,13 +300,19 @@ impl Builder {
         let school_id = self.rng.uuid();
         let external_id = Some(self.rng.uuid());
         let index = self.snap.schools.len();
-        self.snap.schools.push(School { id: school_id.clone(), uai: uai(uai_number), name, external_id });
+        self.snap.schools.push(School {
+            id: school_id.clone(),
+            uai: uai(uai_number),
+            name,
+            external_id,
+            city: Some(city),
+        });
         (school_id, index, levels, staff_role)
     }
 
-    fn school(&mut self, index: usize, uai_number: u32, classes: usize, pupils: usize) -> SchoolRecord {
+    fn school(&mut self, index: usize, uai_number: u32, city: City, classes: usize, pupils: usize) -> SchoolRecord {
         let nursery = index > 0 && self.rng.below(4) == 0;
-        let (school_id, school, levels, staff_role) = self.add_school(nursery, uai_number);
+        let (school_id, school, levels, staff_role) = self.add_school(nursery, uai_number, city);
 
         let mut per_level = vec![0usize; levels.len()];
         let mut class_ids = Vec::with_capacity(classes);
@@ -439,6 +466,15 @@ impl Builder {
     fn link_school(&mut self, person: usize, school_id: &str) {
         let id = self.snap.people[person].id.clone();
         self.snap.person_schools.push((id, school_id.to_string()));
+    }
+
+    /// Makes a city agent serve `city`; returns how the demo describes them.
+    fn serve(&mut self, agent: usize, city: &City) -> String {
+        let id = self.snap.people[agent].id.clone();
+        self.snap.agent_cities.push((id, city.code.clone()));
+        let schools = self.snap.schools.iter().filter(|s| s.city.as_ref() == Some(city)).count();
+        let plural = if schools == 1 { "" } else { "s" };
+        format!("city agent of {} (INSEE {}), for its {schools} school{plural}", city.name, city.code)
     }
 
     fn role(&mut self, person: usize, school_id: &str, role: &str) {

@@ -7,7 +7,11 @@
 //! - `ou=groups`: classes, `cn=<uai>-<class name>` (`groupOfNames` + `ENTGroupe`, `member` =
 //!   the class's pupils and teachers);
 //! - `ou=people`: people, `uid=<login>` (`inetOrgPerson` + `ENTPerson`, and `ENTEleve` for
-//!   pupils, `ENTAuxPersRelEleve` for parents, `ENTAuxEnseignant` for teachers and directors).
+//!   pupils, `ENTAuxPersRelEleve` for parents, `ENTAuxEnseignant` for teachers and directors,
+//!   `ENTAuxPersColl` for the city agents who serve a city).
+//!
+//! A school's commune is its `ENTStructureCodeCommune` (INSEE code) and `l` (name), the city a
+//! city agent serves their `ENTAuxPersCollCodeCommune`: what the `sdet` preset reads back.
 //!
 //! Every school, class and person entry carries `entryUUID: <external id>`: `slapadd` keeps it,
 //! so the directory's UUIDs are the generator's external ids. Entries come parents first (base,
@@ -221,6 +225,14 @@ pub fn write_ldif_with(
             list.push(role);
         }
     }
+    let mut agent_cities: HashMap<usize, &str> = HashMap::new();
+    for (person, code) in &snap.agent_cities {
+        let person = person_of(person)?;
+        // As the provider keeps it: a city is served by city agents only.
+        if snap.people[person].profile == Profile::CityAgent {
+            agent_cities.insert(person, code);
+        }
+    }
     let demo: HashSet<usize> = match options.demo_password {
         Some(_) => g.demo_accounts.iter().filter_map(|a| person_index.get(a.person_id.as_str()).copied()).collect(),
         None => HashSet::new(),
@@ -234,6 +246,10 @@ pub fn write_ldif_with(
         w.attr("ENTStructureNomCourant", &s.name)?;
         if let Some(external_id) = &s.external_id {
             w.attr("ENTStructureJointure", external_id)?;
+        }
+        if let Some(city) = &s.city {
+            w.attr("l", &city.name)?;
+            w.attr("ENTStructureCodeCommune", &city.code)?;
         }
         w.uuid(s.external_id.as_deref())?;
         w.end()?;
@@ -286,6 +302,10 @@ pub fn write_ldif_with(
         if teaches {
             w.attr("objectClass", "ENTAuxEnseignant")?;
         }
+        let city = agent_cities.get(&i);
+        if city.is_some() {
+            w.attr("objectClass", "ENTAuxPersColl")?;
+        }
         w.attr("uid", &p.login)?;
         let full_name = [p.given_name.as_str(), p.family_name.as_str()]
             .into_iter()
@@ -326,6 +346,9 @@ pub fn write_ldif_with(
         }
         for &c in teacher_classes.of(i) {
             w.attr("ENTAuxEnsClasses", &class_dns[c as usize])?;
+        }
+        if let Some(code) = city {
+            w.attr("ENTAuxPersCollCodeCommune", code)?;
         }
         if let (Some(password), true) = (options.demo_password, demo.contains(&i)) {
             // A salt of the person's own (deterministic, so the LDIF is too).
@@ -593,6 +616,17 @@ mod tests {
         assert!(get("ENTEleveAutoriteParentale").iter().all(|p| get("ENTEleveParents").contains(p)));
         assert!(get("mail").is_empty());
         assert!(get("userPassword")[0].starts_with("{SSHA}"));
+        // The school's commune, and the city the demo agent serves.
+        let city = snap.schools[0].city.clone().expect("the demo school's city");
+        let school_entry = text.split("\n\n").find(|e| e.starts_with(&format!("dn: {school}\n"))).expect("school");
+        let school_attrs = unfold(school_entry);
+        assert!(school_attrs.contains(&("l".into(), city.name.clone())), "{school_attrs:?}");
+        assert!(school_attrs.contains(&("ENTStructureCodeCommune".into(), city.code.clone())));
+        let agent = text.split("\n\n").find(|e| e.starts_with("dn: uid=agent.demo,")).expect("agent entry");
+        let agent_attrs = unfold(agent);
+        assert!(agent_attrs.contains(&("objectClass".into(), "ENTAuxPersColl".into())), "{agent_attrs:?}");
+        assert!(agent_attrs.contains(&("ENTAuxPersCollCodeCommune".into(), city.code)));
+        assert_eq!(text.matches("\nENTAuxPersCollCodeCommune: ").count(), 1, "only the city agent serves a city");
         // Without a password option, no userPassword at all.
         let (text, counts) = ldif_of(&g, &LdifOptions::default());
         assert_eq!(counts.passwords, 0);

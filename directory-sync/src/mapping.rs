@@ -5,6 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use ent_idp::model::{City, Profile};
 use ent_idp::store::sync::{Kind, Link, LinkKind, Staged};
 use serde::Deserialize;
 
@@ -48,6 +49,12 @@ pub struct SchoolMap {
     pub key: String,
     pub uai: String,
     pub name: String,
+    /// An attribute holding the INSEE code of the school's commune (its first value that is
+    /// one); with `city_name`, or neither.
+    pub city_code: Option<String>,
+    /// An attribute holding the name of the school's commune (its first value that is not an
+    /// INSEE code: one attribute may hold both, as a plain directory's `l` does).
+    pub city_name: Option<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -90,6 +97,9 @@ pub struct PeopleMap {
     pub legal_parents: Option<String>,
     pub children: Option<String>,
     pub roles: Option<String>,
+    /// An attribute holding the INSEE code of the commune a city agent serves (read for city
+    /// agents only).
+    pub city_code: Option<String>,
     /// Profiles whose directory password is theirs to log in with (an LDAP bind by the provider).
     #[serde(default = "bind_profiles")]
     pub bind_login_profiles: Vec<String>,
@@ -115,7 +125,9 @@ pub struct Mapping {
 /// What a mapping does with one entry.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Mapped {
-    Entry(Kind, Box<Staged>, Vec<Link>),
+    /// An entry to stage, with the links it carries and, when it lacks something it should
+    /// carry (a school's city, the city an agent serves), why: reported, the entry still applied.
+    Entry { kind: Kind, staged: Box<Staged>, links: Vec<Link>, warning: Option<String> },
     /// Not a school, class or person (an `ou`, a system account…): ignored silently.
     Ignored,
     /// Should have been mapped but could not be: reported with its DN, and skipped.
@@ -132,6 +144,8 @@ pub enum MappingError {
     Filter(#[from] FilterError),
     #[error("invalid mapping: profile {0:?} is not one of pupil, parent, teacher, director, staff, city_agent, admin")]
     Profile(String),
+    #[error("invalid mapping: [schools] needs both city_code and city_name, or neither")]
+    HalfACity,
 }
 
 /// A mapping ready to use: filters parsed.
@@ -164,6 +178,9 @@ impl Mapper {
                 return Err(MappingError::Profile(p.clone()));
             }
         }
+        if mapping.schools.city_code.is_some() != mapping.schools.city_name.is_some() {
+            return Err(MappingError::HalfACity);
+        }
         Ok(Mapper {
             schools: Filter::parse(&mapping.schools.filter)?,
             classes: Filter::parse(&mapping.classes.filter)?,
@@ -187,7 +204,8 @@ impl Mapper {
         a.extend([&p.key, &p.login, &p.given_name, &p.family_name, &p.profile].map(String::clone));
         for o in [&m.classes.level, &m.classes.school, &m.classes.members, &p.email, &p.schools, &p.pupil_classes]
             .into_iter()
-            .chain([&p.teacher_classes, &p.parents, &p.legal_parents, &p.children, &p.roles])
+            .chain([&p.teacher_classes, &p.parents, &p.legal_parents, &p.children, &p.roles, &p.city_code])
+            .chain([&m.schools.city_code, &m.schools.city_name])
         {
             a.extend(o.clone());
         }
@@ -222,17 +240,28 @@ impl Mapper {
                 return Err(format!("{uai:?} is not a UAI code (7 digits and a letter)"));
             }
             let name = e.first(&m.name).unwrap_or(&uai).to_string();
-            Ok(Staged {
+            let (city, warning) = match (&m.city_code, &m.city_name) {
+                (Some(code), Some(name)) => match school_city(e, code, name) {
+                    Ok(city) => (Some(city), None),
+                    Err(why) => (None, Some(why)),
+                },
+                // The mapping reads no city: nothing is missing.
+                _ => (None, None),
+            };
+            let staged = Staged {
                 key,
                 ldap_uuid: e.uuid(),
                 dn: normalize_dn(&e.dn),
                 name,
                 code: Some(uai),
+                city_code: city.as_ref().map(|c| c.code.clone()),
+                city_name: city.map(|c| c.name),
                 ..Default::default()
-            })
+            };
+            Ok((staged, warning))
         })();
         match result {
-            Ok(s) => Mapped::Entry(Kind::School, Box::new(s), vec![]),
+            Ok((s, warning)) => Mapped::Entry { kind: Kind::School, staged: Box::new(s), links: vec![], warning },
             Err(why) => Mapped::Refused(why),
         }
     }
@@ -261,7 +290,7 @@ impl Mapper {
             Ok((staged, links))
         })();
         match result {
-            Ok((s, l)) => Mapped::Entry(Kind::Class, Box::new(s), l),
+            Ok((s, l)) => Mapped::Entry { kind: Kind::Class, staged: Box::new(s), links: l, warning: None },
             Err(why) => Mapped::Refused(why),
         }
     }
@@ -331,6 +360,21 @@ impl Mapper {
                     });
                 }
             }
+            // Only a city agent serves a city; nobody else's is read (collect the least).
+            let agent = profile.parse::<Profile>().is_ok_and(|p| p == Profile::CityAgent);
+            let (city_code, warning) = match (&m.city_code, agent) {
+                (Some(attr), true) => match e.all(attr).iter().find_map(|v| insee_code(v)) {
+                    Some(code) => (Some(code), None),
+                    None => (
+                        None,
+                        Some(format!(
+                            "no INSEE code of the commune served in {attr} ({:?}): the agent sees no school",
+                            e.all(attr)
+                        )),
+                    ),
+                },
+                _ => (None, None),
+            };
             let staged = Staged {
                 ldap_bind: m.bind_login_profiles.contains(&profile),
                 key,
@@ -342,14 +386,41 @@ impl Mapper {
                 profile: Some(profile),
                 email,
                 code: None,
+                city_code,
+                city_name: None,
             };
-            Ok((staged, links))
+            Ok((staged, links, warning))
         })();
         match result {
-            Ok((s, l)) => Mapped::Entry(Kind::Person, Box::new(s), l),
+            Ok((s, l, warning)) => Mapped::Entry { kind: Kind::Person, staged: Box::new(s), links: l, warning },
             Err(why) => Mapped::Refused(why),
         }
     }
+}
+
+/// A school's commune: the first INSEE code of `code_attr` and the first other value of
+/// `name_attr`, both or no city (a name alone identifies no commune, a code alone names none).
+fn school_city(e: &Entry, code_attr: &str, name_attr: &str) -> Result<City, String> {
+    let code = e.all(code_attr).iter().find_map(|v| insee_code(v)).ok_or_else(|| {
+        format!("no INSEE code of its commune in {code_attr} ({:?}): the school has no city", e.all(code_attr))
+    })?;
+    let name = e
+        .all(name_attr)
+        .iter()
+        .map(|v| v.trim())
+        .find(|v| !v.is_empty() && insee_code(v).is_none())
+        .ok_or_else(|| format!("no name of its commune in {name_attr}: the school has no city"))?;
+    Ok(City { code, name: name.to_string() })
+}
+
+/// An INSEE commune code, upper-cased: five characters, the département's two (digits, or
+/// `2A`/`2B` in Corsica; overseas communes are `97` and five digits in all) and three digits.
+pub fn insee_code(value: &str) -> Option<String> {
+    let code = value.trim().to_ascii_uppercase();
+    let (departement, commune) = (code.get(..2)?, code.get(2..)?);
+    let departement_ok = departement.bytes().all(|b| b.is_ascii_digit()) || matches!(departement, "2A" | "2B");
+    let commune_ok = commune.len() == 3 && commune.bytes().all(|b| b.is_ascii_digit());
+    (departement_ok && commune_ok).then_some(code)
 }
 
 fn link(from: &str, kind: LinkKind, dn: &str) -> Link {
@@ -386,4 +457,85 @@ fn ancestors(dn: &str) -> impl Iterator<Item = &str> {
 /// A UAI code: 7 digits (or 3 digits, a letter... in overseas codes) and a check letter.
 pub fn valid_uai(s: &str) -> bool {
     s.len() == 8 && s[..7].bytes().all(|b| b.is_ascii_alphanumeric()) && s.as_bytes()[7].is_ascii_uppercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn insee_codes() {
+        for (value, code) in [("69123", "69123"), (" 2a004 ", "2A004"), ("2B033", "2B033"), ("97411", "97411")] {
+            assert_eq!(insee_code(value).as_deref(), Some(code), "{value}");
+        }
+        for value in ["", "6912", "691234", "Lyon", "2C004", "69A23", "69 123", "６９１２３"] {
+            assert_eq!(insee_code(value), None, "{value}");
+        }
+    }
+
+    #[test]
+    fn a_mapping_reads_both_halves_of_a_city_or_neither() {
+        let sdet = include_str!("../presets/sdet.toml");
+        assert!(
+            Mapper::from_toml(&sdet.replace("city_name = \"l\"\n", ""))
+                .is_err_and(|e| matches!(e, MappingError::HalfACity))
+        );
+        let without = sdet.replace("city_name = \"l\"\n", "").replace("city_code = \"ENTStructureCodeCommune\"\n", "");
+        assert!(Mapper::from_toml(&without).is_ok());
+    }
+
+    #[test]
+    fn one_attribute_may_hold_the_code_and_the_name() {
+        let mapper = Mapper::preset("inetorgperson").expect("preset");
+        let mut school = Entry::new("ou=0691234A,ou=schools,dc=ent,dc=test");
+        for (attr, value) in [
+            ("objectClass", "organizationalUnit"),
+            ("businessCategory", "school"),
+            ("ou", "0691234A"),
+            ("entryUUID", "10000000-0000-4000-8000-000000000001"),
+            ("l", "Lyon"),
+            ("l", "69123"),
+        ] {
+            school.add(attr, value);
+        }
+        let Mapped::Entry { staged, warning, .. } = mapper.map(&school) else { panic!("a school") };
+        assert_eq!((staged.city_code.as_deref(), staged.city_name.as_deref()), (Some("69123"), Some("Lyon")));
+        assert_eq!(warning, None);
+        // A name alone is no city: reported, the school still mapped.
+        school.attrs.insert("l".into(), vec!["Lyon".into()]);
+        let Mapped::Entry { staged, warning, .. } = mapper.map(&school) else { panic!("a school") };
+        assert_eq!((staged.city_code, staged.city_name), (None, None));
+        assert!(warning.is_some_and(|w| w.contains("INSEE")));
+    }
+
+    #[test]
+    fn only_a_city_agent_serves_a_city() {
+        let mapper = Mapper::preset("inetorgperson").expect("preset");
+        let person = |profile: &str, department: Option<&str>| {
+            let mut e = Entry::new(format!("uid={profile},ou=people,dc=ent,dc=test"));
+            for (attr, value) in [
+                ("objectClass", "inetOrgPerson"),
+                ("uid", profile),
+                ("sn", "Martin"),
+                ("employeeType", profile),
+                ("entryUUID", "10000000-0000-4000-8000-000000000002"),
+            ] {
+                e.add(attr, value);
+            }
+            if let Some(d) = department {
+                e.add("departmentNumber", d);
+            }
+            match mapper.map(&e) {
+                Mapped::Entry { staged, warning, .. } => (staged.city_code, warning),
+                other => panic!("{other:?}"),
+            }
+        };
+        assert_eq!(person("city_agent", Some("69123")), (Some("69123".into()), None));
+        let (code, warning) = person("city_agent", Some("Voirie"));
+        assert!(code.is_none() && warning.is_some_and(|w| w.contains("Voirie")));
+        let (code, warning) = person("city_agent", None);
+        assert!(code.is_none() && warning.is_some());
+        // A teacher's department is none of the ENT's business.
+        assert_eq!(person("teacher", Some("69123")), (None, None));
+    }
 }

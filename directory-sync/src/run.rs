@@ -120,7 +120,7 @@ impl RunReport {
         };
         format!(
             "{} ({:?}, {:.1} s): read {}, people +{} ~{} -{} (back {}), classes +{} ~{} -{}, schools +{} ~{} -{}, \
-             rejected {}, purged {}; {state}",
+             rejected {}, warnings {}, purged {}; {state}",
             self.source,
             self.mode,
             self.seconds,
@@ -136,6 +136,7 @@ impl RunReport {
             a.schools.updated,
             a.schools.removed,
             a.rejected.len(),
+            a.warnings.len(),
             self.purged
         )
     }
@@ -181,6 +182,8 @@ struct Stager<'a> {
     notices: u64,
     ignored: u64,
     refused: Vec<(String, String)>,
+    /// Entries staged without something they should carry (see `ApplyReport::warnings`).
+    warnings: Vec<(String, String)>,
 }
 
 fn slot(kind: Kind) -> usize {
@@ -205,14 +208,18 @@ impl<'a> Stager<'a> {
             notices: 0,
             ignored: 0,
             refused: vec![],
+            warnings: vec![],
         }
     }
 
     async fn take(&mut self, ev: Event) -> Result<(), SyncError> {
         match ev {
             Event::Entry(e) => match self.mapper.map(&e) {
-                Mapped::Entry(kind, staged, links) => {
+                Mapped::Entry { kind, staged, links, warning } => {
                     self.read += 1;
+                    if let Some(why) = warning {
+                        self.warnings.push((e.dn, why));
+                    }
                     let b = &mut self.batches[slot(kind)];
                     b.0.push(*staged);
                     b.1.extend(links);
@@ -385,6 +392,9 @@ async fn finish(
     let mut refused = stager.refused;
     refused.append(&mut apply.rejected);
     apply.rejected = refused;
+    let mut warnings = stager.warnings;
+    warnings.append(&mut apply.warnings);
+    apply.warnings = warnings;
     let purged = if apply.applied {
         sync.purge_departed(&cfg.source.name, i64::from(cfg.policy.retention_days) * 86_400).await?
     } else {

@@ -1,11 +1,14 @@
 //! The mapping and the apply step end to end, from LDIF (no LDAP server): the SDET preset, the
-//! plain inetOrgPerson preset, an entry that cannot be mapped, and a second run after changes.
+//! plain inetOrgPerson preset, an entry that cannot be mapped, a second run after changes, the
+//! cities of schools and agents, and the generated directory's cities read back.
 //! Every test runs on SQLite and PostgreSQL.
 
 #![allow(clippy::unwrap_used)]
 
 use std::io::Write;
 
+use ent_directory_sync::generate::{GenerateOptions, generate};
+use ent_directory_sync::ldif_out::write_ldif;
 use ent_directory_sync::run::{RunOptions, SyncConfig, run_ldif};
 use ent_idp::both_backends;
 use ent_idp::store::directory::DirectoryStore;
@@ -259,4 +262,193 @@ both_backends!(dry_run_from_ldif_changes_nothing, |db| async move {
     assert!(!report.apply.applied);
     assert!(report.summary().contains("dry run"));
     assert!(DirectoryStore::new(db.clone()).person_by_login("lea.martin").await.unwrap().is_none());
+});
+
+/// Schools of two communes and one whose commune is only named; city agents of Lyon, of a
+/// commune with no school, and of none; a teacher whose entry names a commune all the same.
+const CITIES_LDIF: &str = "\
+dn: ENTStructureUAI=0691234A,ou=structures,dc=ent,dc=test
+objectClass: ENTStructure
+ENTStructureUAI: 0691234A
+ENTStructureNomCourant: Ecole Jules Ferry
+l: Lyon
+ENTStructureCodeCommune: 69123
+entryUUID: 20000000-0000-4000-8000-000000000001
+
+dn: ENTStructureUAI=0691235B,ou=structures,dc=ent,dc=test
+objectClass: ENTStructure
+ENTStructureUAI: 0691235B
+ENTStructureNomCourant: Ecole Anatole France
+l: Villeurbanne
+ENTStructureCodeCommune: 69266
+entryUUID: 20000000-0000-4000-8000-000000000002
+
+dn: ENTStructureUAI=0691236C,ou=structures,dc=ent,dc=test
+objectClass: ENTStructure
+ENTStructureUAI: 0691236C
+ENTStructureNomCourant: Ecole sans commune
+l: Lyon
+entryUUID: 20000000-0000-4000-8000-000000000003
+
+dn: uid=agent.lyon,ou=people,dc=ent,dc=test
+objectClass: inetOrgPerson
+objectClass: ENTPerson
+objectClass: ENTAuxPersColl
+uid: agent.lyon
+sn: Garnier
+ENTPersonJointure: A1
+ENTPersonLogin: agent.lyon
+ENTPersonProfils: National_COL
+ENTPersonStructRattach: ENTStructureUAI=0691235B,ou=structures,dc=ent,dc=test
+ENTAuxPersCollCodeCommune: 69123
+entryUUID: 20000000-0000-4000-8000-000000000010
+
+dn: uid=agent.venissieux,ou=people,dc=ent,dc=test
+objectClass: inetOrgPerson
+objectClass: ENTPerson
+objectClass: ENTAuxPersColl
+uid: agent.venissieux
+sn: Roux
+ENTPersonJointure: A2
+ENTPersonLogin: agent.venissieux
+ENTPersonProfils: National_COL
+ENTAuxPersCollCodeCommune: 69259
+entryUUID: 20000000-0000-4000-8000-000000000011
+
+dn: uid=agent.sans.ville,ou=people,dc=ent,dc=test
+objectClass: inetOrgPerson
+objectClass: ENTPerson
+uid: agent.sans.ville
+sn: Blanc
+ENTPersonJointure: A3
+ENTPersonLogin: agent.sans.ville
+ENTPersonProfils: National_COL
+ENTPersonStructRattach: ENTStructureUAI=0691234A,ou=structures,dc=ent,dc=test
+entryUUID: 20000000-0000-4000-8000-000000000012
+
+dn: uid=prof.lyon,ou=people,dc=ent,dc=test
+objectClass: inetOrgPerson
+objectClass: ENTPerson
+uid: prof.lyon
+sn: Petit
+ENTPersonJointure: T1
+ENTPersonLogin: prof.lyon
+ENTPersonProfils: National_ENS
+ENTPersonStructRattach: ENTStructureUAI=0691234A,ou=structures,dc=ent,dc=test
+ENTAuxPersCollCodeCommune: 69123
+entryUUID: 20000000-0000-4000-8000-000000000013
+";
+
+both_backends!(sdet_cities_are_mapped_and_what_is_missing_reported, |db| async move {
+    let file = ldif_file(CITIES_LDIF);
+    let report = run_ldif(&db, &config("sdet"), &file.0, &RunOptions::default()).await.unwrap();
+    assert!(report.apply.applied && report.apply.rejected.is_empty(), "{:?}", report.apply.rejected);
+    // Reported, not skipped: the school with a name but no code, the agent with no city, the
+    // agent whose city has no school. Nothing about the teacher.
+    let mut warned: Vec<&str> = report.apply.warnings.iter().map(|(dn, _)| dn.as_str()).collect();
+    warned.sort_unstable();
+    assert_eq!(
+        warned,
+        [
+            "ENTStructureUAI=0691236C,ou=structures,dc=ent,dc=test",
+            "uid=agent.sans.ville,ou=people,dc=ent,dc=test",
+            "uid=agent.venissieux,ou=people,dc=ent,dc=test",
+        ],
+        "{:?}",
+        report.apply.warnings
+    );
+    assert_eq!(report.exit_code(), 0, "warnings leave the exit code alone");
+    assert!(report.summary().contains("warnings 3"), "{}", report.summary());
+
+    let dir = DirectoryStore::new(db.clone());
+    let schools_of = |login: &'static str| {
+        let dir = dir.clone();
+        async move {
+            let person = dir.person_by_login(login).await.unwrap().unwrap();
+            let a = dir.affiliations(&person.id).await.unwrap();
+            (a.city.map(|c| (c.code, c.name)), a.schools)
+        }
+    };
+    let (city, schools) = schools_of("agent.lyon").await;
+    assert_eq!(city, Some(("69123".to_string(), "Lyon".to_string())));
+    assert_eq!(schools, ["0691234A"], "not Villeurbanne's school, not the school of no known city");
+    for agent in ["agent.venissieux", "agent.sans.ville"] {
+        assert_eq!(schools_of(agent).await, (None, vec![]), "{agent}");
+    }
+    assert_eq!(schools_of("prof.lyon").await, (None, vec!["0691234A".to_string()]));
+});
+
+/// The plain preset: the school's commune in two values of `l`, the agent's in `departmentNumber`.
+const PLAIN_CITIES_LDIF: &str = "\
+dn: ou=0691234A,ou=schools,dc=ent,dc=test
+objectClass: organizationalUnit
+businessCategory: school
+ou: 0691234A
+description: Ecole Jules Ferry
+l: 69123
+l: Lyon
+entryUUID: 30000000-0000-4000-8000-000000000001
+
+dn: ou=0691235B,ou=schools,dc=ent,dc=test
+objectClass: organizationalUnit
+businessCategory: school
+ou: 0691235B
+description: Ecole Anatole France
+l: Villeurbanne
+l: 69266
+entryUUID: 30000000-0000-4000-8000-000000000002
+
+dn: uid=agent,ou=ville,dc=ent,dc=test
+objectClass: inetOrgPerson
+uid: agent
+sn: Garnier
+employeeType: city_agent
+departmentNumber: 69266
+entryUUID: 30000000-0000-4000-8000-000000000010
+";
+
+both_backends!(plain_preset_cities, |db| async move {
+    let file = ldif_file(PLAIN_CITIES_LDIF);
+    let report = run_ldif(&db, &config("inetorgperson"), &file.0, &RunOptions::default()).await.unwrap();
+    assert!(report.apply.applied && report.apply.rejected.is_empty(), "{}", report.summary());
+    assert!(report.apply.warnings.is_empty(), "{:?}", report.apply.warnings);
+    let dir = DirectoryStore::new(db.clone());
+    let agent = dir.person_by_login("agent").await.unwrap().unwrap();
+    let a = dir.affiliations(&agent.id).await.unwrap();
+    assert_eq!(a.city.map(|c| (c.code, c.name)), Some(("69266".to_string(), "Villeurbanne".to_string())));
+    assert_eq!(a.schools, ["0691235B"]);
+});
+
+both_backends!(the_generated_directory_round_trips_its_cities, |db| async move {
+    // Four schools: two in the département's main city, two in neighbouring towns.
+    let generated =
+        generate(&GenerateOptions { schools: 4, classes_per_school: 2, pupils_per_class: 2, ..Default::default() });
+    let mut ldif = Vec::new();
+    write_ldif(&generated, "dc=ent,dc=test", &mut ldif).unwrap();
+    let file = ldif_file(std::str::from_utf8(&ldif).unwrap());
+    let report = run_ldif(&db, &config("sdet"), &file.0, &RunOptions::default()).await.unwrap();
+    assert!(report.apply.applied && report.apply.rejected.is_empty(), "{:?}", report.apply.rejected);
+    assert!(report.apply.warnings.is_empty(), "{:?}", report.apply.warnings);
+
+    let snap = &generated.snapshot;
+    for school in &snap.schools {
+        let row: (Option<String>, Option<String>) =
+            sqlx::query_as("SELECT city_code, city_name FROM schools WHERE uai = $1")
+                .bind(&school.uai)
+                .fetch_one(&db.pool)
+                .await
+                .unwrap();
+        let city = school.city.clone().unwrap();
+        assert_eq!(row, (Some(city.code), Some(city.name)), "{}", school.uai);
+    }
+    let demo_city = snap.schools[0].city.clone().unwrap();
+    let mut expected: Vec<String> =
+        snap.schools.iter().filter(|s| s.city.as_ref() == Some(&demo_city)).map(|s| s.uai.clone()).collect();
+    expected.sort();
+    assert!(expected.len() < snap.schools.len(), "some school is in another city");
+    let dir = DirectoryStore::new(db.clone());
+    let agent = dir.person_by_login("agent.demo").await.unwrap().unwrap();
+    let a = dir.affiliations(&agent.id).await.unwrap();
+    assert_eq!(a.city, Some(demo_city));
+    assert_eq!(a.schools, expected);
 });

@@ -25,7 +25,13 @@ const PORTAL: &str = "portal";
 const OTHER_CLIENT: &str = "cantine";
 
 fn school(id: &str, uai: &str) -> School {
-    School { id: id.into(), uai: uai.into(), name: format!("École {uai}"), external_id: Some(format!("ext-{id}")) }
+    School {
+        id: id.into(),
+        uai: uai.into(),
+        name: format!("École {uai}"),
+        external_id: Some(format!("ext-{id}")),
+        city: None,
+    }
 }
 
 fn class(id: &str, school_id: &str, name: &str) -> Class {
@@ -74,6 +80,7 @@ fn snapshot() -> Snapshot {
         ],
         guardianships: vec![("parent1".into(), "pupil1".into(), true)],
         staff_roles: vec![("teacher1".into(), "s1".into(), "teacher".into())],
+        agent_cities: vec![],
     }
 }
 

@@ -243,3 +243,83 @@ both_backends!(a_dead_run_leaves_nothing_behind, |db| async move {
     let staged: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sync_entries").fetch_one(&db.pool).await.unwrap();
     assert_eq!(staged, 0);
 });
+
+/// A school staged with its commune (INSEE code and name), or without one.
+fn school_in(key: &str, uai: &str, city: Option<(&str, &str)>) -> Staged {
+    Staged {
+        city_code: city.map(|(code, _)| code.into()),
+        city_name: city.map(|(_, name)| name.into()),
+        ..school(key, uai)
+    }
+}
+
+/// A person staged as serving the commune `code`.
+fn serving(key: &str, login: &str, profile: &str, code: &str) -> Staged {
+    Staged { city_code: Some(code.into()), ..person(key, login, profile) }
+}
+
+/// Two schools of Lyon, one of no known city; agents of Lyon and of Vénissieux (no school),
+/// and a teacher whose entry names a city too.
+async fn city_run(sync: &SyncStore, lyon_name: &str) -> ApplyReport {
+    let run = sync.begin_run(SRC).await.unwrap();
+    let schools = [
+        school_in("s1", "0691234A", Some(("69123", lyon_name))),
+        school_in("s2", "0691235B", Some(("69123", lyon_name))),
+        school_in("s3", "0691236C", None),
+    ];
+    sync.stage(&run, Kind::School, &schools, &[], &[]).await.unwrap();
+    let people = [
+        serving("a1", "agent.lyon", "city_agent", "69123"),
+        serving("a2", "agent.venissieux", "city_agent", "69259"),
+        serving("t1", "prof.un", "teacher", "69123"),
+    ];
+    sync.stage(&run, Kind::Person, &people, &[link("t1", LinkKind::PersonSchool, SCHOOL_DN)], &[]).await.unwrap();
+    sync.apply(&run, SRC, &opts(Mode::Full)).await.unwrap()
+}
+
+both_backends!(cities_are_applied_and_agents_of_a_city_without_school_reported, |db| async move {
+    let sync = SyncStore::new(db.clone());
+    let report = city_run(&sync, "Lyon").await;
+    assert!(report.applied && report.rejected.is_empty(), "{report:?}");
+    // The Vénissieux agent, reported by DN; nobody else.
+    assert_eq!(report.warnings.len(), 1, "{:?}", report.warnings);
+    assert_eq!(report.warnings[0].0, "uid=agent.venissieux,ou=people,dc=ent,dc=test");
+    assert!(report.warnings[0].1.contains("69259"), "{:?}", report.warnings);
+
+    let dir = DirectoryStore::new(db.clone());
+    let agent = dir.person_by_login("agent.lyon").await.unwrap().unwrap();
+    let a = dir.affiliations(&agent.id).await.unwrap();
+    assert_eq!(a.city.as_ref().map(|c| (c.code.as_str(), c.name.as_str())), Some(("69123", "Lyon")));
+    assert_eq!(a.schools, ["0691234A", "0691235B"], "the school of no known city is nobody's");
+    let other = dir.person_by_login("agent.venissieux").await.unwrap().unwrap();
+    let a = dir.affiliations(&other.id).await.unwrap();
+    assert_eq!((a.city, a.schools.len()), (None, 0));
+    let teacher = dir.person_by_login("prof.un").await.unwrap().unwrap();
+    let kept: Option<String> = sqlx::query_scalar("SELECT city_code FROM people WHERE id = $1")
+        .bind(&teacher.id)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, None, "only a city agent's city is kept");
+
+    // The same run changes nothing; a renamed commune updates both of its schools.
+    let again = city_run(&sync, "Lyon").await;
+    assert_eq!((again.schools.updated, again.people.updated), (0, 0), "{again:?}");
+    let renamed = city_run(&sync, "Lyon (Rhône)").await;
+    assert_eq!(renamed.schools.updated, 2, "{renamed:?}");
+    let a = dir.affiliations(&agent.id).await.unwrap();
+    assert_eq!(a.city.map(|c| c.name).as_deref(), Some("Lyon (Rhône)"));
+});
+
+both_backends!(a_school_staged_with_half_a_city_has_none, |db| async move {
+    let sync = SyncStore::new(db.clone());
+    let run = sync.begin_run(SRC).await.unwrap();
+    let half = Staged { city_code: Some("69123".into()), ..school("s1", "0691234A") };
+    sync.stage(&run, Kind::School, &[half], &[], &[]).await.unwrap();
+    sync.stage(&run, Kind::Person, &[serving("a1", "agent.lyon", "city_agent", "69123")], &[], &[]).await.unwrap();
+    let report = sync.apply(&run, SRC, &opts(Mode::Full)).await.unwrap();
+    assert!(report.applied, "{report:?}");
+    let city: Option<String> = sqlx::query_scalar("SELECT city_code FROM schools").fetch_one(&db.pool).await.unwrap();
+    assert_eq!(city, None, "a code without a name is not guessed into a city");
+    assert_eq!(report.warnings.len(), 1, "the agent's city has no school: {:?}", report.warnings);
+});

@@ -227,20 +227,25 @@ pub const NURSERY_NAMES: &[&str] = &[
     "Les Pâquerettes",
 ];
 
-/// (département number, main city). The number is the first three digits of a UAI code.
-pub const DEPARTEMENTS: &[(u32, &str)] = &[
-    (69, "Lyon"),
-    (75, "Paris"),
-    (13, "Marseille"),
-    (33, "Bordeaux"),
-    (31, "Toulouse"),
-    (59, "Lille"),
-    (44, "Nantes"),
-    (67, "Strasbourg"),
-    (35, "Rennes"),
-    (34, "Montpellier"),
-    (38, "Grenoble"),
-    (29, "Brest"),
+/// A commune: its INSEE code (code officiel géographique) and its name.
+pub type Commune = (&'static str, &'static str);
+
+/// (département number, its communes: the main city first, then neighbouring towns). The number
+/// is the first three digits of a UAI code; the INSEE codes are the communes' own (Paris is one
+/// commune).
+pub const DEPARTEMENTS: &[(u32, &[Commune])] = &[
+    (69, &[("69123", "Lyon"), ("69266", "Villeurbanne"), ("69259", "Vénissieux")]),
+    (75, &[("75056", "Paris")]),
+    (13, &[("13055", "Marseille"), ("13001", "Aix-en-Provence"), ("13005", "Aubagne")]),
+    (33, &[("33063", "Bordeaux"), ("33281", "Mérignac"), ("33318", "Pessac")]),
+    (31, &[("31555", "Toulouse"), ("31149", "Colomiers"), ("31069", "Blagnac")]),
+    (59, &[("59350", "Lille"), ("59512", "Roubaix"), ("59599", "Tourcoing")]),
+    (44, &[("44109", "Nantes"), ("44162", "Saint-Herblain"), ("44143", "Rezé")]),
+    (67, &[("67482", "Strasbourg"), ("67447", "Schiltigheim"), ("67218", "Illkirch-Graffenstaden")]),
+    (35, &[("35238", "Rennes"), ("35288", "Saint-Malo"), ("35051", "Cesson-Sévigné")]),
+    (34, &[("34172", "Montpellier"), ("34032", "Béziers"), ("34301", "Sète")]),
+    (38, &[("38185", "Grenoble"), ("38151", "Échirolles"), ("38421", "Saint-Martin-d'Hères")]),
+    (29, &[("29019", "Brest"), ("29232", "Quimper"), ("29151", "Morlaix")]),
 ];
 
 /// More family names, used with [`FAMILY_NAMES`] by the realistic (reference) network only, so

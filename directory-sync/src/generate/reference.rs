@@ -13,14 +13,14 @@
 //!
 //! Every count of [`Targets`] is met to within a few units, however small or large the factor.
 
-use ent_idp::model::Profile;
+use ent_idp::model::{City, Profile};
 use ent_idp::store::directory::{Class, ClassRole};
 
 use super::names::{
     ADULT_FIRST_NAMES, CHILD_FIRST_NAMES, DEPARTEMENTS, FAMILY_NAMES, MORE_ADULT_FIRST_NAMES, MORE_CHILD_FIRST_NAMES,
     MORE_FAMILY_NAMES,
 };
-use super::{Builder, Family, Generated, SchoolRecord, class_letters};
+use super::{Builder, Family, Generated, SchoolRecord, class_letters, school_place};
 
 /// The sizes of a network.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -111,11 +111,11 @@ pub(super) fn generate(opts: &ReferenceOptions) -> Generated {
     let mut schools = Vec::with_capacity(n);
     let mut first_class = 0;
     for index in 0..n {
-        let (dept, _) = DEPARTEMENTS[(departement + index / 10_000) % DEPARTEMENTS.len()];
+        let (dept, city) = school_place(departement, index);
         let number = dept * 10_000 + uai_numbers[index % 10_000];
         let sizes = &class_sizes[first_class..first_class + class_counts[index]];
         first_class += class_counts[index];
-        schools.push(b.reference_school(number, nursery[index], sizes, extra_teachers[index]));
+        schools.push(b.reference_school(number, city, nursery[index], sizes, extra_teachers[index]));
     }
 
     // Families, school by school: each takes seats in its school and sometimes one in a
@@ -150,7 +150,17 @@ pub(super) fn generate(opts: &ReferenceOptions) -> Generated {
 
     let city_agents: Vec<usize> = (0..n.div_ceil(25)).map(|_| b.adult(Profile::CityAgent)).collect();
     let admins: Vec<usize> = (0..n.div_ceil(100)).map(|_| b.adult(Profile::Admin)).collect();
-    let city = DEPARTEMENTS[departement].1;
+    // The agents serve the communes of the first département in turn, the first (the demo's)
+    // its main city, where the first school is.
+    let communes = DEPARTEMENTS[departement].1;
+    let served: Vec<String> = city_agents
+        .iter()
+        .enumerate()
+        .map(|(k, &agent)| {
+            let (code, name) = communes[k % communes.len()];
+            b.serve(agent, &City { code: code.to_string(), name: name.to_string() })
+        })
+        .collect();
     let first = &schools[0];
     let record = SchoolRecord {
         school: first.index,
@@ -161,7 +171,7 @@ pub(super) fn generate(opts: &ReferenceOptions) -> Generated {
         families,
     };
     let mut chosen = b.demo_school_accounts(&record);
-    chosen.extend(city_agents.first().map(|&p| (p, format!("city agent of {city}, linked to no school"))));
+    chosen.extend(city_agents.first().zip(served.first()).map(|(&p, description)| (p, description.clone())));
     chosen.extend(admins.first().map(|&p| (p, "administrator of the whole network, linked to no school".to_string())));
     b.finish(&chosen)
 }
@@ -203,11 +213,12 @@ impl Builder {
     fn reference_school(
         &mut self,
         uai_number: u32,
+        city: City,
         nursery: bool,
         class_sizes: &[usize],
         extra_teachers: usize,
     ) -> RefSchool {
-        let (school_id, school_index, levels, staff_role) = self.add_school(nursery, uai_number);
+        let (school_id, school_index, levels, staff_role) = self.add_school(nursery, uai_number, city);
 
         let mut classes = Vec::with_capacity(class_sizes.len());
         for (name, level) in class_names(levels, class_sizes.len()) {

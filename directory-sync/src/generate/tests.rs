@@ -68,7 +68,20 @@ fn check_shape(generated: &Generated, uniform: bool) {
         assert!(uais.insert(s.uai.clone()), "duplicate UAI {}", s.uai);
         assert!(s.name.starts_with("École "), "{}", s.name);
         assert!(schools.contains(s.id.as_str()));
+        // The commune is in the school's département (the UAI's first three digits).
+        let city = s.city.as_ref().expect("every generated school has a city");
+        assert_eq!(crate::mapping::insee_code(&city.code).as_deref(), Some(city.code.as_str()), "{}", s.uai);
+        assert_eq!(city.code[..2], s.uai[1..3], "{} is in {}", s.uai, city.code);
+        assert!(!city.name.is_empty());
     }
+    // Every city agent serves one city, which has schools; nobody else serves any.
+    let mut served = HashSet::new();
+    for (agent, code) in &snap.agent_cities {
+        assert_eq!(people.get(agent.as_str()).map(|p| p.profile), Some(Profile::CityAgent), "{agent}");
+        assert!(served.insert(agent), "{agent} serves one city");
+        assert!(snap.schools.iter().any(|s| s.city.as_ref().is_some_and(|c| &c.code == code)), "{code} has schools");
+    }
+    assert_eq!(served.len(), snap.people.iter().filter(|p| p.profile == Profile::CityAgent).count());
     let mut class_names = HashSet::new();
     for c in &snap.classes {
         assert!(schools.contains(c.school_id.as_str()));
@@ -169,6 +182,13 @@ fn check_demo(generated: &Generated, people: &HashMap<&str, &Person>) {
         assert!(!account.description.is_empty());
     }
     let id = |profile: Profile| demo.iter().find(|a| a.profile == profile).map(|a| a.person_id.as_str());
+    let agent = id(Profile::CityAgent).expect("city agent");
+    let city = snap.agent_cities.iter().find(|(a, _)| a == agent).map(|(_, code)| code.as_str());
+    assert_eq!(
+        city,
+        snap.schools[0].city.as_ref().map(|c| c.code.as_str()),
+        "the demo agent serves the demo school's city"
+    );
     let (pupil, parent, teacher) = (id(Profile::Pupil), id(Profile::Parent), id(Profile::Teacher));
     let (pupil, parent, teacher) = (pupil.expect("pupil"), parent.expect("parent"), teacher.expect("teacher"));
     assert!(
@@ -227,6 +247,30 @@ fn bigger_network_counts() {
         *children.entry(parent).or_default() += 1;
     }
     assert!(children.values().any(|&n| n >= 2) && children.values().all(|&n| n <= 3));
+}
+
+#[test]
+fn schools_spread_over_the_departements_communes() {
+    let generated = generate(&opts(2026, 6, 2, 1));
+    let snap = &generated.snapshot;
+    let cities: Vec<&str> = snap.schools.iter().filter_map(|s| s.city.as_ref()).map(|c| c.code.as_str()).collect();
+    // The main city every other school (the demo's first), the neighbouring towns in turn.
+    // (Paris is one commune: all its schools are in it.)
+    let main = cities[0];
+    let neighbours = names::DEPARTEMENTS.iter().any(|(_, communes)| communes[0].0 == main && communes.len() > 1);
+    let in_main = cities.iter().filter(|c| **c == main).count();
+    assert_eq!(in_main, if neighbours { 3 } else { 6 }, "{cities:?}");
+    assert_eq!(cities.iter().collect::<HashSet<_>>().len() > 1, neighbours, "{cities:?}");
+    let agent = generated.demo_accounts.iter().find(|a| a.profile == Profile::CityAgent).expect("agent");
+    assert!(agent.description.contains(&format!("for its {in_main} schools")), "{}", agent.description);
+    // Every département's communes: valid INSEE codes, in that département, main city first.
+    for (dept, communes) in names::DEPARTEMENTS {
+        assert!(!communes.is_empty());
+        for (code, name) in *communes {
+            assert_eq!(crate::mapping::insee_code(code).as_deref(), Some(*code));
+            assert_eq!(code[..2], format!("{dept:02}"), "{name}");
+        }
+    }
 }
 
 #[test]

@@ -12,7 +12,7 @@ use crate::store::directory::Person;
 pub const SUPPORTED_SCOPES: [&str; 5] = ["openid", "profile", "email", "ent", "offline_access"];
 
 /// Claims the provider can release (advertised in discovery).
-pub const SUPPORTED_CLAIMS: [&str; 23] = [
+pub const SUPPORTED_CLAIMS: [&str; 24] = [
     "iss",
     "sub",
     "aud",
@@ -35,6 +35,7 @@ pub const SUPPORTED_CLAIMS: [&str; 23] = [
     "ent_classes",
     "ent_children",
     "ent_roles",
+    "ent_city",
     "sid",
 ];
 
@@ -104,6 +105,10 @@ pub async fn user_claims(
         }
         let roles: Vec<Value> = a.roles.iter().map(|(uai, role)| json!({ "school": uai, "role": role })).collect();
         c.insert("ent_roles".into(), Value::Array(roles));
+        // Only a city agent whose city has schools: what their `ent_schools` are the schools of.
+        if let Some(city) = &a.city {
+            c.insert("ent_city".into(), json!(city));
+        }
     }
     Ok(c)
 }

@@ -28,7 +28,8 @@ pub const ACCESS_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:access_tok
 
 /// User claims a portlet token carries: `name` (scope `profile`) and the ENT claims (scope
 /// `ent`). Given and family names, the login and e-mail stay out: no portlet needs them.
-const RELEASED_CLAIMS: [&str; 6] = ["name", "ent_profile", "ent_schools", "ent_classes", "ent_children", "ent_roles"];
+const RELEASED_CLAIMS: [&str; 7] =
+    ["name", "ent_profile", "ent_schools", "ent_classes", "ent_children", "ent_roles", "ent_city"];
 
 /// RFC 8707 §2: the resource is missing, unknown or not allowed.
 pub fn invalid_target(d: impl Into<String>) -> OAuthError {

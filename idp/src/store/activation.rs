@@ -315,7 +315,13 @@ mod tests {
 
     async fn seed(db: &Db) {
         let snap = Snapshot {
-            schools: vec![School { id: "s1".into(), uai: "0750001A".into(), name: "École".into(), external_id: None }],
+            schools: vec![School {
+                id: "s1".into(),
+                uai: "0750001A".into(),
+                name: "École".into(),
+                external_id: None,
+                city: None,
+            }],
             classes: vec![Class {
                 id: "c1".into(),
                 school_id: "s1".into(),

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::{Db, DbError, now};
-use crate::model::Profile;
+use crate::model::{City, Profile};
 
 /// A school, known by its UAI code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +14,10 @@ pub struct School {
     pub uai: String,
     pub name: String,
     pub external_id: Option<String>,
+    /// The commune the school is in; `None` when the directory does not say (the school is then
+    /// in no city agent's claims).
+    #[serde(default)]
+    pub city: Option<City>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -69,13 +73,19 @@ pub struct Snapshot {
     pub guardianships: Vec<(String, String, bool)>,
     /// (person id, school id, role)
     pub staff_roles: Vec<(String, String, String)>,
+    /// (city agent id, INSEE code of the commune they serve); ignored for other profiles.
+    #[serde(default)]
+    pub agent_cities: Vec<(String, String)>,
 }
 
 /// What the claims of a token need to know about a person.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Affiliations {
-    /// UAI codes of the person's schools.
+    /// UAI codes of the person's schools. A city agent's are the schools of `city`, whatever
+    /// schools the directory attaches them to, and none without a city (fail closed).
     pub schools: Vec<String>,
+    /// The city a city agent serves, when some school is in it; `None` for every other profile.
+    pub city: Option<City>,
     /// (class id, class name, school UAI, role)
     pub classes: Vec<(String, String, String, String)>,
     /// For parents: (child public sub, child class id, legal guardian, child's given name)
@@ -166,15 +176,19 @@ impl DirectoryStore {
         let mut tx = self.db.writer.begin().await?;
         for s in &snap.schools {
             sqlx::query(
-                "INSERT INTO schools (id, uai, name, external_id, updated_at) VALUES ($1, $2, $3, $4, $5) \
+                "INSERT INTO schools (id, uai, name, external_id, updated_at, city_code, city_name) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7) \
                  ON CONFLICT (id) DO UPDATE SET uai = excluded.uai, name = excluded.name, \
-                 external_id = excluded.external_id, updated_at = excluded.updated_at",
+                 external_id = excluded.external_id, updated_at = excluded.updated_at, \
+                 city_code = excluded.city_code, city_name = excluded.city_name",
             )
             .bind(&s.id)
             .bind(&s.uai)
             .bind(&s.name)
             .bind(&s.external_id)
             .bind(t)
+            .bind(s.city.as_ref().map(|c| c.code.as_str()))
+            .bind(s.city.as_ref().map(|c| c.name.as_str()))
             .execute(&mut *tx)
             .await?;
         }
@@ -200,7 +214,8 @@ impl DirectoryStore {
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) \
                  ON CONFLICT (id) DO UPDATE SET login = excluded.login, profile = excluded.profile, \
                  given_name = excluded.given_name, family_name = excluded.family_name, email = excluded.email, \
-                 external_id = excluded.external_id, disabled = excluded.disabled, updated_at = excluded.updated_at",
+                 external_id = excluded.external_id, disabled = excluded.disabled, updated_at = excluded.updated_at, \
+                 city_code = NULL",
             )
             .bind(&p.id)
             .bind(&p.public_sub)
@@ -250,6 +265,15 @@ impl DirectoryStore {
             .execute(&mut *tx)
             .await?;
         }
+        for (person, code) in &snap.agent_cities {
+            // Only a city agent serves a city: the code of anyone else is not kept.
+            sqlx::query("UPDATE people SET city_code = $2 WHERE id = $1 AND profile = $3")
+                .bind(person)
+                .bind(code)
+                .bind(Profile::CityAgent.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
         for (person, school, role) in &snap.staff_roles {
             sqlx::query(
                 "INSERT INTO staff_roles (person_id, school_id, role) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
@@ -283,15 +307,30 @@ impl DirectoryStore {
         Ok(sqlx::query_scalar("SELECT COUNT(*) FROM people").fetch_one(&self.db.pool).await?)
     }
 
-    /// Schools, classes, children and roles of a person, for the `ent` claims.
+    /// Schools, classes, children, roles and, for a city agent, the city of a person, for the
+    /// `ent` claims.
     pub async fn affiliations(&self, person_id: &str) -> Result<Affiliations, DbError> {
         let pool = &self.db.pool;
-        let schools = sqlx::query_scalar(
-            "SELECT s.uai FROM person_schools ps JOIN schools s ON s.id = ps.school_id WHERE ps.person_id = $1 ORDER BY s.uai",
-        )
-        .bind(person_id)
-        .fetch_all(pool)
-        .await?;
+        let (schools, city) = match self.served_city(person_id).await? {
+            Served::NotAnAgent => (
+                sqlx::query_scalar(
+                    "SELECT s.uai FROM person_schools ps JOIN schools s ON s.id = ps.school_id \
+                     WHERE ps.person_id = $1 ORDER BY s.uai",
+                )
+                .bind(person_id)
+                .fetch_all(pool)
+                .await?,
+                None,
+            ),
+            Served::City(city) => (
+                sqlx::query_scalar("SELECT uai FROM schools WHERE city_code = $1 ORDER BY uai")
+                    .bind(&city.code)
+                    .fetch_all(pool)
+                    .await?,
+                Some(city),
+            ),
+            Served::Nothing => (Vec::new(), None),
+        };
         let classes = sqlx::query(
             "SELECT c.id, c.name, s.uai, m.role FROM class_members m JOIN classes c ON c.id = m.class_id \
              JOIN schools s ON s.id = c.school_id WHERE m.person_id = $1 ORDER BY s.uai, c.name",
@@ -323,7 +362,35 @@ impl DirectoryStore {
         .iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        Ok(Affiliations { schools, classes, children, roles })
+        Ok(Affiliations { schools, city, classes, children, roles })
+    }
+
+    /// The city a person serves as a city agent. Its name is the one the directory gives the
+    /// commune's first school by UAI, should schools spell it differently (the UAI orders the
+    /// same on both backends, where a name's order depends on PostgreSQL's collation).
+    async fn served_city(&self, person_id: &str) -> Result<Served, DbError> {
+        let Some(row) = sqlx::query("SELECT profile, city_code FROM people WHERE id = $1")
+            .bind(person_id)
+            .fetch_optional(&self.db.pool)
+            .await?
+        else {
+            return Ok(Served::Nothing);
+        };
+        let profile: Profile = row.try_get::<String, _>(0)?.parse().map_err(|e| DbError::Corrupt(format!("{e}")))?;
+        if profile != Profile::CityAgent {
+            return Ok(Served::NotAnAgent);
+        }
+        let Some(code) = row.try_get::<Option<String>, _>(1)? else {
+            return Ok(Served::Nothing);
+        };
+        let name: Option<String> = sqlx::query_scalar(
+            "SELECT city_name FROM schools WHERE city_code = $1 AND city_name IS NOT NULL ORDER BY uai LIMIT 1",
+        )
+        .bind(&code)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        // A commune with no school in the directory is no city the agent can act in.
+        Ok(name.map_or(Served::Nothing, |name| Served::City(City { code, name })))
     }
 
     /// A class's roster: three queries whatever the size of the class (the class, its active
@@ -426,6 +493,16 @@ impl DirectoryStore {
             .fetch_optional(&self.db.pool)
             .await?)
     }
+}
+
+/// What a person serves as a city agent.
+enum Served {
+    /// Not a city agent: their schools are the ones the directory attaches them to.
+    NotAnAgent,
+    /// A city agent of this city, which has schools.
+    City(City),
+    /// A city agent with no city, or one with no school: no school at all.
+    Nothing,
 }
 
 /// "Given Family", as the `name` claim says it.

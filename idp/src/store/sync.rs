@@ -48,6 +48,10 @@ pub struct Staged {
     pub email: Option<String>,
     /// The school's UAI, or the class's level.
     pub code: Option<String>,
+    /// The INSEE code of the school's commune, or of the commune a city agent serves.
+    pub city_code: Option<String>,
+    /// The name of the school's commune (with `city_code`).
+    pub city_name: Option<String>,
     /// The entry carries a password: login by LDAP bind.
     pub ldap_bind: bool,
 }
@@ -167,6 +171,9 @@ pub struct ApplyReport {
     pub active_before: i64,
     /// Entries refused, with their DN and the reason.
     pub rejected: Vec<(String, String)>,
+    /// Entries applied without something they should carry (a school without its city, a city
+    /// agent whose city is unknown or has no school), with their DN and the reason.
+    pub warnings: Vec<(String, String)>,
     /// First entries of each change, for `--dry-run` (DNs only).
     pub samples: Vec<(String, String)>,
     pub applied: bool,
@@ -256,8 +263,9 @@ impl SyncStore {
         for chunk in entries.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
                 "INSERT INTO sync_entries (run_id, kind, key, ldap_uuid, ldap_dn, new_id, new_sub, name, given_name, \
-                 login, profile, email, code, ldap_bind) VALUES {} ON CONFLICT (run_id, kind, key) DO NOTHING RETURNING key",
-                placeholders(chunk.len(), 14)
+                 login, profile, email, code, ldap_bind, city_code, city_name) VALUES {} \
+                 ON CONFLICT (run_id, kind, key) DO NOTHING RETURNING key",
+                placeholders(chunk.len(), 16)
             );
             let mut q = sqlx::query_scalar::<_, String>(sqlx::AssertSqlSafe(sql));
             for e in chunk {
@@ -275,7 +283,9 @@ impl SyncStore {
                     .bind(&e.profile)
                     .bind(&e.email)
                     .bind(&e.code)
-                    .bind(e.ldap_bind as i64);
+                    .bind(e.ldap_bind as i64)
+                    .bind(&e.city_code)
+                    .bind(&e.city_name);
             }
             let inserted: std::collections::HashSet<String> = q.fetch_all(&mut *tx).await?.into_iter().collect();
             let mut seen = std::collections::HashSet::new();
@@ -368,6 +378,7 @@ impl SyncStore {
         upsert_people(&mut tx, run, source, t).await?;
         relink(&mut tx, run, opts.sides).await?;
         remove_departed(&mut tx, run, source, opts.mode, t).await?;
+        report_agents_without_schools(&mut tx, source, &mut report).await?;
         sqlx::query(
             "INSERT INTO sync_state (source, cookie, last_full_at, last_run_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (source) DO UPDATE SET cookie = excluded.cookie, \
@@ -516,7 +527,8 @@ async fn count_changes(
     report.schools.updated = scalar(
         tx,
         "SELECT COUNT(*) FROM sync_entries e JOIN schools x ON x.external_id = e.key WHERE e.run_id = $1 AND $2 = $2 \
-         AND e.kind = 'school' AND (x.uai <> e.code OR x.name <> e.name OR x.ldap_dn IS NULL OR x.ldap_dn <> e.ldap_dn)"
+         AND e.kind = 'school' AND (x.uai <> e.code OR x.name <> e.name OR x.ldap_dn IS NULL OR x.ldap_dn <> e.ldap_dn \
+         OR COALESCE(x.city_code, '') <> COALESCE(e.city_code, '') OR COALESCE(x.city_name, '') <> COALESCE(e.city_name, ''))"
             .into(),
         run,
         source,
@@ -537,7 +549,8 @@ async fn count_changes(
         "SELECT COUNT(*) FROM sync_entries e JOIN people x ON x.external_id = e.key WHERE e.run_id = $1 AND $2 = $2 \
          AND e.kind = 'person' AND x.disabled = 0 AND (x.login <> e.login OR x.profile <> e.profile \
          OR x.family_name <> e.name OR x.given_name <> COALESCE(e.given_name, '') \
-         OR COALESCE(x.email, '') <> CASE WHEN e.profile = 'pupil' THEN '' ELSE COALESCE(e.email, '') END OR x.ldap_dn IS NULL OR x.ldap_dn <> e.ldap_dn)"
+         OR COALESCE(x.email, '') <> CASE WHEN e.profile = 'pupil' THEN '' ELSE COALESCE(e.email, '') END OR x.ldap_dn IS NULL OR x.ldap_dn <> e.ldap_dn \
+         OR COALESCE(x.city_code, '') <> CASE WHEN e.profile = 'city_agent' THEN COALESCE(e.city_code, '') ELSE '' END)"
             .into(),
         run,
         source,
@@ -598,11 +611,14 @@ async fn count_changes(
 
 async fn upsert_schools(tx: &mut Transaction<'_, Any>, run: &str, source: &str, t: i64) -> Result<()> {
     sqlx::query(
-        "INSERT INTO schools (id, uai, name, external_id, updated_at, source, ldap_uuid, ldap_dn) \
-         SELECT e.new_id, COALESCE(e.code, e.key), e.name, e.key, $2, $3, e.ldap_uuid, e.ldap_dn \
+        "INSERT INTO schools (id, uai, name, external_id, updated_at, source, ldap_uuid, ldap_dn, city_code, city_name) \
+         SELECT e.new_id, COALESCE(e.code, e.key), e.name, e.key, $2, $3, e.ldap_uuid, e.ldap_dn, \
+                CASE WHEN e.city_name IS NULL THEN NULL ELSE e.city_code END, \
+                CASE WHEN e.city_code IS NULL THEN NULL ELSE e.city_name END \
          FROM sync_entries e WHERE e.run_id = $1 AND e.kind = 'school' \
          ON CONFLICT (external_id) DO UPDATE SET uai = excluded.uai, name = excluded.name, updated_at = excluded.updated_at, \
-         source = excluded.source, ldap_uuid = excluded.ldap_uuid, ldap_dn = excluded.ldap_dn",
+         source = excluded.source, ldap_uuid = excluded.ldap_uuid, ldap_dn = excluded.ldap_dn, \
+         city_code = excluded.city_code, city_name = excluded.city_name",
     )
     .bind(run)
     .bind(t)
@@ -660,21 +676,45 @@ async fn upsert_classes(
 async fn upsert_people(tx: &mut Transaction<'_, Any>, run: &str, source: &str, t: i64) -> Result<()> {
     sqlx::query(
         "INSERT INTO people (id, public_sub, login, profile, given_name, family_name, email, external_id, disabled, \
-         created_at, updated_at, source, ldap_uuid, ldap_dn, ldap_bind, deactivated_at) \
+         created_at, updated_at, source, ldap_uuid, ldap_dn, ldap_bind, deactivated_at, city_code) \
          SELECT e.new_id, e.new_sub, e.login, e.profile, COALESCE(e.given_name, ''), e.name, \
                 CASE WHEN e.profile = 'pupil' THEN NULL ELSE e.email END, e.key, 0, $2, $2, $3, e.ldap_uuid, e.ldap_dn, \
-                e.ldap_bind, NULL \
+                e.ldap_bind, NULL, CASE WHEN e.profile = 'city_agent' THEN e.city_code ELSE NULL END \
          FROM sync_entries e WHERE e.run_id = $1 AND e.kind = 'person' \
          ON CONFLICT (external_id) DO UPDATE SET login = excluded.login, profile = excluded.profile, \
          given_name = excluded.given_name, family_name = excluded.family_name, email = excluded.email, disabled = 0, \
          updated_at = excluded.updated_at, source = excluded.source, ldap_uuid = excluded.ldap_uuid, \
-         ldap_dn = excluded.ldap_dn, ldap_bind = excluded.ldap_bind, deactivated_at = NULL",
+         ldap_dn = excluded.ldap_dn, ldap_bind = excluded.ldap_bind, deactivated_at = NULL, city_code = excluded.city_code",
     )
     .bind(run)
     .bind(t)
     .bind(source)
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Reports the active city agents of the source whose city has no school (once the run's
+/// schools are in place): they see no school until one is in their city, and the directory
+/// probably misspells the code.
+async fn report_agents_without_schools(
+    tx: &mut Transaction<'_, Any>,
+    source: &str,
+    report: &mut ApplyReport,
+) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT COALESCE(p.ldap_dn, p.external_id, p.id), p.city_code FROM people p \
+         WHERE p.source = $1 AND p.disabled = 0 AND p.city_code IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM schools s WHERE s.city_code = p.city_code) ORDER BY 1",
+    )
+    .bind(source)
+    .fetch_all(&mut **tx)
+    .await?;
+    for r in rows {
+        let dn: String = r.try_get(0)?;
+        let code: String = r.try_get(1)?;
+        report.warnings.push((dn, format!("no school is in the city {code} this agent serves: they see no school")));
+    }
     Ok(())
 }
 

@@ -4,6 +4,9 @@
 use std::time::Duration;
 
 use ent_idp::admin::ClientSpec;
+use ent_idp::model::{City, Profile};
+use ent_idp::passkey::{PasskeyPolicy, Requirement};
+use ent_idp::store::directory::{School, Snapshot};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -101,7 +104,7 @@ async fn the_exchanged_token_is_for_the_portlet_and_carries_the_users_claims() {
     let (token, v) = exchanged(&r);
     assert_eq!(v["scope"], "openid");
     let (_, c) = jwt_parts(&token);
-    for absent in ["name", "ent_profile", "ent_schools", "ent_classes", "ent_children", "ent_roles"] {
+    for absent in ["name", "ent_profile", "ent_schools", "ent_classes", "ent_children", "ent_roles", "ent_city"] {
         assert!(c.get(absent).is_none(), "{absent} without its scope: {c}");
     }
     let r = p.exchange(&p.auth(PORTAL), &t.access_token, HOMEWORK_RESOURCE, Some("ent")).await;
@@ -113,6 +116,35 @@ async fn the_exchanged_token_is_for_the_portlet_and_carries_the_users_claims() {
     let (_, c) = jwt_parts(&exchanged(&p.exchange(&p.auth(PORTAL), &t.access_token, HOMEWORK_RESOURCE, None).await).0);
     assert_eq!(c["ent_classes"], json!([{"id": "c1", "name": "CM1-A", "school": "0750001A", "role": "teacher"}]));
     assert!(c.get("ent_children").is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_city_agents_portlet_token_carries_their_city_and_its_schools() {
+    // Passkeys only offered: the agent signs in with a password, like the other tests' people.
+    let p = Provider::with_config(|c| c.passkey_policy = PasskeyPolicy::uniform(Requirement::Offered)).await;
+    p.add_person_as("a1", "agent.ville", "services-de-la-ville-75", Profile::CityAgent, false).await;
+    let paris = City { code: "75056".into(), name: "Paris".into() };
+    let school = School {
+        id: "s1".into(),
+        uai: "0750001A".into(),
+        name: "École Jules Ferry".into(),
+        external_id: None,
+        city: Some(paris),
+    };
+    let snap =
+        Snapshot { schools: vec![school], agent_cities: vec![("a1".into(), "75056".into())], ..Default::default() };
+    p.state().directory.import(&snap).await.expect("import");
+
+    let (_b, t) = p.portal_tokens("agent.ville", "services-de-la-ville-75", FULL).await;
+    let r = p.exchange(&p.auth(PORTAL), &t.access_token, HOMEWORK_RESOURCE, None).await;
+    let (_, c) = p.verify_with_jwks(&exchanged(&r).0).await;
+    assert_eq!(c["ent_profile"], "city_agent");
+    assert_eq!(c["ent_city"], json!({"code": "75056", "name": "Paris"}));
+    assert_eq!(c["ent_schools"], json!(["0750001A"]));
+    // Nobody else carries a city.
+    let (_b, t) = p.portal_tokens(TEACHER, TEACHER_PW, FULL).await;
+    let (_, c) = jwt_parts(&exchanged(&p.exchange(&p.auth(PORTAL), &t.access_token, HOMEWORK_RESOURCE, None).await).0);
+    assert!(c.get("ent_city").is_none(), "{c}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -72,6 +72,7 @@ fn snapshot() -> Snapshot {
             uai: "0750001A".into(),
             name: "École Jules Ferry".into(),
             external_id: None,
+            city: None,
         }],
         classes: vec![Class {
             id: "c1".into(),
@@ -92,6 +93,7 @@ fn snapshot() -> Snapshot {
         ],
         guardianships: vec![("g1".into(), "p1".into(), true)],
         staff_roles: vec![],
+        agent_cities: vec![],
     }
 }
 
