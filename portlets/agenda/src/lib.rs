@@ -10,8 +10,10 @@
 //! | [`model`] | ids, scopes, texts, [`model::When`], [`model::Schedule`], events, their checks |
 //! | [`recurrence`] | the RRULE subset, its text, expansion in a bounded [`recurrence::Window`] |
 //! | [`paris`] | Paris wall-clock time ⇄ instants (gaps and folds) |
+//! | [`holidays`] | school holiday periods from the ministry's calendar file, and lookups |
 
 pub mod agenda;
+pub mod holidays;
 pub mod model;
 pub mod paris;
 pub mod recurrence;
