@@ -9,7 +9,8 @@
 //! export uses them). Its dates are the UTC instants of Paris midnights
 //! (`2025-10-17T22:00:00+00:00` is 18 October): `start_date` is the first day of holiday and
 //! `end_date` the morning classes resume, so a period runs from the first to the day before the
-//! second. Rows for teachers only (`population` "Enseignants") are left out.
+//! second. Rows for teachers only (`population` "Enseignants") are left out. An `.ics` calendar
+//! of all-day events (the ministry's per-zone files, or a school's own) is read too.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
@@ -133,6 +134,10 @@ pub enum RowProblem {
     UnknownPopulation(String),
     /// The end before the start, a blank name, or a year out of range.
     Invalid,
+    /// An `.ics` event that repeats (holidays are periods, not rules).
+    Recurring,
+    /// An `.ics` event whose dates cannot be read.
+    Unreadable(crate::ical::SkipReason),
 }
 
 /// What an import found.
@@ -242,6 +247,26 @@ pub fn from_ministry_csv(text: &str, zone: &Zone, location: Option<&str>) -> Res
     finish(out)
 }
 
+/// The periods of an `.ics` calendar: each non-recurring event is one period, over its days.
+pub fn from_ics(text: &str) -> Result<HolidayImport, HolidayError> {
+    if text.len() > MAX_FILE_BYTES {
+        return Err(HolidayError::TooLarge);
+    }
+    let spans = crate::ical::day_spans(text).map_err(|e| HolidayError::Unreadable(e.to_string()))?;
+    let mut out = HolidayImport::default();
+    for span in spans {
+        match span {
+            Ok(span) if span.recurring => out.skipped.push((span.line, RowProblem::Recurring)),
+            Ok(span) => match HolidayPeriod::new(span.title.as_deref().unwrap_or(""), span.first, span.last) {
+                Some(p) => out.periods.push(p),
+                None => out.skipped.push((span.line, RowProblem::Invalid)),
+            },
+            Err((line, reason)) => out.skipped.push((line, RowProblem::Unreadable(reason))),
+        }
+    }
+    finish(out)
+}
+
 fn finish(mut out: HolidayImport) -> Result<HolidayImport, HolidayError> {
     out.periods.sort();
     out.periods.dedup();
@@ -340,5 +365,25 @@ mod tests {
         );
         let big = "x".repeat(MAX_FILE_BYTES + 1);
         assert_eq!(from_ministry_csv(&big, &Zone::new("A").unwrap(), None), Err(HolidayError::TooLarge));
+    }
+
+    #[test]
+    fn periods_from_an_ics_calendar() {
+        let ics = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//FR\r\n\
+            BEGIN:VEVENT\r\nUID:toussaint-a\r\nDTSTART;VALUE=DATE:20251018\r\nDTEND;VALUE=DATE:20251103\r\nSUMMARY:Vacances de la Toussaint - Zone A\r\nEND:VEVENT\r\n\
+            BEGIN:VEVENT\r\nUID:noel-a\r\nDTSTART:20251219T230000Z\r\nDTEND:20260104T230000Z\r\nSUMMARY:Vacances de Noël - Zone A\r\nEND:VEVENT\r\n\
+            BEGIN:VEVENT\r\nUID:ete-a\r\nDTSTART;VALUE=DATE:20260704\r\nDTEND;VALUE=DATE:20260901\r\nSUMMARY:Vacances d'Été - Zone A\r\nEND:VEVENT\r\n\
+            BEGIN:VEVENT\r\nUID:r\r\nDTSTART;VALUE=DATE:20250901\r\nRRULE:FREQ=WEEKLY\r\nSUMMARY:Hebdo\r\nEND:VEVENT\r\n\
+            END:VCALENDAR\r\n";
+        let got = from_ics(ics).unwrap();
+        assert_eq!(
+            got.periods,
+            [
+                HolidayPeriod::new("Vacances de la Toussaint - Zone A", day("2025-10-18"), day("2025-11-02")).unwrap(),
+                HolidayPeriod::new("Vacances de Noël - Zone A", day("2025-12-20"), day("2026-01-04")).unwrap(),
+                HolidayPeriod::new("Vacances d'Été - Zone A", day("2026-07-04"), day("2026-08-31")).unwrap(),
+            ]
+        );
+        assert_eq!(got.skipped, [(22, RowProblem::Recurring)]);
     }
 }

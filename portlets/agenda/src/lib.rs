@@ -11,9 +11,11 @@
 //! | [`recurrence`] | the RRULE subset, its text, expansion in a bounded [`recurrence::Window`] |
 //! | [`paris`] | Paris wall-clock time ⇄ instants (gaps and folds) |
 //! | [`holidays`] | school holiday periods from the ministry's calendar file, and lookups |
+//! | [`ical`] | the subscription feed (writer) and `.ics` import (reader) |
 
 pub mod agenda;
 pub mod holidays;
+pub mod ical;
 pub mod model;
 pub mod paris;
 pub mod recurrence;

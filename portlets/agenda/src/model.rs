@@ -246,6 +246,12 @@ macro_rules! text_type {
                 &self.0
             }
 
+            /// The text cut to fit and cleaned of what is not allowed (imports); `None` if
+            /// nothing is left. The flag says whether it was cut.
+            pub(crate) fn lossy(s: &str) -> Option<($name, bool)> {
+                let (kept, cut) = lossy(s, $max, $multiline);
+                (!kept.is_empty()).then(|| ($name(kept), cut))
+            }
         }
 
         impl fmt::Display for $name {
@@ -600,6 +606,8 @@ mod tests {
         let d = Description::parse("Prévoir :\r\n- un goûter\r\n- une gourde").unwrap().unwrap();
         assert_eq!(d.as_str(), "Prévoir :\n- un goûter\n- une gourde");
         assert_eq!(Description::parse("a\u{7}b"), Err(TextError::ControlCharacter));
+        let (t, cut) = Title::lossy(&format!("Réunion\n{}", "x".repeat(200))).unwrap();
+        assert!(cut && t.as_str().starts_with("Réunion x") && t.as_str().chars().count() <= MAX_TITLE);
     }
 
     #[test]
