@@ -12,6 +12,7 @@
 //! | [`paris`] | Paris wall-clock time ⇄ instants (gaps and folds) |
 //! | [`holidays`] | school holiday periods from the ministry's calendar file, and lookups |
 //! | [`ical`] | the subscription feed (writer) and `.ics` import (reader) |
+//! | [`store`] | events, holidays, feed tokens in the portlet's database |
 
 pub mod agenda;
 pub mod holidays;
@@ -19,3 +20,15 @@ pub mod ical;
 pub mod model;
 pub mod paris;
 pub mod recurrence;
+pub mod store;
+
+use ent_storage::Migrations;
+use sqlx::migrate::Migrator;
+
+pub use store::Store;
+
+static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The portlet's migrations, one folder per backend.
+pub static MIGRATIONS: Migrations = Migrations { sqlite: &SQLITE, postgres: &POSTGRES };
