@@ -53,6 +53,16 @@ pub(crate) fn push_folded(out: &mut String, line: &str) {
         while !rest.is_char_boundary(cut) {
             cut -= 1;
         }
+        // Some readers drop every space at a fold, not only the one that marks it: never fold
+        // next to a space (unless the line is little else).
+        let spaced = |at: usize| rest.as_bytes().get(at).is_some_and(|b| *b == b' ' || *b == b'\t');
+        let mut nicer = cut;
+        while nicer > limit / 2 && (spaced(nicer) || spaced(nicer - 1) || !rest.is_char_boundary(nicer)) {
+            nicer -= 1;
+        }
+        if nicer > limit / 2 {
+            cut = nicer;
+        }
         out.push_str(&rest[..cut]);
         out.push_str("\r\n ");
         rest = &rest[cut..];
@@ -166,6 +176,12 @@ mod tests {
         let mut short = String::new();
         push_folded(&mut short, "SUMMARY:x");
         assert_eq!(short, "SUMMARY:x\r\n");
+        // Never next to a space, which careless readers would drop.
+        let words = format!("DESCRIPTION:{}", "questions diverses ".repeat(10).trim_end());
+        let mut out = String::new();
+        push_folded(&mut out, &words);
+        assert!(!out.contains(" \r\n") && !out.contains("\r\n  "), "{out}");
+        assert_eq!(unfold(&out), [(1, words)]);
         // Exactly 75 octets stays on one line; 76 does not.
         let mut edge = String::new();
         push_folded(&mut edge, &"a".repeat(75));
