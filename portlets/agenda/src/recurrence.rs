@@ -626,6 +626,8 @@ pub(crate) fn span(schedule: &Schedule) -> (DateTime<Utc>, Option<DateTime<Utc>>
 mod tests {
     use std::collections::BTreeSet;
 
+    use chrono::{Datelike, Timelike};
+
     use super::*;
 
     fn day(s: &str) -> NaiveDate {
@@ -739,6 +741,29 @@ mod tests {
     }
 
     #[test]
+    fn every_week_of_the_century_keeps_its_wall_clock_time() {
+        // A weekly 8:30–9:30 rule from 2000 to 2099, expanded year by year: every occurrence is at
+        // 8:30 Paris time, lasts an hour, falls on a Tuesday, and none is missing or doubled.
+        let s = schedule(timed("2000-01-04 08:30", "2000-01-04 09:30"), "FREQ=WEEKLY;BYDAY=TU", &[]);
+        let mut previous: Option<NaiveDate> = None;
+        for year in 2000..=2099 {
+            let window = Window::days(day(&format!("{year}-01-01")), day(&format!("{year}-12-31"))).unwrap();
+            let e = s.occurrences(&window);
+            assert!(!e.truncated && (52..=53).contains(&e.occurrences.len()), "{year}");
+            for w in e.occurrences {
+                let When::Timed { start, end } = w else { panic!("timed") };
+                assert_eq!(start.time(), NaiveTime::from_hms_opt(8, 30, 0).unwrap(), "{start}");
+                assert_eq!(end - start, Duration::hours(1), "{start}");
+                assert_eq!(start.weekday(), Weekday::Tue);
+                if let Some(p) = previous {
+                    assert_eq!(start.date_naive() - p, Duration::days(7), "{start}");
+                }
+                previous = Some(start.date_naive());
+            }
+        }
+    }
+
+    #[test]
     fn a_daily_event_inside_the_changing_hour() {
         // 02:30 does not exist on 30 March (read as 03:30 summer time) and happens twice on
         // 26 October (the first, summer time, is meant).
@@ -772,6 +797,21 @@ mod tests {
             ["2025-01-31", "2025-03-31", "2025-05-31", "2025-07-31"],
             "COUNT counts occurrences, not months"
         );
+        // Every year of the century: the seven months that have a 31st, at 18:00.
+        let s = schedule(timed("2000-01-31 18:00", "2000-01-31 19:00"), "FREQ=MONTHLY;BYMONTHDAY=31", &[]);
+        for year in 2000..=2099 {
+            let window = Window::days(day(&format!("{year}-01-01")), day(&format!("{year}-12-31"))).unwrap();
+            let months: Vec<u32> = s
+                .occurrences(&window)
+                .occurrences
+                .iter()
+                .map(|w| match w {
+                    When::Timed { start, .. } if start.day() == 31 && start.hour() == 18 => start.month(),
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            assert_eq!(months, [1, 3, 5, 7, 8, 10, 12], "{year}");
+        }
         // The last day of every month.
         let s =
             schedule(When::all_day(day("2025-01-31"), day("2025-01-31")).unwrap(), "FREQ=MONTHLY;BYMONTHDAY=-1", &[]);
