@@ -394,3 +394,14 @@ pub fn assert_fragment_rules(html: &str, base: &str) {
         );
     }
 }
+
+/// The issuer's JWKS served over HTTP on a free loopback port, as the provider serves it to a
+/// portlet started by `Portlet::build`: its URL.
+pub async fn serve_jwks(issuer: &TestIssuer) -> String {
+    let jwks = issuer.jwks();
+    let provider = axum::Router::new().route("/jwks", axum::routing::get(move || async move { axum::Json(jwks) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("JWKS listener: {e}"));
+    let url = format!("http://{}/jwks", listener.local_addr().unwrap_or_else(|e| panic!("JWKS address: {e}")));
+    tokio::spawn(async move { axum::serve(listener, provider).await });
+    url
+}
