@@ -97,7 +97,8 @@ pub struct Choice {
 }
 
 impl Choice {
-    fn of_class(class: ClassInfo) -> Choice {
+    /// A class, chosen as a class (`class=`).
+    pub fn of_class(class: ClassInfo) -> Choice {
         Choice { class, child: None }
     }
 
