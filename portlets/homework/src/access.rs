@@ -8,7 +8,7 @@
 //! or entry outside their reach gets 404.
 
 use ent_portlet_kit::access::{self, Choice};
-use ent_portlet_kit::{ClassInfo, Ctx, DbError, Identity, KnownClasses, PortletError, Profile};
+use ent_portlet_kit::{ClassInfo, Ctx, DbError, Identity, KnownClasses, PortletError};
 
 use crate::App;
 use crate::store::{Entry, Store};
@@ -42,23 +42,14 @@ pub fn label(t: &Texts, choice: &Choice) -> String {
     }
 }
 
-/// Profiles that have no diary at all: every view answers 403.
-pub fn has_diary(who: &Identity) -> bool {
-    matches!(who.profile, Profile::Pupil | Profile::Parent | Profile::Teacher | Profile::Director)
-}
-
-/// Refuses the views to profiles without a diary.
+/// Refuses the views to profiles without class content (staff, city agents, admins): 403.
 pub fn require_diary(who: &Identity, ctx: &Ctx) -> Result<(), PortletError> {
-    if has_diary(who) { Ok(()) } else { Err(PortletError::Forbidden(ctx.lang)) }
+    if who.has_class_content() { Ok(()) } else { Err(PortletError::Forbidden(ctx.lang)) }
 }
 
 /// Only teachers and directors write; everyone else gets 403 on every write route.
 pub fn require_writer(who: &Identity, ctx: &Ctx) -> Result<(), PortletError> {
-    if matches!(who.profile, Profile::Teacher | Profile::Director) {
-        Ok(())
-    } else {
-        Err(PortletError::Forbidden(ctx.lang))
-    }
+    if who.writes_for_classes() { Ok(()) } else { Err(PortletError::Forbidden(ctx.lang)) }
 }
 
 /// The diaries this person may open, in tab order.

@@ -6,12 +6,13 @@
 use axum::extract::State;
 use axum::response::Response;
 use ent_portlet_kit::access::Choice;
-use ent_portlet_kit::views::{self, Anchor};
+use ent_portlet_kit::views::{self, Anchor, paragraphs};
 use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Profile};
 
 use crate::App;
 use crate::access::{self, label};
-use crate::templates::{DirectorRow, FamilyBlock, SummaryPage, TeacherBlock, lines};
+use crate::templates::{DirectorRow, FamilyBlock, SummaryPage, TeacherBlock};
+
 use crate::texts::{Texts, texts};
 use crate::views::view_link;
 use ent_portlet_kit::calendar::Date;
@@ -55,7 +56,7 @@ pub async fn summary(State(state): State<App>, who: Identity, ctx: Ctx) -> Resul
             page.empty = Some(t.nothing_for_profile.into());
         }
     }
-    if access::has_diary(&who) && page.empty.is_none() {
+    if who.has_class_content() && page.empty.is_none() {
         page.more = Some(Anchor { label: t.open_diary.into(), href: ctx.href(&Link::to("/view/week")) });
     }
     views::page(&page)
@@ -102,7 +103,7 @@ async fn teacher_block(
     let mut shown = Vec::new();
     for e in &entries {
         let first =
-            lines(&e.content.done).into_iter().next().or_else(|| e.content.items.first().map(|i| i.text.clone()));
+            paragraphs(&e.content.done).into_iter().next().or_else(|| e.content.items.first().map(|i| i.text.clone()));
         if let Some(line) = first {
             shown.push(shorten(&line));
         }

@@ -3,7 +3,7 @@
 //! laid out with the kit's parts (tabs, pagination, the week grid). Every value is escaped.
 
 use askama::Template;
-use ent_portlet_kit::views::{Anchor, Badge, Days, Html, Pagination, Tabs};
+use ent_portlet_kit::views::{Anchor, Badge, Days, Html, Pagination, Tabs, paragraphs};
 use ent_portlet_kit::{Ctx, Lang, Link};
 
 use crate::forms::EntryForm;
@@ -40,7 +40,7 @@ impl EntryView {
     pub fn new(ctx: &Ctx, e: &Entry, editable: bool) -> EntryView {
         EntryView {
             id: e.id.clone(),
-            done_lines: lines(&e.content.done),
+            done_lines: paragraphs(&e.content.done),
             items: e
                 .content
                 .items
@@ -60,11 +60,6 @@ impl EntryView {
             edit_href: editable.then(|| ctx.href(&Link::to(format!("/view/entries/{}/edit", e.id)))),
         }
     }
-}
-
-/// Text as paragraphs: one per non-blank line (line breaks kept without inline styles).
-pub fn lines(text: &str) -> Vec<String> {
-    text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
 }
 
 /// Something due, with the day it was given.

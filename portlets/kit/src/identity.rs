@@ -34,6 +34,18 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// Whether this profile has class content at all (pupils, parents, teachers, directors):
+    /// the others — staff, city agents, admins — are refused every view of a class's portlet.
+    pub fn has_class_content(&self) -> bool {
+        matches!(self.profile, Profile::Pupil | Profile::Parent | Profile::Teacher | Profile::Director)
+    }
+
+    /// Whether this profile writes for classes at all (teachers, directors); which classes is
+    /// `can_write_class`'s.
+    pub fn writes_for_classes(&self) -> bool {
+        matches!(self.profile, Profile::Teacher | Profile::Director)
+    }
+
     /// The name to show, or a neutral fallback (never the `sub`).
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or("—")
@@ -250,6 +262,7 @@ mod tests {
             assert!(!who.can_write_class("c1", "A"), "{profile:?}");
             assert!(who.readable_class_ids().is_empty(), "{profile:?}");
             assert!(who.directed_schools().next().is_none() && who.taught_classes().next().is_none(), "{profile:?}");
+            assert!(!who.has_class_content() && !who.writes_for_classes(), "{profile:?}");
         }
     }
 

@@ -21,6 +21,12 @@ pub fn page(template: &impl Template) -> Result<Response, PortletError> {
     Ok(html(render(template)?))
 }
 
+/// A text as paragraphs: one per non-blank line, so that no markup (nor inline style) is needed
+/// to keep its shape.
+pub fn paragraphs(text: &str) -> Vec<String> {
+    text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
+}
+
 /// HTML a template rendered (its values escaped), to place inside another template.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Html(String);

@@ -9,7 +9,7 @@ use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use ent_portlet_kit::calendar::format_instant;
 use ent_portlet_kit::form::Pairs;
-use ent_portlet_kit::views::{Badge, Cell, Item, Items, Row, Table, render};
+use ent_portlet_kit::views::{Badge, Cell, Item, Items, Row, Table, paragraphs, render};
 use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Profile, html};
 
 use crate::App;
@@ -70,7 +70,7 @@ pub(crate) async fn note_page(
             Problem::Note(e) => Some(e),
             Problem::None => None,
         },
-        paragraphs: templates::paragraphs(&note.body),
+        paragraphs: paragraphs(&note.body),
         signatures: None,
         own_signatures: Vec::new(),
         thread_links: Items::default(),
@@ -258,7 +258,7 @@ pub(crate) async fn thread_block(
             .map(|m| MessageView {
                 author: m.author_name.clone(),
                 when: format_instant(m.created_at, t.lang),
-                paragraphs: templates::paragraphs(&m.body),
+                paragraphs: paragraphs(&m.body),
             })
             .collect(),
         can_write: access::can_write_thread(who, note, &pupil.sub),

@@ -166,8 +166,3 @@ pub struct AskPage<'a> {
     pub max_title: usize,
     pub max_body: usize,
 }
-
-/// A text as paragraphs (one per line break), so that no markup is needed to keep its shape.
-pub fn paragraphs(text: &str) -> Vec<String> {
-    text.lines().map(str::trim_end).filter(|l| !l.is_empty()).map(str::to_owned).collect()
-}

@@ -38,7 +38,7 @@ const A1_FAMILY_READERS: &[&str] = &["teacher_a1", "director_a", "parent_a1", "p
 async fn fixtures(h: &Harness) -> (Vec<Fixture>, String) {
     let n = &h.net;
     let sig = [("signature", "1")];
-    let a1 = common::note(&h, &n.teacher_a1, CLASS_A1, "Titre-a1", "secret-a1 musée", &sig).await;
+    let a1 = common::note(h, &n.teacher_a1, CLASS_A1, "Titre-a1", "secret-a1 musée", &sig).await;
     let a1_bis = common::note(
         h,
         &n.teacher_a1,
@@ -48,8 +48,8 @@ async fn fixtures(h: &Harness) -> (Vec<Fixture>, String) {
         &[("to", "pupils"), ("pupil", "pupil-a1-bis")],
     )
     .await;
-    let a2 = common::note(&h, &n.teacher_a2, CLASS_A2, "Titre-a2", "secret-a2", &sig).await;
-    let b1 = common::note(&h, &n.teacher_b1, CLASS_B1, "Titre-b1", "secret-b1", &sig).await;
+    let a2 = common::note(h, &n.teacher_a2, CLASS_A2, "Titre-a2", "secret-a2", &sig).await;
+    let b1 = common::note(h, &n.teacher_b1, CLASS_B1, "Titre-b1", "secret-b1", &sig).await;
     let asked = h
         .post(&n.parent_a1, "/view/ask", &[("child", "pupil-a1"), ("title", "Titre-ask"), ("body", "secret-ask")])
         .await
@@ -362,13 +362,13 @@ async fn name_fixtures(h: &Harness, s: &Siblings) -> NameNotes {
     let to = ("to", "pupils");
     let (lea, noe, timeo) = (("pupil", "pupil-a1"), ("pupil", "pupil-a1-bis"), ("pupil", "pupil-a1-ter"));
     let chosen =
-        common::note(&h, &n.teacher_a1, CLASS_A1, "Choisis", "Séance de piscine", &[to, lea, noe, timeo, sig]).await;
+        common::note(h, &n.teacher_a1, CLASS_A1, "Choisis", "Séance de piscine", &[to, lea, noe, timeo, sig]).await;
     let chosen_by_director =
-        common::note(&h, &n.director_a, CLASS_A1, "Direction", "Rendez-vous", &[to, lea, noe]).await;
-    let whole = common::note(&h, &n.teacher_a1, CLASS_A1, "Classe", "Photo de classe", &[sig]).await;
-    let a2 = common::note(&h, &n.teacher_a2, CLASS_A2, "Classe A2", "Cross", &[sig]).await;
+        common::note(h, &n.director_a, CLASS_A1, "Direction", "Rendez-vous", &[to, lea, noe]).await;
+    let whole = common::note(h, &n.teacher_a1, CLASS_A1, "Classe", "Photo de classe", &[sig]).await;
+    let a2 = common::note(h, &n.teacher_a2, CLASS_A2, "Classe A2", "Cross", &[sig]).await;
     let b1 =
-        common::note(&h, &n.teacher_b1, CLASS_B1, "Choisis B1", "Chorale", &[to, ("pupil", "pupil-b1"), sig]).await;
+        common::note(h, &n.teacher_b1, CLASS_B1, "Choisis B1", "Chorale", &[to, ("pupil", "pupil-b1"), sig]).await;
     let ask = [("title", "Question"), ("body", "Absence")];
     let asked_lea = h.post(&n.parent_a1, "/view/ask", &[&[("child", "pupil-a1")], &ask[..]].concat()).await.note_id();
     let asked_timeo = h.post(&s.sarah, "/view/ask", &[&[("child", "pupil-a1-ter")], &ask[..]].concat()).await.note_id();
