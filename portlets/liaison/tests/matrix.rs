@@ -367,8 +367,7 @@ async fn name_fixtures(h: &Harness, s: &Siblings) -> NameNotes {
         common::note(h, &n.director_a, CLASS_A1, "Direction", "Rendez-vous", &[to, lea, noe]).await;
     let whole = common::note(h, &n.teacher_a1, CLASS_A1, "Classe", "Photo de classe", &[sig]).await;
     let a2 = common::note(h, &n.teacher_a2, CLASS_A2, "Classe A2", "Cross", &[sig]).await;
-    let b1 =
-        common::note(h, &n.teacher_b1, CLASS_B1, "Choisis B1", "Chorale", &[to, ("pupil", "pupil-b1"), sig]).await;
+    let b1 = common::note(h, &n.teacher_b1, CLASS_B1, "Choisis B1", "Chorale", &[to, ("pupil", "pupil-b1"), sig]).await;
     let ask = [("title", "Question"), ("body", "Absence")];
     let asked_lea = h.post(&n.parent_a1, "/view/ask", &[&[("child", "pupil-a1")], &ask[..]].concat()).await.note_id();
     let asked_timeo = h.post(&s.sarah, "/view/ask", &[&[("child", "pupil-a1-ter")], &ask[..]].concat()).await.note_id();

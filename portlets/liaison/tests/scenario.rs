@@ -233,3 +233,19 @@ both_backends!(MIGRATIONS; health_needs_no_token_and_everything_else_does, |db| 
     // The portlet root lists the notes (the portal maps /p/liaison to /view/).
     assert!(page(&h.get(&h.net.teacher_a1, "/view/").await).contains("Carnet de liaison"));
 });
+
+both_backends!(MIGRATIONS; a_reminder_waits_an_hour_on_the_clock, |db| async move {
+    // The portlet's clock is set, not waited for.
+    let clock = ent_portlet_kit::Clock::at(ent_portlet_kit::now());
+    let net = ent_portlet_kit::testing::Network::new();
+    let h = ent_portlet_kit::testing::Harness::with(&ent_portlet_liaison::PORTLET, db, Some(net.directory()), clock.clone());
+    let id = common::note(&h, &h.net.teacher_a1, CLASS_A1, "Sortie", "Signez.", &[("signature", "1")]).await;
+    let remind = format!("/view/notes/{id}/remind");
+    assert_eq!(h.post(&h.net.teacher_a1, &remind, &[]).await.status, 303);
+    clock.advance(3599);
+    assert_eq!(h.post(&h.net.teacher_a1, &remind, &[]).await.status, 422, "less than an hour later");
+    clock.advance(1);
+    assert_eq!(h.post(&h.net.teacher_a1, &remind, &[]).await.status, 303, "an hour later");
+    let page = h.get(&h.net.teacher_a1, &format!("/view/notes/{id}")).await;
+    assert!(page.body.contains("(2 au total)"), "{}", page.body);
+});
