@@ -383,7 +383,7 @@ pub fn assert_fragment_rules(html: &str, base: &str) {
         let value = part.split('"').next().unwrap_or("");
         assert!(value.starts_with(&format!("{base}/")), "link {value} is not under the portal's base {base}");
         // The portal adds `/view` itself: `{base}/view/…` would reach the portlet's `/view/view/…`.
-        assert!(!value.starts_with(&format!("{base}/view/")), "link {value} names /view: use Ctx::view or Ctx::link");
+        assert!(!value.starts_with(&format!("{base}/view/")), "link {value} names /view: use ctx.href(&Link)");
     }
     for form in html.split("<form").skip(1) {
         let form = form.split("</form>").next().unwrap_or("");
