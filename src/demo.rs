@@ -30,11 +30,10 @@ pub struct DemoArgs {
     /// Port of the portal (what pupils, parents and teachers open).
     #[arg(long, default_value_t = 8402)]
     portal_port: u16,
-    /// Ports of the portlets (reached by the portal only).
-    #[arg(long, default_value_t = 8411)]
-    homework_port: u16,
-    #[arg(long, default_value_t = 8412)]
-    liaison_port: u16,
+    /// A portlet's port, as NAME=PORT (repeatable); the others keep the registry's (homework
+    /// 8411, liaison 8412, …). Portlets are reached by the portal only.
+    #[arg(long = "portlet-port", value_name = "NAME=PORT", value_parser = portlet_port)]
+    portlet_ports: Vec<(String, u16)>,
     /// `policy`: the production rule (directors, staff, city agents and admins must use a
     /// passkey and register one at their first login); `offered`: everyone is only invited.
     #[arg(long, default_value = "policy", value_parser = ["policy", "offered"])]
@@ -74,8 +73,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             data: args.data.clone(),
             host: "localhost".into(),
             portal_port: args.portal_port,
-            homework_port: args.homework_port,
-            liaison_port: args.liaison_port,
+            portlet_ports: args.portlet_ports.iter().cloned().collect(),
             idp_url: issuer.clone(),
             fragment_deadline_ms: None,
         },
@@ -121,6 +119,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     stack.abort();
     server.abort();
     Ok(())
+}
+
+/// `NAME=PORT`, for a portlet of the registry.
+fn portlet_port(arg: &str) -> Result<(String, u16), String> {
+    let (name, port) = arg.split_once('=').ok_or_else(|| format!("expected NAME=PORT, got {arg:?}"))?;
+    ent::registry::find(name).map_err(|e| e.to_string())?;
+    let port = port.parse().map_err(|_| format!("invalid port {port:?}"))?;
+    Ok((name.to_string(), port))
 }
 
 async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {

@@ -28,7 +28,7 @@ enum Command {
     Idp(IdpArgs),
     /// Runs the portal.
     Portal(services::PortalArgs),
-    /// Runs one portlet service (homework, liaison).
+    /// Runs one portlet service of the registry (homework, liaison, …).
     Portlet(services::PortletArgs),
     /// Registers, lists and removes the tools linked to the provider.
     #[command(subcommand)]

@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, bail};
+use anyhow::Context;
 use clap::Args;
 
 #[derive(Args)]
@@ -19,7 +19,7 @@ pub struct PortalArgs {
 
 #[derive(Args)]
 pub struct PortletArgs {
-    /// Which portlet: `homework` or `liaison`.
+    /// Which portlet of the registry: `homework`, `liaison`, …
     name: String,
     /// A TOML file: the portlet's settings at the top level or under `[portlet]`
     /// (docs/portlets.md).
@@ -65,6 +65,7 @@ pub async fn portal(args: PortalArgs) -> anyhow::Result<()> {
 }
 
 pub async fn portlet(args: PortletArgs) -> anyhow::Result<()> {
+    let portlet = ent::registry::find(&args.name)?;
     let text = read(&args.config)?;
     let table: toml::Table = toml::from_str(&text).with_context(|| format!("in {}", args.config.display()))?;
     let value = match table.get("portlet") {
@@ -80,11 +81,7 @@ pub async fn portlet(args: PortletArgs) -> anyhow::Result<()> {
         config.listen = l.parse().with_context(|| format!("invalid --listen {l:?}"))?;
     }
     crate::admin::ensure_sqlite_folder(&config.database_url)?;
-    let server = match args.name.as_str() {
-        "homework" => ent_portlet_homework::build(config).await.map_err(anyhow::Error::new)?,
-        "liaison" => ent_portlet_liaison::build(config).await.map_err(anyhow::Error::new)?,
-        other => bail!("unknown portlet {other:?}: expected homework or liaison"),
-    };
+    let server = portlet.entry.start(config).await?;
     tracing::info!(portlet = %args.name, addr = %server.addr, "portlet ready");
     crate::shutdown_signal().await;
     tracing::info!("stopping: finishing the requests in flight");

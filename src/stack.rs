@@ -1,52 +1,27 @@
-//! The workspace around a running provider: the portlets and the portal, each on its own
-//! loopback port with its own SQLite file, registered at the provider as production registers
-//! them (docs/portlets.md). `ent demo`, the end-to-end tests and the portal benchmark all start
+//! The workspace around a running provider: the registry's portlets and the portal, each on its
+//! own loopback port with its own SQLite file, registered at the provider as production
+//! registers them (docs/portlets.md). `ent demo`, the end-to-end tests and the portal benchmark all start
 //! it through [`start`], so they exercise one wiring.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use ent_idp::admin::{ClientSpec, register_client};
 use ent_idp::state::AppState;
-use ent_portal::{PortalConfig, PortletConfig as PortalEntry, Profile};
+use ent_portal::{PortalConfig, PortletConfig as PortalEntry};
 use ent_portlet_kit::PortletConfig;
 use ent_portlet_kit::server::Server as PortletServer;
 use tokio::net::TcpListener;
 use url::Url;
+
+use crate::registry::{self, Registered, UnknownPortlet};
 
 /// The grant type of RFC 8693 token exchange.
 pub const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
 
 /// The portal's client id at the provider.
 pub const PORTAL_CLIENT: &str = "portal";
-
-/// A portlet of the workspace: its name in the portal's URLs, its resource at the provider,
-/// its titles, and the profiles that may use it.
-pub struct PortletKind {
-    pub name: &'static str,
-    pub resource: &'static str,
-    pub title_fr: &'static str,
-    pub title_en: &'static str,
-    pub profiles: &'static [Profile],
-}
-
-const FAMILY_AND_SCHOOL: &[Profile] = &[Profile::Pupil, Profile::Parent, Profile::Teacher, Profile::Director];
-
-pub const HOMEWORK: PortletKind = PortletKind {
-    name: "homework",
-    resource: "urn:ent:portlet:homework",
-    title_fr: "Cahier de textes",
-    title_en: "Homework diary",
-    profiles: FAMILY_AND_SCHOOL,
-};
-
-pub const LIAISON: PortletKind = PortletKind {
-    name: "liaison",
-    resource: "urn:ent:portlet:liaison",
-    title_fr: "Carnet de liaison",
-    title_en: "Liaison notebook",
-    profiles: FAMILY_AND_SCHOOL,
-};
 
 /// Where and how to start the workspace.
 #[derive(Clone, Debug)]
@@ -58,27 +33,38 @@ pub struct StackOptions {
     pub host: String,
     /// Ports (0: any free port).
     pub portal_port: u16,
-    pub homework_port: u16,
-    pub liaison_port: u16,
+    /// Each portlet's port by name; a portlet not named here gets the registry's default.
+    pub portlet_ports: BTreeMap<String, u16>,
     /// The provider as the services reach it (its JWKS and token endpoint).
     pub idp_url: String,
     /// How long the home page waits for each portlet (`None`: the portal's default).
     pub fragment_deadline_ms: Option<u64>,
 }
 
+/// Every registered portlet on any free port (tests, benchmarks).
+pub fn free_ports() -> BTreeMap<String, u16> {
+    registry::PORTLETS.iter().map(|r| (r.name().to_string(), 0)).collect()
+}
+
 /// The running portal and portlets.
 pub struct Stack {
     pub portal: ent_portal::Server,
     pub portal_url: String,
-    pub homework: PortletServer,
-    pub liaison: PortletServer,
+    /// The portlets, in the registry's order.
+    pub portlets: Vec<(&'static Registered, PortletServer)>,
 }
 
 impl Stack {
+    /// The running portlet of that name.
+    pub fn portlet(&self, name: &str) -> Result<&PortletServer, UnknownPortlet> {
+        self.portlets.iter().find(|(r, _)| r.name() == name).map(|(_, s)| s).ok_or_else(|| UnknownPortlet(name.into()))
+    }
+
     pub fn abort(&self) {
         self.portal.abort();
-        self.homework.abort();
-        self.liaison.abort();
+        for (_, server) in &self.portlets {
+            server.abort();
+        }
     }
 }
 
@@ -89,27 +75,30 @@ pub async fn start(idp: &AppState, opts: &StackOptions) -> anyhow::Result<Stack>
     let issuer = idp.config.issuer_str();
     let idp_url = opts.idp_url.trim_end_matches('/');
 
-    let mut started = Vec::new();
-    for (kind, port) in [(&HOMEWORK, opts.homework_port), (&LIAISON, opts.liaison_port)] {
+    // A port given for a portlet the workspace does not run is a mistake, not a default.
+    for name in opts.portlet_ports.keys() {
+        registry::find(name)?;
+    }
+    let mut portlets = Vec::new();
+    for kind in registry::PORTLETS {
+        let port = opts.portlet_ports.get(kind.name()).copied().unwrap_or(kind.default_port);
         let secret = register_portlet(idp, kind).await?;
         let config = PortletConfig {
             listen: ([127, 0, 0, 1], port).into(),
             issuer: issuer.clone(),
-            resource: kind.resource.into(),
+            resource: kind.resource(),
             jwks_url: Some(format!("{idp_url}/jwks")),
-            database_url: sqlite_url(&opts.data, kind.name),
-            client_id: Some(portlet_client_id(kind)),
+            database_url: sqlite_url(&opts.data, kind.name()),
+            client_id: Some(kind.client_id()),
             client_secret: Some(secret),
         };
-        let server = match kind.name {
-            "homework" => ent_portlet_homework::build(config).await.map_err(anyhow::Error::new),
-            _ => ent_portlet_liaison::build(config).await.map_err(anyhow::Error::new),
-        }
-        .with_context(|| format!("starting the {} portlet on port {port}", kind.name))?;
-        started.push(server);
+        let server = kind
+            .entry
+            .start(config)
+            .await
+            .with_context(|| format!("starting the {} portlet on port {port}", kind.name()))?;
+        portlets.push((kind, server));
     }
-    let liaison = started.pop().context("liaison portlet")?;
-    let homework = started.pop().context("homework portlet")?;
 
     let listener = TcpListener::bind(("127.0.0.1", opts.portal_port))
         .await
@@ -121,13 +110,13 @@ pub async fn start(idp: &AppState, opts: &StackOptions) -> anyhow::Result<Stack>
     if let Some(ms) = opts.fragment_deadline_ms {
         config.fragment_deadline_ms = ms;
     }
-    config.portlets = [(&HOMEWORK, &homework), (&LIAISON, &liaison)]
-        .into_iter()
+    config.portlets = portlets
+        .iter()
         .map(|(kind, server)| {
             Ok(PortalEntry {
-                name: kind.name.into(),
+                name: kind.name().into(),
                 url: Url::parse(&server.url())?,
-                resource: kind.resource.into(),
+                resource: kind.resource(),
                 title_fr: kind.title_fr.into(),
                 title_en: kind.title_en.into(),
                 profiles: kind.profiles.to_vec(),
@@ -136,25 +125,21 @@ pub async fn start(idp: &AppState, opts: &StackOptions) -> anyhow::Result<Stack>
         .collect::<anyhow::Result<_>>()?;
     let state = ent_portal::PortalState::init(config).await.context("starting the portal")?;
     let portal = ent_portal::serve(listener, state).await.context("serving the portal")?;
-    Ok(Stack { portal, portal_url, homework, liaison })
+    Ok(Stack { portal, portal_url, portlets })
 }
 
 fn sqlite_url(data: &Path, name: &str) -> String {
     format!("sqlite://{}", data.join(format!("{name}.db")).display())
 }
 
-pub fn portlet_client_id(kind: &PortletKind) -> String {
-    format!("portlet-{}", kind.name)
-}
-
 /// A portlet: a first-party resource server that reads class rosters with its own credentials.
-async fn register_portlet(idp: &AppState, kind: &PortletKind) -> anyhow::Result<String> {
+async fn register_portlet(idp: &AppState, kind: &Registered) -> anyhow::Result<String> {
     let mut spec = ClientSpec::new(kind.title_fr, vec![]);
-    spec.id = Some(portlet_client_id(kind));
+    spec.id = Some(kind.client_id());
     spec.first_party = true;
     spec.grant_types = vec!["client_credentials".into()];
     spec.scopes = vec!["directory.read".into()];
-    spec.audience = Some(kind.resource.into());
+    spec.audience = Some(kind.resource());
     spec.resources = vec![idp.config.directory_resource.clone()];
     register(idp, spec).await
 }

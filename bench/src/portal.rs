@@ -7,8 +7,9 @@
 //!    SQLite files in a temporary folder); every person of the demo school signs in through the
 //!    provider's login page; then `--concurrency` tasks request the home page for `--seconds`,
 //!    each task cycling through the signed-in users. Median and 99th percentile latency.
-//! 3. `hung`: the same after the homework portlet is replaced by a listener that accepts
-//!    connections and never answers: every home page then waits out the fragment deadline.
+//! 3. `hung`: the same after the first portlet of the registry (the homework diary) is replaced
+//!    by a listener that accepts connections and never answers: every home page then waits out
+//!    the fragment deadline.
 //!
 //! Client and servers share the same cores. See docs/benchmarks.md.
 
@@ -132,8 +133,10 @@ async fn home(args: &Args, measure_home: bool, measure_hung: bool) -> Result<()>
         r.print("home");
     }
     if measure_hung {
-        let port = w.stack.homework.addr.port();
-        w.stack.homework.abort();
+        // The first portlet of the registry hangs.
+        let hung = w.stack.portlets.first().map(|(_, server)| server).context("no portlet")?;
+        let port = hung.addr.port();
+        hung.abort();
         tokio::time::sleep(Duration::from_millis(200)).await;
         let hole = black_hole(port).await?;
         let r = load(&users, &url, args).await?;
@@ -144,13 +147,14 @@ async fn home(args: &Args, measure_home: bool, measure_hung: bool) -> Result<()>
     Ok(())
 }
 
-/// Signs in every person with a profile that sees portlets; returns one browser each.
+/// Signs in every person with a profile that sees portlets (the registry says which); returns
+/// one browser each.
 async fn sign_in_everyone(w: &Workspace) -> Result<Vec<Browser>> {
     let phc = w.idp.state().passwords.hash(DEMO_PASSWORD).await?;
+    let with_portlets = ent::registry::profiles_with_portlets();
     let mut out = Vec::new();
     for p in &w.idp.directory().snapshot.people {
-        use ent_idp::model::Profile as P;
-        if !matches!(p.profile, P::Pupil | P::Parent | P::Teacher | P::Director) {
+        if !with_portlets.contains(&p.profile) {
             continue;
         }
         w.idp.state().directory.set_password(&p.id, &phc).await?;

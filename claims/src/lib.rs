@@ -1,6 +1,7 @@
 //! The ENT claims vocabulary, one definition for the provider that issues the claims, the portal
-//! and the portlets that read them (scope `ent`, docs/portlets.md): the profiles, and the shape
-//! of `ent_classes`, `ent_children` and `ent_roles` entries and of `ent_city`.
+//! and the portlets that read them (scope `ent`, docs/portlets.md): the profiles, the roles in a
+//! class and in a school, and the shape of `ent_classes`, `ent_children` and `ent_roles` entries
+//! and of `ent_city`. Readers compare these types, never the strings they are written as.
 
 use serde::{Deserialize, Serialize};
 
@@ -68,14 +69,37 @@ impl std::fmt::Display for Profile {
 #[error("unknown profile {0:?}")]
 pub struct UnknownProfile(pub String);
 
-/// A class the person belongs to: as a pupil (`role: "pupil"`) or as its teacher (`"teacher"`).
+/// How a person belongs to a class. Written `"pupil"` and `"teacher"`; any other word makes the
+/// whole token unreadable, so that an unknown link is a refusal, never a guess.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassRole {
+    Pupil,
+    Teacher,
+}
+
+impl ClassRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClassRole::Pupil => "pupil",
+            ClassRole::Teacher => "teacher",
+        }
+    }
+
+    /// `None` for any other word.
+    pub fn parse(s: &str) -> Option<ClassRole> {
+        [ClassRole::Pupil, ClassRole::Teacher].into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+/// A class the person belongs to, as a pupil or as its teacher.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClassRef {
     pub id: String,
     pub name: String,
     /// The school's UAI.
     pub school: String,
-    pub role: String,
+    pub role: ClassRole,
 }
 
 /// A parent's child: the child's `sub`, class, and whether this parent holds parental authority.
@@ -91,11 +115,45 @@ pub struct Child {
     pub given_name: Option<String>,
 }
 
-/// A role in a school's staff (`director`, `secretariat`, …).
+/// A role in a school's staff. The directory's words for staff roles are open (`secretariat`,
+/// `atsem`, a directory's own titles): the one role entitlements rest on, `director`, is its own
+/// variant; every other word is kept as it is written and grants nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum StaffRole {
+    Director,
+    Other(String),
+}
+
+impl StaffRole {
+    pub fn as_str(&self) -> &str {
+        match self {
+            StaffRole::Director => "director",
+            StaffRole::Other(word) => word,
+        }
+    }
+
+    pub fn parse(s: &str) -> StaffRole {
+        if s == "director" { StaffRole::Director } else { StaffRole::Other(s.to_string()) }
+    }
+}
+
+impl Serialize for StaffRole {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> Deserialize<'de> for StaffRole {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|s| StaffRole::parse(&s))
+    }
+}
+
+/// A role in a school's staff, at one school.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SchoolRole {
     pub school: String,
-    pub role: String,
+    pub role: StaffRole,
 }
 
 /// The city (French commune) a city agent serves, as `ent_city` carries it. Only city agents
@@ -129,7 +187,14 @@ mod tests {
     fn claim_entries_read_what_the_provider_writes() {
         let c: ClassRef =
             serde_json::from_str(r#"{"id":"c1","name":"CM1 A","school":"0750001A","role":"teacher"}"#).unwrap();
-        assert_eq!(c.role, "teacher");
+        assert_eq!(c.role, ClassRole::Teacher);
+        let unknown = r#"{"id":"c1","name":"CM1 A","school":"0750001A","role":"Teacher"}"#;
+        assert!(serde_json::from_str::<ClassRef>(unknown).is_err(), "an unknown class role is refused");
+        let r: SchoolRole = serde_json::from_str(r#"{"school":"0750001A","role":"director"}"#).unwrap();
+        assert_eq!(r.role, StaffRole::Director);
+        let r: SchoolRole = serde_json::from_str(r#"{"school":"0750001A","role":"Director"}"#).unwrap();
+        assert_eq!(r.role, StaffRole::Other("Director".into()), "only the exact word directs");
+        assert_eq!(serde_json::to_string(&r.role).unwrap(), r#""Director""#);
         let k: Child = serde_json::from_str(r#"{"sub":"s1"}"#).unwrap();
         assert!(!k.legal_guardian && k.class.is_none(), "missing fields fail closed");
     }

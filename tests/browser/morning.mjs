@@ -84,7 +84,7 @@ const accessible = async (person, name) => {
 // The classes docs/portlets.md lets a portlet use, all defined by the portal's stylesheet.
 const CONTRACT_CLASSES = ['card', 'list', 'item', 'meta', 'muted', 'badge', 'badge-ok', 'badge-warn', 'tabs', 'tab',
   'current', 'form', 'field', 'error', 'hint', 'button', 'button-secondary', 'link-button', 'table', 'notice', 'empty',
-  'week', 'day'];
+  'week', 'day', 'pagination'];
 const unknownClasses = new Map(); // class → the first page it was seen on
 const undefinedClasses = new Map();
 const reportClasses = () => {

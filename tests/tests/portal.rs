@@ -53,6 +53,7 @@ async fn a_token_exchanged_for_one_portlet_opens_no_other() -> Result<()> {
     let w = Workspace::start(DEADLINE_MS).await?;
     // The portal's own credentials are the stack's; exchange as a portal would, with a token
     // obtained through a real login of a first-party client allowed to exchange.
+    let homework_resource = ent::registry::find("homework")?.resource();
     let mut spec = w.idp.client_spec(false, true);
     spec.grant_types.push(stack::TOKEN_EXCHANGE.into());
     let client = w.idp.add_client(spec).await?;
@@ -67,7 +68,7 @@ async fn a_token_exchanged_for_one_portlet_opens_no_other() -> Result<()> {
                 ("grant_type", stack::TOKEN_EXCHANGE),
                 ("subject_token", &access),
                 ("subject_token_type", "urn:ietf:params:oauth:token-type:access_token"),
-                ("resource", stack::HOMEWORK.resource),
+                ("resource", &homework_resource),
             ],
         )
         .await?
@@ -75,12 +76,12 @@ async fn a_token_exchanged_for_one_portlet_opens_no_other() -> Result<()> {
     let token = exchanged["access_token"].as_str().context("no access_token")?;
     let http = reqwest::Client::new();
     let at = |server: &ent_portlet_kit::server::Server| format!("{}/fragment/summary", server.url());
-    let res = http.get(at(&w.stack.homework)).bearer_auth(token).send().await?;
+    let res = http.get(at(w.stack.portlet("homework")?)).bearer_auth(token).send().await?;
     assert_eq!(res.status(), StatusCode::OK, "the homework portlet accepts its own token");
-    let res = http.get(at(&w.stack.liaison)).bearer_auth(token).send().await?;
+    let res = http.get(at(w.stack.portlet("liaison")?)).bearer_auth(token).send().await?;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "the liaison portlet refuses a homework token");
     // Nor does the user's own access token (audience: the client) open a portlet.
-    let res = http.get(at(&w.stack.homework)).bearer_auth(&access).send().await?;
+    let res = http.get(at(w.stack.portlet("homework")?)).bearer_auth(&access).send().await?;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     w.stop().await;
     Ok(())
@@ -130,7 +131,7 @@ async fn a_stopped_portlet_does_not_hold_the_home_page() -> Result<()> {
     let teacher = w.sign_in("enseignant.demo").await?;
     let (status, _) = w.home(&teacher).await?;
     assert_eq!(status, StatusCode::OK);
-    w.stack.homework.abort();
+    w.stack.portlet("homework")?.abort();
     tokio::time::sleep(Duration::from_millis(100)).await;
     let started = Instant::now();
     let (status, html) = w.home(&teacher).await?;

@@ -1,6 +1,7 @@
 //! Who a client sees: the subject identifier (public for first-party services, pairwise for the
 //! schools' own tools, OIDC Core §8) and the claims its granted scopes release — nothing more.
 
+use ent_claims::{ClassRef, ClassRole, SchoolRole, StaffRole};
 use serde_json::{Map, Value, json};
 
 use crate::secret;
@@ -79,12 +80,16 @@ pub async fn user_claims(
         let a = state.directory.affiliations(&person.id).await?;
         c.insert("ent_profile".into(), json!(person.profile.as_str()));
         c.insert("ent_schools".into(), json!(a.schools));
-        let classes: Vec<Value> = a
+        // A membership stored with a word the claims do not know is left out (fail closed).
+        let classes: Vec<ClassRef> = a
             .classes
             .iter()
-            .map(|(id, name, uai, role)| json!({ "id": id, "name": name, "school": uai, "role": role }))
+            .filter_map(|(id, name, uai, role)| {
+                let role = ClassRole::parse(role)?;
+                Some(ClassRef { id: id.clone(), name: name.clone(), school: uai.clone(), role })
+            })
             .collect();
-        c.insert("ent_classes".into(), Value::Array(classes));
+        c.insert("ent_classes".into(), json!(classes));
         if !a.children.is_empty() {
             let children: Vec<Value> = a
                 .children
@@ -103,8 +108,12 @@ pub async fn user_claims(
                 .collect();
             c.insert("ent_children".into(), Value::Array(children));
         }
-        let roles: Vec<Value> = a.roles.iter().map(|(uai, role)| json!({ "school": uai, "role": role })).collect();
-        c.insert("ent_roles".into(), Value::Array(roles));
+        let roles: Vec<SchoolRole> = a
+            .roles
+            .iter()
+            .map(|(uai, role)| SchoolRole { school: uai.clone(), role: StaffRole::parse(role) })
+            .collect();
+        c.insert("ent_roles".into(), json!(roles));
         // Only a city agent whose city has schools: what their `ent_schools` are the schools of.
         if let Some(city) = &a.city {
             c.insert("ent_city".into(), json!(city));

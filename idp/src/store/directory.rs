@@ -42,22 +42,9 @@ pub struct Person {
     pub disabled: bool,
 }
 
-/// Membership of a class: the pupil's class or a class a teacher teaches.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClassRole {
-    Pupil,
-    Teacher,
-}
-
-impl ClassRole {
-    fn as_str(self) -> &'static str {
-        match self {
-            ClassRole::Pupil => "pupil",
-            ClassRole::Teacher => "teacher",
-        }
-    }
-}
+/// Membership of a class: the pupil's class or a class a teacher teaches (the claims' own type,
+/// so that what the directory stores is what the tokens say).
+pub use ent_claims::ClassRole;
 
 /// A whole directory (or one school's part of it) to write in one transaction.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -424,9 +411,11 @@ impl DirectoryStore {
         for r in &members {
             let sub: String = r.try_get(0)?;
             let name = display_name(&r.try_get::<String, _>(1)?, &r.try_get::<String, _>(2)?);
-            match r.try_get::<String, _>(3)?.as_str() {
-                "pupil" => roster.pupils.push(RosterPupil { sub, name, guardians: Vec::new() }),
-                _ => roster.teachers.push(Member { sub, name }),
+            // A membership of an unknown kind makes nobody a teacher (fail closed).
+            match ClassRole::parse(&r.try_get::<String, _>(3)?) {
+                Some(ClassRole::Pupil) => roster.pupils.push(RosterPupil { sub, name, guardians: Vec::new() }),
+                Some(ClassRole::Teacher) => roster.teachers.push(Member { sub, name }),
+                None => {}
             }
         }
         let guardians = sqlx::query(

@@ -2,58 +2,55 @@
 //! downloads. Only teachers (for their classes) and directors (for their school) write; each
 //! post is one transaction, and a refused form comes back as `422` with everything typed.
 
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
-use ent_portlet_kit::{Ctx, Identity, PortletError, html, see_other};
+use ent_portlet_kit::access::{self as choose, Choice};
+use ent_portlet_kit::upload::{self, human_size};
+use ent_portlet_kit::views::{self, render};
+use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Posted, see_other};
 
-use crate::HomeworkState;
-use crate::access::{self, Choice, EntryAccess};
-use crate::files::{self, human_size};
-use crate::forms::{self, EntryForm};
+use crate::App;
+use crate::access::{self, EntryAccess, label};
+use crate::forms::EntryForm;
 use crate::store::{Entry, Placement, Updated};
-use crate::templates::{self, ClassOption, FormPage, StoredFile};
-use crate::views::{ViewQuery, view_href};
+use crate::templates::{ClassOption, FormPage, StoredFile};
+use crate::texts::texts;
+use crate::views::{ViewQuery, view_link};
 use ent_portlet_kit::calendar::Date;
 
-/// `class=…&date=…`: the week of an entry's day, in its class.
-fn week_query(class_id: &str, day: Date) -> String {
-    url::form_urlencoded::Serializer::new(String::new())
-        .append_pair("class", class_id)
-        .append_pair("date", &day.iso())
-        .finish()
-}
-
-/// Where a post sends the browser (a portlet path, which the portal puts under its base).
-fn week_of(class_id: &str, day: Date) -> String {
-    format!("/view/week?{}", week_query(class_id, day))
+/// The week of an entry's day, in its class: where a post sends the browser.
+fn week_of(class_id: &str, day: Date) -> Link {
+    Link::to("/view/week").q("class", class_id).q("date", day.iso())
 }
 
 fn new_page<'a>(ctx: &'a Ctx, choices: &[Choice], form: &'a EntryForm) -> FormPage<'a> {
-    let selected = choices.iter().find(|c| c.class_id == form.class).or(choices.first());
+    let t = texts(ctx.lang);
+    let selected = choices.iter().find(|c| c.class.id == form.class).or(choices.first());
     FormPage {
+        t,
         ctx,
-        title: ctx.t("Écrire une séance", "Write an entry").to_string(),
-        action: ctx.link("/entries"),
+        title: t.write_entry.to_string(),
+        action: ctx.href(&Link::to("/view/entries")),
         classes: choices
             .iter()
-            .map(|c| ClassOption { value: c.class_id.clone(), label: c.label(ctx), selected: Some(c) == selected })
+            .map(|c| ClassOption { value: c.class.id.clone(), label: label(t, c), selected: Some(c) == selected })
             .collect(),
         class_name: String::new(),
         form,
         files: Vec::new(),
-        submit: ctx.t("Enregistrer", "Save").to_string(),
-        cancel_href: view_href(ctx, "week", selected, Date::parse(&form.day)),
+        submit: t.save.to_string(),
+        cancel_href: ctx.href(&view_link("week", selected, Date::parse(&form.day))),
         delete_action: None,
     }
 }
 
 fn edit_page<'a>(ctx: &'a Ctx, entry: &Entry, form: &'a EntryForm) -> FormPage<'a> {
+    let t = texts(ctx.lang);
     FormPage {
+        t,
         ctx,
-        title: ctx.t("Modifier la séance", "Edit the entry").to_string(),
-        action: ctx.link(&format!("/entries/{}", entry.id)),
+        title: t.edit_entry.to_string(),
+        action: ctx.href(&Link::to(format!("/view/entries/{}", entry.id))),
         classes: Vec::new(),
         class_name: entry.placement.class_name.clone(),
         form,
@@ -67,16 +64,16 @@ fn edit_page<'a>(ctx: &'a Ctx, entry: &Entry, form: &'a EntryForm) -> FormPage<'
                 checked: form.remove_files.contains(&f.id),
             })
             .collect(),
-        submit: ctx.t("Enregistrer les modifications", "Save the changes").to_string(),
-        cancel_href: ctx.link(&format!("/week?{}", week_query(&entry.placement.class_id, entry.content.day))),
-        delete_action: Some(ctx.link(&format!("/entries/{}/delete", entry.id))),
+        submit: t.save_changes.to_string(),
+        cancel_href: ctx.href(&week_of(&entry.placement.class_id, entry.content.day)),
+        delete_action: Some(ctx.href(&Link::to(format!("/view/entries/{}/delete", entry.id)))),
     }
 }
 
 /// The classes one may write for, or 403 when there are none (nothing to write in).
-async fn writable(state: &HomeworkState, who: &Identity, ctx: &Ctx) -> Result<Vec<Choice>, PortletError> {
+async fn writable(state: &App, who: &Identity, ctx: &Ctx) -> Result<Vec<Choice>, PortletError> {
     access::require_writer(who, ctx)?;
-    let choices = access::writable(&state.store, who).await?;
+    let choices = access::writable(state, who).await?;
     if choices.is_empty() {
         return Err(PortletError::Forbidden(ctx.lang));
     }
@@ -85,43 +82,42 @@ async fn writable(state: &HomeworkState, who: &Identity, ctx: &Ctx) -> Result<Ve
 
 /// GET /view/entries/new?class=&date=
 pub async fn new_form(
-    State(state): State<HomeworkState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, PortletError> {
     let choices = writable(&state, &who, &ctx).await?;
-    let choice = access::select(&choices, q.class.as_deref(), None, &ctx)?.ok_or(PortletError::NotFound(ctx.lang))?;
+    let choice =
+        choose::select(&choices, q.class.as_deref(), None, ctx.lang)?.ok_or(PortletError::NotFound(ctx.lang))?;
     let day = match q.date.as_deref().and_then(Date::parse) {
         Some(d) => d,
         None => state.today().school_day_from(),
     };
-    let form = EntryForm::blank(&choice.class_id, day);
-    Ok(html(templates::render(&new_page(&ctx, &choices, &form))?))
+    let form = EntryForm::blank(&choice.class.id, day);
+    views::page(&new_page(&ctx, &choices, &form))
 }
 
 /// POST /view/entries
 pub async fn create(
-    State(state): State<HomeworkState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
-    headers: HeaderMap,
-    body: Bytes,
+    posted: Posted,
 ) -> Result<Response, PortletError> {
     let choices = writable(&state, &who, &ctx).await?;
-    let posted = forms::read(&headers, body).await?;
     let mut form = EntryForm::from_posted(&posted);
     // A class one may not write for is not a form error: it is someone else's (404).
-    let choice = choices.iter().find(|c| c.class_id == form.class).ok_or(PortletError::NotFound(ctx.lang))?;
+    let choice = choices.iter().find(|c| c.class.id == form.class).ok_or(PortletError::NotFound(ctx.lang))?;
     let content = form.validate(ctx.lang);
     let new_files = form.check_files(&posted.files, 0, ctx.lang);
     let Some(content) = content.filter(|_| !form.has_errors()) else {
-        return Err(PortletError::Form(templates::render(&new_page(&ctx, &choices, &form))?));
+        return Err(PortletError::Form(render(&new_page(&ctx, &choices, &form))?));
     };
     let placement = Placement {
-        school: choice.school.clone(),
-        class_id: choice.class_id.clone(),
-        class_name: choice.class_name.clone(),
+        school: choice.class.school.clone(),
+        class_id: choice.class.id.clone(),
+        class_name: choice.class.name.clone(),
         author_sub: who.sub.clone(),
         author_name: who.display_name().to_string(),
     };
@@ -132,7 +128,7 @@ pub async fn create(
 
 /// GET /view/entries/{id}/edit
 pub async fn edit_form(
-    State(state): State<HomeworkState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Path(id): Path<String>,
@@ -140,21 +136,19 @@ pub async fn edit_form(
     access::require_writer(&who, &ctx)?;
     let entry = access::entry_to_write(&state.store, &who, &ctx, &id).await?;
     let form = EntryForm::of(&entry);
-    Ok(html(templates::render(&edit_page(&ctx, &entry, &form))?))
+    views::page(&edit_page(&ctx, &entry, &form))
 }
 
 /// POST /view/entries/{id}
 pub async fn update(
-    State(state): State<HomeworkState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Bytes,
+    posted: Posted,
 ) -> Result<Response, PortletError> {
     access::require_writer(&who, &ctx)?;
     let entry = access::entry_to_write(&state.store, &who, &ctx, &id).await?;
-    let posted = forms::read(&headers, body).await?;
     let mut form = EntryForm::from_posted(&posted);
     // The class of an entry does not change; only the entry's own files can be removed.
     form.class = entry.placement.class_id.clone();
@@ -165,7 +159,7 @@ pub async fn update(
     let kept = entry.files.len().saturating_sub(form.remove_files.len());
     let new_files = form.check_files(&posted.files, kept, ctx.lang);
     let refuse = |form: &EntryForm| -> Result<Response, PortletError> {
-        Err(PortletError::Form(templates::render(&edit_page(&ctx, &entry, form))?))
+        Err(PortletError::Form(render(&edit_page(&ctx, &entry, form))?))
     };
     let Some(content) = content.filter(|_| !form.has_errors()) else {
         return refuse(&form);
@@ -174,8 +168,7 @@ pub async fn update(
         Updated::Done => Ok(see_other(&week_of(&entry.placement.class_id, content.day))),
         Updated::NoSuchEntry => Err(PortletError::NotFound(ctx.lang)),
         Updated::TooManyFiles => {
-            form.files_error =
-                Some(ctx.t("Trop de documents pour cette séance.", "Too many files for this entry.").into());
+            form.files_error = Some(texts(ctx.lang).too_many_files_now.into());
             refuse(&form)
         }
     }
@@ -183,7 +176,7 @@ pub async fn update(
 
 /// POST /view/entries/{id}/delete
 pub async fn delete(
-    State(state): State<HomeworkState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Path(id): Path<String>,
@@ -199,7 +192,7 @@ pub async fn delete(
 
 /// GET /view/files/{id} — a file of an entry one may read; 404 for any other.
 pub async fn download(
-    State(state): State<HomeworkState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Path(id): Path<String>,
@@ -212,5 +205,5 @@ pub async fn download(
         return Err(not_found());
     }
     let data = state.store.file_data(&meta.id).await?.ok_or_else(not_found)?;
-    Ok(files::download(&meta.name, &meta.content_type, data))
+    Ok(upload::download(&meta.name, &meta.content_type, data))
 }

@@ -1,14 +1,16 @@
 //! The entry form: reading a post (urlencoded, or multipart with files, as the portal forwards
 //! it), checking it field by field, and the values to show again with their errors when it is
 //! refused (nothing typed is lost; uploaded files must be chosen again, which the form says).
+//! The post is the kit's `Posted`; the checks are the kit's field checks and file rules, said in
+//! the diary's words.
 
-use axum::http::{HeaderMap, header};
-use bytes::Bytes;
-use ent_portlet_kit::{Lang, PortletError};
-
-use crate::files;
-use crate::store::{Content, Entry, Item, MAX_FILE_BYTES, MAX_FILES, MAX_ITEMS, NewFile};
 use ent_portlet_kit::calendar::Date;
+use ent_portlet_kit::field::{self, Problem};
+use ent_portlet_kit::upload::{FileProblem, FileRules, Upload};
+use ent_portlet_kit::{Lang, Posted};
+
+use crate::store::{Content, Entry, Item, MAX_FILE_BYTES, MAX_FILES, MAX_ITEMS, NewFile};
+use crate::texts::{Texts, texts};
 
 /// Longest "done in class" text, in characters.
 pub const MAX_DONE_CHARS: usize = 4000;
@@ -18,90 +20,17 @@ pub const MAX_ITEM_CHARS: usize = 1000;
 const BLANK_ROWS: usize = 3;
 /// How far after the class day something may be due.
 const MAX_DUE_DAYS: i64 = 366;
+/// The diary's files: 5 MiB each (also a `CHECK` in the database), 5 per entry.
+pub const FILES: FileRules = FileRules { max_bytes: MAX_FILE_BYTES, max_files: MAX_FILES };
 
-/// A file part of a multipart post.
-#[derive(Clone, Debug)]
-pub struct Upload {
-    pub name: String,
-    pub content_type: String,
-    pub data: Bytes,
-}
-
-/// A decoded post: its text fields in order, and its files.
-#[derive(Clone, Debug, Default)]
-pub struct Posted {
-    pub fields: Vec<(String, String)>,
-    pub files: Vec<Upload>,
-}
-
-impl Posted {
-    pub fn get(&self, name: &str) -> Option<&str> {
-        self.fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+/// A day's problem in the diary's words.
+fn day_problem(t: &Texts, p: Problem, missing: &'static str) -> String {
+    match p {
+        Problem::Missing => missing,
+        Problem::NotASchoolDay => t.not_a_school_day,
+        _ => t.not_a_date,
     }
-
-    pub fn all(&self, name: &str) -> Vec<String> {
-        self.fields.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
-    }
-}
-
-/// Text fields are short: anything longer than this is not from our form.
-const MAX_FIELD_BYTES: usize = 64 * 1024;
-/// Nor are posts with more parts than this.
-const MAX_PARTS: usize = 64;
-
-/// Decodes a post body by its content type.
-pub async fn read(headers: &HeaderMap, body: Bytes) -> Result<Posted, PortletError> {
-    let content_type = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let mime = content_type.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    match mime.as_str() {
-        "application/x-www-form-urlencoded" => {
-            let fields: Vec<(String, String)> =
-                url::form_urlencoded::parse(&body).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
-            if fields.len() > MAX_PARTS {
-                return Err(PortletError::BadRequest("too many fields".into()));
-            }
-            Ok(Posted { fields, files: Vec::new() })
-        }
-        "multipart/form-data" => read_multipart(content_type, body).await,
-        _ => Err(PortletError::BadRequest("unsupported content type".into())),
-    }
-}
-
-async fn read_multipart(content_type: &str, body: Bytes) -> Result<Posted, PortletError> {
-    let bad = |e: multer::Error| PortletError::BadRequest(format!("multipart: {e}"));
-    let boundary = multer::parse_boundary(content_type).map_err(bad)?;
-    let stream = futures_util::stream::once(async move { Ok::<Bytes, std::convert::Infallible>(body) });
-    let mut form = multer::Multipart::new(stream, boundary);
-    let mut posted = Posted::default();
-    let mut parts = 0;
-    while let Some(field) = form.next_field().await.map_err(bad)? {
-        parts += 1;
-        if parts > MAX_PARTS {
-            return Err(PortletError::BadRequest("too many parts".into()));
-        }
-        let name = field.name().unwrap_or("").to_string();
-        match field.file_name().map(str::to_owned) {
-            Some(file_name) => {
-                let content_type = field.content_type().map(|m| m.essence_str().to_string()).unwrap_or_default();
-                let data = field.bytes().await.map_err(bad)?;
-                // A file input left empty still sends a part, with no name and no bytes.
-                if file_name.is_empty() && data.is_empty() {
-                    continue;
-                }
-                posted.files.push(Upload { name: file_name, content_type, data });
-            }
-            None => {
-                let data = field.bytes().await.map_err(bad)?;
-                if data.len() > MAX_FIELD_BYTES {
-                    return Err(PortletError::BadRequest("field too long".into()));
-                }
-                let value = String::from_utf8(data.to_vec())
-                    .map_err(|_| PortletError::BadRequest("field is not UTF-8".into()))?;
-                posted.fields.push((name, value));
-            }
-        }
-    }
-    Ok(posted)
+    .to_string()
 }
 
 /// One row of "what is due", as typed.
@@ -158,8 +87,8 @@ impl EntryForm {
     pub fn from_posted(p: &Posted) -> EntryForm {
         let mut items = Vec::new();
         for i in 0..MAX_ITEMS {
-            let text = p.get(&format!("item_text_{i}")).unwrap_or("").to_string();
-            let due = p.get(&format!("item_due_{i}")).unwrap_or("").to_string();
+            let text = p.text(&format!("item_text_{i}")).to_string();
+            let due = p.text(&format!("item_due_{i}")).to_string();
             items.push(ItemRow { text, due, ..ItemRow::default() });
         }
         // Keep the rows up to the last one used, then pad with blank ones.
@@ -167,11 +96,11 @@ impl EntryForm {
             items.pop();
         }
         let mut f = EntryForm {
-            class: p.get("class").unwrap_or("").to_string(),
-            day: p.get("day").unwrap_or("").to_string(),
-            done: p.get("done").unwrap_or("").to_string(),
+            class: p.text("class").to_string(),
+            day: p.text("day").to_string(),
+            done: p.text("done").to_string(),
             items,
-            remove_files: p.all("remove_file"),
+            remove_files: p.all("remove_file").into_iter().map(str::to_owned).collect(),
             ..EntryForm::default()
         };
         f.pad_rows();
@@ -197,75 +126,54 @@ impl EntryForm {
 
     /// Checks the values; on success, what to store. Errors are written into the form.
     pub fn validate(&mut self, lang: Lang) -> Option<Content> {
-        let t = |fr: &str, en: &str| lang.pick(fr, en).to_string();
-        let day = match Date::parse(self.day.trim()) {
-            None if self.day.trim().is_empty() => {
-                self.day_error = Some(t("Indiquez le jour.", "Enter the day."));
+        let t = texts(lang);
+        let day = match field::school_day(&self.day) {
+            Ok(d) => Some(d),
+            Err(p) => {
+                self.day_error = Some(day_problem(t, p, t.day_missing));
                 None
             }
-            None => {
-                self.day_error = Some(t("Ce n'est pas une date valide.", "This is not a valid date."));
-                None
-            }
-            Some(d) if !d.is_school_day() => {
-                self.day_error = Some(t(
-                    "Choisissez un jour de classe (lundi à vendredi).",
-                    "Choose a school day (Monday to Friday).",
-                ));
-                None
-            }
-            Some(d) => Some(d),
         };
-        let done = self.done.trim().to_string();
-        if done.chars().count() > MAX_DONE_CHARS {
-            self.done_error =
-                Some(format!("{} ({MAX_DONE_CHARS})", lang.pick("Ce texte est trop long", "This text is too long")));
-        }
+        let done = match field::optional(&self.done, MAX_DONE_CHARS) {
+            Ok(done) => done,
+            Err(_) => {
+                self.done_error = Some(t.text_too_long(MAX_DONE_CHARS));
+                String::new()
+            }
+        };
         let mut items = Vec::new();
         for row in &mut self.items {
-            let text = row.text.trim();
-            let due_text = row.due.trim();
-            if text.is_empty() && due_text.is_empty() {
+            if row.text.trim().is_empty() && row.due.trim().is_empty() {
                 continue;
             }
-            if text.is_empty() {
-                row.text_error =
-                    Some(t("Écrivez ce qui est à faire pour cette date.", "Write what is due on this date."));
-            } else if text.chars().count() > MAX_ITEM_CHARS {
-                row.text_error = Some(format!(
-                    "{} ({MAX_ITEM_CHARS})",
-                    lang.pick("Ce texte est trop long", "This text is too long")
-                ));
-            }
-            let due = match Date::parse(due_text) {
-                None if due_text.is_empty() => {
-                    row.due_error = Some(t("Indiquez pour quand.", "Enter when it is due."));
+            let text = match field::required(&row.text, MAX_ITEM_CHARS) {
+                Ok(text) => Some(text),
+                Err(Problem::Missing) => {
+                    row.text_error = Some(t.item_text_missing.into());
                     None
                 }
-                None => {
-                    row.due_error = Some(t("Ce n'est pas une date valide.", "This is not a valid date."));
+                Err(_) => {
+                    row.text_error = Some(t.text_too_long(MAX_ITEM_CHARS));
                     None
                 }
-                Some(d) if !d.is_school_day() => {
-                    row.due_error = Some(t(
-                        "Choisissez un jour de classe (lundi à vendredi).",
-                        "Choose a school day (Monday to Friday).",
-                    ));
-                    None
-                }
-                Some(d) if day.is_some_and(|day| d < day) => {
-                    row.due_error =
-                        Some(t("La date est avant le jour de la séance.", "The date is before the day of the lesson."));
-                    None
-                }
-                Some(d) if day.is_some_and(|day| day.days_until(d) > MAX_DUE_DAYS) => {
-                    row.due_error = Some(t("La date est à plus d'un an.", "The date is more than a year away."));
-                    None
-                }
-                Some(d) => Some(d),
             };
-            if let (Some(due), None) = (due, &row.text_error) {
-                items.push(Item { text: text.to_string(), due });
+            let due = match field::school_day(&row.due) {
+                Err(p) => {
+                    row.due_error = Some(day_problem(t, p, t.item_due_missing));
+                    None
+                }
+                Ok(d) if day.is_some_and(|day| d < day) => {
+                    row.due_error = Some(t.due_before_lesson.into());
+                    None
+                }
+                Ok(d) if day.is_some_and(|day| day.days_until(d) > MAX_DUE_DAYS) => {
+                    row.due_error = Some(t.due_too_far.into());
+                    None
+                }
+                Ok(d) => Some(d),
+            };
+            if let (Some(text), Some(due)) = (text, due) {
+                items.push(Item { text, due });
             }
         }
         if done.is_empty()
@@ -273,10 +181,7 @@ impl EntryForm {
             && self.done_error.is_none()
             && !self.items.iter().any(|r| r.text_error.is_some() || r.due_error.is_some())
         {
-            self.done_error = Some(t(
-                "Écrivez ce qui a été fait en classe, ou ce qui est à faire.",
-                "Write what was done in class, or what is due.",
-            ));
+            self.done_error = Some(t.entry_empty.into());
         }
         if self.has_errors() {
             return None;
@@ -284,29 +189,16 @@ impl EntryForm {
         Some(Content { day: day?, done, items })
     }
 
-    /// Checks the uploads against the limits (`kept`: stored files the entry keeps).
+    /// Checks the uploads against the diary's rules (`kept`: stored files the entry keeps).
     pub fn check_files(&mut self, uploads: &[Upload], kept: usize, lang: Lang) -> Vec<NewFile> {
-        let mut out = Vec::new();
-        for u in uploads {
-            let name = files::sanitize_name(&u.name);
-            if u.data.len() > MAX_FILE_BYTES {
-                self.files_error = Some(format!(
-                    "{} « {name} » {}",
-                    lang.pick("Le fichier", "The file"),
-                    lang.pick("dépasse 5 Mo.", "is larger than 5 MB.")
-                ));
-                continue;
-            }
-            out.push(NewFile { name, content_type: files::normalize_type(&u.content_type), data: u.data.clone() });
+        let t = texts(lang);
+        let (accepted, problem) = FILES.check(uploads, kept);
+        match problem {
+            Some(FileProblem::TooLarge(name)) => self.files_error = Some(t.file_too_large(&name)),
+            Some(FileProblem::TooMany) => self.files_error = Some(t.too_many_files(MAX_FILES)),
+            None => {}
         }
-        if self.files_error.is_none() && kept + out.len() > MAX_FILES {
-            self.files_error = Some(format!(
-                "{} {MAX_FILES} {}",
-                lang.pick("Au plus", "At most"),
-                lang.pick("fichiers par séance.", "files per entry.")
-            ));
-        }
-        out
+        accepted.into_iter().map(|a| NewFile { name: a.name, content_type: a.content_type, data: a.data }).collect()
     }
 }
 
@@ -315,7 +207,8 @@ mod tests {
     use super::*;
 
     fn posted(pairs: &[(&str, &str)]) -> Posted {
-        Posted { fields: pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(), files: vec![] }
+        let fields = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Posted { fields: ent_portlet_kit::Pairs::from_pairs(fields), files: vec![] }
     }
 
     #[test]

@@ -1,72 +1,49 @@
 //! The homework diary portlet (cahier de textes): teachers write, per class and school day, what
 //! was done in class and what is due, with attached files; pupils, parents, teachers and the
 //! director read it by day, by week and as a list of what is due. It follows the contract of
-//! docs/portlets.md and is described in docs/portlet-homework.md.
-//!
-//! [`app`] is the router, [`build`] connects the database and binds the listener.
+//! docs/portlets.md and is described in docs/portlet-homework.md. The kit runs it: [`PORTLET`].
 
 mod access;
 mod edit;
-mod files;
 mod forms;
 pub mod store;
 mod summary;
 mod templates;
+mod texts;
 mod views;
 
-use std::sync::Arc;
-
 use axum::Router;
-use axum::extract::FromRef;
 use axum::routing::{get, post};
-use ent_portlet_kit::server::{self, Server};
-use ent_portlet_kit::storage::{Db, DbError, Migrations};
-use ent_portlet_kit::{PortletConfig, Verifier};
-use sqlx::migrate::Migrator;
+use ent_portlet_kit::{Db, Migrations, Portlet, Shared};
 
 pub use ent_portlet_kit::calendar::Date;
 pub use store::Store;
 
-static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
-
 /// The portlet's migrations, one folder per backend.
-pub static MIGRATIONS: Migrations = Migrations { sqlite: &SQLITE, postgres: &POSTGRES };
+pub static MIGRATIONS: Migrations = ent_portlet_kit::migrations!();
 
-/// What the handlers share.
-#[derive(Clone)]
-pub struct HomeworkState {
-    pub verifier: Arc<Verifier>,
+/// The diary, as the kit runs it.
+pub static PORTLET: Portlet<Homework> =
+    Portlet { name: "homework", migrations: &MIGRATIONS, state: Homework::new, routes };
+
+/// The diary's own part of the handlers' state.
+#[derive(Debug)]
+pub struct Homework {
     pub store: Store,
-    /// A fixed "today" (tests, demos); the Paris day otherwise.
-    today: Option<Date>,
 }
 
-impl HomeworkState {
-    pub fn new(verifier: Arc<Verifier>, db: Db) -> HomeworkState {
-        HomeworkState { verifier, store: Store::new(db), today: None }
-    }
-
-    /// Fixes the day the portlet takes as today (for tests and demonstrations).
-    pub fn with_today(mut self, today: Date) -> HomeworkState {
-        self.today = Some(today);
-        self
-    }
-
-    pub fn today(&self) -> Date {
-        self.today.unwrap_or_else(Date::today)
+impl Homework {
+    fn new(db: Db) -> Homework {
+        Homework { store: Store::new(db) }
     }
 }
 
-impl FromRef<HomeworkState> for Arc<Verifier> {
-    fn from_ref(s: &HomeworkState) -> Arc<Verifier> {
-        s.verifier.clone()
-    }
-}
+/// What the handlers share: the kit's part (its clock says what "today" is) and the diary's.
+pub(crate) type App = Shared<Homework>;
 
-/// The portlet's routes, wrapped with the kit's layers and `/health`.
-pub fn app(state: HomeworkState) -> Router {
-    let routes = Router::new()
+/// The portlet's routes (docs/portlet-homework.md).
+fn routes() -> Router<App> {
+    Router::new()
         .route("/fragment/summary", get(summary::summary))
         .route("/view", get(views::week))
         .route("/view/", get(views::week))
@@ -79,23 +56,4 @@ pub fn app(state: HomeworkState) -> Router {
         .route("/view/entries/{id}", post(edit::update))
         .route("/view/entries/{id}/delete", post(edit::delete))
         .route("/view/files/{id}", get(edit::download))
-        .with_state(state);
-    server::wrap(routes)
-}
-
-/// Why the portlet could not start.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    #[error("homework database: {0}")]
-    Db(#[from] DbError),
-    #[error("homework listener: {0}")]
-    Listen(#[from] std::io::Error),
-}
-
-/// Connects (and migrates) the database, binds the listener and serves the portlet.
-pub async fn build(config: PortletConfig) -> Result<Server, BuildError> {
-    let db = Db::connect(&config.database_url, &MIGRATIONS).await?;
-    let state = HomeworkState::new(config.verifier(), db);
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    Ok(server::serve(listener, app(state))?)
 }

@@ -6,6 +6,7 @@
 
 use std::collections::HashMap;
 
+use ent_portlet_kit::ClassInfo;
 use ent_portlet_kit::storage::{Db, DbError, now};
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -80,14 +81,6 @@ pub struct DueItem {
     pub given_on: Date,
     pub text: String,
     pub due: Date,
-}
-
-/// A class as the portlet knows it from its entries.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KnownClass {
-    pub id: String,
-    pub name: String,
-    pub school: String,
 }
 
 /// The outcome of an update.
@@ -349,7 +342,7 @@ impl Store {
 
     /// The classes of a school that have entries written since `since` (epoch seconds), with
     /// the name they were last written under, by name.
-    pub async fn school_classes(&self, school: &str, since: i64) -> Result<Vec<KnownClass>, DbError> {
+    pub async fn school_classes(&self, school: &str, since: i64) -> Result<Vec<ClassInfo>, DbError> {
         let rows = sqlx::query(
             "SELECT class_id, class_name, MAX(created_at) AS latest FROM entries WHERE school = $1 AND created_at >= $2 \
              GROUP BY class_id, class_name ORDER BY class_id, latest DESC",
@@ -358,21 +351,21 @@ impl Store {
         .bind(since)
         .fetch_all(&self.db.pool)
         .await?;
-        let mut out: Vec<KnownClass> = Vec::new();
+        let mut out: Vec<ClassInfo> = Vec::new();
         for r in &rows {
             let id: String = r.try_get("class_id")?;
             // Rows come newest name first within a class: keep that one.
             if out.last().is_some_and(|c| c.id == id) {
                 continue;
             }
-            out.push(KnownClass { id, name: r.try_get("class_name")?, school: school.to_string() });
+            out.push(ClassInfo { id, name: r.try_get("class_name")?, school: school.to_string() });
         }
         out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
         Ok(out)
     }
 
     /// The school and latest name of a class, from its entries.
-    pub async fn class(&self, class_id: &str) -> Result<Option<KnownClass>, DbError> {
+    pub async fn class(&self, class_id: &str) -> Result<Option<ClassInfo>, DbError> {
         let row = sqlx::query(
             "SELECT class_id, class_name, school FROM entries WHERE class_id = $1 ORDER BY created_at DESC, id LIMIT 1",
         )
@@ -380,7 +373,7 @@ impl Store {
         .fetch_optional(&self.db.pool)
         .await?;
         row.map(|r| {
-            Ok(KnownClass { id: r.try_get("class_id")?, name: r.try_get("class_name")?, school: r.try_get("school")? })
+            Ok(ClassInfo { id: r.try_get("class_id")?, name: r.try_get("class_name")?, school: r.try_get("school")? })
         })
         .transpose()
     }

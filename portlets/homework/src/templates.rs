@@ -1,34 +1,16 @@
 //! The askama templates (`portlets/homework/templates`) and what they are filled with: plain
-//! values prepared by the handlers (labels in the user's language, links under the portal's
-//! base), so that the templates only lay them out. Every value is escaped by askama.
+//! values prepared by the handlers (words from the texts table, links under the portal's base),
+//! laid out with the kit's parts (tabs, pagination, the week grid). Every value is escaped.
 
 use askama::Template;
-use ent_portlet_kit::{Ctx, Lang, PortletError};
+use ent_portlet_kit::views::{Anchor, Badge, Days, Html, Pagination, Tabs, paragraphs};
+use ent_portlet_kit::{Ctx, Lang, Link};
 
-use crate::files::human_size;
 use crate::forms::EntryForm;
 use crate::store::{DueItem, Entry};
+use crate::texts::Texts;
 use ent_portlet_kit::calendar::Date;
-
-/// Renders a template, or a 500 whose cause stays in the log.
-pub fn render(page: &impl Template) -> Result<String, PortletError> {
-    page.render().map_err(PortletError::internal)
-}
-
-/// A link in a row of tabs.
-#[derive(Clone, Debug)]
-pub struct Tab {
-    pub label: String,
-    pub href: String,
-    pub current: bool,
-}
-
-/// A link with its words.
-#[derive(Clone, Debug)]
-pub struct Link {
-    pub label: String,
-    pub href: String,
-}
+use ent_portlet_kit::upload::human_size;
 
 #[derive(Clone, Debug)]
 pub struct ItemView {
@@ -58,7 +40,7 @@ impl EntryView {
     pub fn new(ctx: &Ctx, e: &Entry, editable: bool) -> EntryView {
         EntryView {
             id: e.id.clone(),
-            done_lines: lines(&e.content.done),
+            done_lines: paragraphs(&e.content.done),
             items: e
                 .content
                 .items
@@ -69,20 +51,15 @@ impl EntryView {
                 .files
                 .iter()
                 .map(|f| FileView {
-                    href: ctx.link(&format!("/files/{}", f.id)),
+                    href: ctx.href(&Link::to(format!("/view/files/{}", f.id))),
                     name: f.name.clone(),
                     size: human_size(f.size, ctx.lang),
                 })
                 .collect(),
             author: e.placement.author_name.clone(),
-            edit_href: editable.then(|| ctx.link(&format!("/entries/{}/edit", e.id))),
+            edit_href: editable.then(|| ctx.href(&Link::to(format!("/view/entries/{}/edit", e.id)))),
         }
     }
-}
-
-/// Text as paragraphs: one per non-blank line (line breaks kept without inline styles).
-pub fn lines(text: &str) -> Vec<String> {
-    text.lines().map(str::trim_end).filter(|l| !l.trim().is_empty()).map(str::to_owned).collect()
 }
 
 /// Something due, with the day it was given.
@@ -99,12 +76,11 @@ impl DueView {
     }
 }
 
-/// One day of the week grid (or the day view).
-#[derive(Clone, Debug)]
-pub struct DayView {
-    pub iso: String,
-    pub label: String,
-    pub is_today: bool,
+/// What one day of the grid holds: its entries and what is due on it.
+#[derive(Template)]
+#[template(path = "day.html")]
+pub struct DayBody {
+    pub t: &'static Texts,
     pub entries: Vec<EntryView>,
     pub due: Vec<DueView>,
 }
@@ -115,7 +91,7 @@ pub struct DueGroup {
     pub iso: String,
     pub label: String,
     /// "aujourd'hui", "demain", "lundi": the days that need doing now.
-    pub badge: Option<String>,
+    pub badge: Option<Badge>,
     pub items: Vec<DueView>,
 }
 
@@ -130,18 +106,16 @@ pub enum Mode {
 /// The week, day and "à faire" views.
 #[derive(Template)]
 #[template(path = "diary.html")]
-pub struct DiaryPage<'a> {
-    pub ctx: &'a Ctx,
+pub struct DiaryPage {
+    pub t: &'static Texts,
     pub title: String,
     pub heading: String,
-    pub tabs_label: String,
-    pub tabs: Vec<Tab>,
-    pub modes: Vec<Tab>,
+    pub tabs: Tabs,
+    pub modes: Tabs,
     pub mode: Mode,
-    pub previous: Option<Link>,
-    pub next: Option<Link>,
+    pub pagination: Pagination,
     pub write_href: Option<String>,
-    pub days: Vec<DayView>,
+    pub days: Option<Days>,
     pub due_groups: Vec<DueGroup>,
     pub empty: Option<String>,
 }
@@ -167,6 +141,7 @@ pub struct StoredFile {
 #[derive(Template)]
 #[template(path = "form.html")]
 pub struct FormPage<'a> {
+    pub t: &'static Texts,
     pub ctx: &'a Ctx,
     pub title: String,
     pub action: String,
@@ -212,24 +187,33 @@ pub struct DirectorRow {
 
 #[derive(Template)]
 #[template(path = "summary.html")]
-pub struct SummaryPage<'a> {
-    pub ctx: &'a Ctx,
+pub struct SummaryPage {
+    pub t: &'static Texts,
     pub family: Vec<FamilyBlock>,
     pub teacher: Vec<TeacherBlock>,
     pub director: Vec<DirectorRow>,
     pub empty: Option<String>,
-    pub more: Option<Link>,
+    pub more: Option<Anchor>,
 }
 
 /// "aujourd'hui" / "demain" / the weekday, for a day near `today`.
-pub fn relative_day(lang: Lang, today: Date, day: Date) -> Option<String> {
+pub fn relative_day(t: &Texts, today: Date, day: Date) -> Option<String> {
     if day == today {
-        Some(lang.pick("aujourd'hui", "today").to_string())
+        Some(t.today.to_string())
     } else if day == today.add_days(1) {
-        Some(lang.pick("demain", "tomorrow").to_string())
+        Some(t.tomorrow.to_string())
     } else if day == today.next_school_day() {
-        Some(day.weekday_name(lang).to_string())
+        Some(day.weekday_name(t.lang).to_string())
     } else {
         None
     }
+}
+
+/// A day's body, rendered for the kit's grid.
+pub fn day_body(
+    t: &'static Texts,
+    entries: Vec<EntryView>,
+    due: Vec<DueView>,
+) -> Result<Html, ent_portlet_kit::PortletError> {
+    Html::of(&DayBody { t, entries, due })
 }

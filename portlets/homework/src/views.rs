@@ -6,13 +6,16 @@ use std::collections::BTreeMap;
 
 use axum::extract::{Query, State};
 use axum::response::Response;
-use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, html};
+use ent_portlet_kit::access::{self as choose, Choice};
+use ent_portlet_kit::views::{self, Anchor, Badge, Day, Days, Layout, Pagination, Tab, Tabs};
+use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Profile};
 use serde::Deserialize;
 
-use crate::HomeworkState;
-use crate::access::{self, Choice, EntryAccess};
+use crate::App;
+use crate::access::{self, EntryAccess, label};
 use crate::store::{DueItem, Entry};
-use crate::templates::{self, DayView, DiaryPage, DueGroup, DueView, EntryView, Link, Mode, Tab};
+use crate::templates::{self, DiaryPage, DueGroup, DueView, EntryView, Mode};
+use crate::texts::{Texts, texts};
 use ent_portlet_kit::calendar::Date;
 
 /// How far ahead "à faire" looks, and how many lines it shows at most.
@@ -37,17 +40,10 @@ impl ViewQuery {
     }
 }
 
-/// A link to a view for a diary and a day.
-pub fn view_href(ctx: &Ctx, view: &str, choice: Option<&Choice>, day: Option<Date>) -> String {
-    let mut q = url::form_urlencoded::Serializer::new(String::new());
-    if let Some(c) = choice {
-        q.append_pair(c.key, &c.value);
-    }
-    if let Some(d) = day {
-        q.append_pair("date", &d.iso());
-    }
-    let q = q.finish();
-    if q.is_empty() { ctx.link(&format!("/{view}")) } else { ctx.link(&format!("/{view}?{q}")) }
+/// A view (`week`, `day`, `due`, `entries/new`) of a diary on a day: a link in a page, or where
+/// a post sends the browser.
+pub fn view_link(view: &str, choice: Option<&Choice>, day: Option<Date>) -> Link {
+    Link::to(format!("/view/{view}")).choice(choice).q_opt("date", day.map(|d| d.iso()))
 }
 
 /// What every view starts with: the diaries one may open and the one asked for.
@@ -56,182 +52,189 @@ struct Opened {
     selected: Option<Choice>,
 }
 
-async fn open(state: &HomeworkState, who: &Identity, ctx: &Ctx, q: &ViewQuery) -> Result<Opened, PortletError> {
+async fn open(state: &App, who: &Identity, ctx: &Ctx, q: &ViewQuery) -> Result<Opened, PortletError> {
     access::require_diary(who, ctx)?;
-    let choices = access::readable(&state.store, who).await?;
-    let selected = access::select(&choices, q.class.as_deref(), q.child.as_deref(), ctx)?.cloned();
+    let choices = access::readable(state, who).await?;
+    let selected = choose::select(&choices, q.class.as_deref(), q.child.as_deref(), ctx.lang)?.cloned();
     Ok(Opened { choices, selected })
 }
 
-fn page<'a>(ctx: &'a Ctx, who: &Identity, opened: &Opened, mode: Mode, day: Date) -> DiaryPage<'a> {
+fn page(ctx: &Ctx, t: &'static Texts, who: &Identity, opened: &Opened, mode: Mode, day: Date) -> DiaryPage {
     let view = match mode {
         Mode::Week => "week",
         Mode::Day => "day",
         Mode::Due => "due",
     };
+    let dated = |m: Mode| (m != Mode::Due).then_some(day);
     let selected = opened.selected.as_ref();
     let tabs = if opened.choices.len() > 1 || who.profile == Profile::Parent {
         opened
             .choices
             .iter()
             .map(|c| Tab {
-                label: c.label(ctx),
-                href: view_href(ctx, view, Some(c), (mode != Mode::Due).then_some(day)),
+                label: label(t, c),
+                href: ctx.href(&view_link(view, Some(c), dated(mode))),
                 current: selected == Some(c),
             })
             .collect()
     } else {
         Vec::new()
     };
-    let mode_tab = |m: Mode, name: &str, fr: &str, en: &str| Tab {
-        label: ctx.t(fr, en).to_string(),
-        href: view_href(ctx, name, selected, (m != Mode::Due).then_some(day)),
+    let mode_tab = |m: Mode, name: &str, words: &str| Tab {
+        label: words.to_string(),
+        href: ctx.href(&view_link(name, selected, dated(m))),
         current: m == mode,
     };
     let modes = vec![
-        mode_tab(Mode::Week, "week", "Semaine", "Week"),
-        mode_tab(Mode::Day, "day", "Jour", "Day"),
-        mode_tab(Mode::Due, "due", "À faire", "To do"),
+        mode_tab(Mode::Week, "week", t.week),
+        mode_tab(Mode::Day, "day", t.day),
+        mode_tab(Mode::Due, "due", t.to_do),
     ];
     let title = match selected {
-        Some(c) => format!("{} · {}", ctx.t("Cahier de textes", "Homework diary"), c.label(ctx)),
-        None => ctx.t("Cahier de textes", "Homework diary").to_string(),
+        Some(c) => t.diary_of(&label(t, c)),
+        None => t.diary.to_string(),
     };
     let write_href = selected
-        .filter(|c| who.can_write_class(&c.class_id, &c.school))
-        .map(|c| view_href(ctx, "entries/new", Some(c), Some(day.school_day_from())));
-    let empty = selected.is_none().then(|| empty_text(ctx, who));
+        .filter(|c| who.can_write_class(&c.class.id, &c.class.school))
+        .map(|c| ctx.href(&view_link("entries/new", Some(c), Some(day.school_day_from()))));
+    let empty = selected.is_none().then(|| empty_text(t, who));
     DiaryPage {
-        ctx,
+        t,
         title,
         heading: String::new(),
-        tabs_label: if who.profile == Profile::Parent {
-            ctx.t("Enfants", "Children").to_string()
-        } else {
-            ctx.t("Classes", "Classes").to_string()
-        },
-        tabs,
-        modes,
+        tabs: Tabs::new(if who.profile == Profile::Parent { t.children } else { t.classes }, tabs),
+        modes: Tabs::new(t.view_modes, modes),
         mode,
-        previous: None,
-        next: None,
+        pagination: Pagination::default(),
         write_href,
-        days: Vec::new(),
+        days: None,
         due_groups: Vec::new(),
         empty,
     }
 }
 
 /// The polite words when there is no diary to show.
-fn empty_text(ctx: &Ctx, who: &Identity) -> String {
+fn empty_text(t: &Texts, who: &Identity) -> String {
     match who.profile {
-        Profile::Teacher => ctx.t("Vous n'avez pas de classe pour le moment.", "You have no class for now."),
-        Profile::Director => ctx.t(
-            "Aucune classe de l'école n'a encore de cahier de textes.",
-            "No class of the school has a homework diary yet.",
-        ),
-        _ => ctx.t("Aucun cahier de textes pour le moment.", "No homework diary for now."),
+        Profile::Teacher => t.no_class_teacher,
+        Profile::Director => t.no_class_school,
+        _ => t.no_diary,
     }
     .to_string()
 }
 
-fn entry_views(ctx: &Ctx, who: &Identity, entries: &[Entry], day: Date) -> Vec<EntryView> {
-    entries
+fn day_cell(
+    ctx: &Ctx,
+    t: &'static Texts,
+    who: &Identity,
+    entries: &[Entry],
+    due: &[DueItem],
+    day: Date,
+    today: Date,
+) -> Result<Day, PortletError> {
+    let entries = entries
         .iter()
         .filter(|e| e.content.day == day)
         .map(|e| EntryView::new(ctx, e, access::entry_access(who, e) == EntryAccess::Write))
-        .collect()
-}
-
-fn day_view(ctx: &Ctx, who: &Identity, entries: &[Entry], due: &[DueItem], day: Date, today: Date) -> DayView {
-    DayView {
+        .collect();
+    let due = due.iter().filter(|d| d.due == day).map(|d| DueView::new(ctx.lang, d)).collect();
+    Ok(Day {
         iso: day.iso(),
         label: day.long(ctx.lang),
-        is_today: day == today,
-        entries: entry_views(ctx, who, entries, day),
-        due: due.iter().filter(|d| d.due == day).map(|d| DueView::new(ctx.lang, d)).collect(),
-    }
+        badge: (day == today).then(|| Badge::plain(t.today)),
+        body: templates::day_body(t, entries, due)?,
+    })
 }
 
 /// GET /view/week?class=|child=&date= — the school week holding `date` (this week by default).
 pub async fn week(
-    State(state): State<HomeworkState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, PortletError> {
+    let t = texts(ctx.lang);
     let today = state.today();
     let opened = open(&state, &who, &ctx, &q).await?;
     let day = q.day(today)?;
-    let mut p = page(&ctx, &who, &opened, Mode::Week, day);
+    let mut p = page(&ctx, t, &who, &opened, Mode::Week, day);
     if let Some(c) = &opened.selected {
         let week = day.school_week();
-        let entries = state.store.class_entries(&c.class_id, week[0], week[4]).await?;
-        let due = state.store.class_due(&c.class_id, week[0], week[4], DUE_LIMIT).await?;
-        p.heading = format!("{} {}", ctx.t("Semaine du", "Week of"), week[0].long(ctx.lang));
-        p.days = week.iter().map(|d| day_view(&ctx, &who, &entries, &due, *d, today)).collect();
+        let entries = state.store.class_entries(&c.class.id, week[0], week[4]).await?;
+        let due = state.store.class_due(&c.class.id, week[0], week[4], DUE_LIMIT).await?;
+        p.heading = t.week_of(&week[0].long(ctx.lang));
+        let days = week.iter().map(|d| day_cell(&ctx, t, &who, &entries, &due, *d, today)).collect::<Result<_, _>>()?;
+        p.days = Some(Days { layout: Layout::Week, days });
         let (prev, next) = (week[0].add_days(-7), week[0].add_days(7));
-        p.previous = Some(Link {
-            label: ctx.t("Semaine précédente", "Previous week").into(),
-            href: view_href(&ctx, "week", Some(c), Some(prev)),
-        });
-        p.next = Some(Link {
-            label: ctx.t("Semaine suivante", "Next week").into(),
-            href: view_href(&ctx, "week", Some(c), Some(next)),
-        });
+        p.pagination = Pagination {
+            label: t.weeks.into(),
+            previous: Some(Anchor {
+                label: t.previous_week.into(),
+                href: ctx.href(&view_link("week", Some(c), Some(prev))),
+            }),
+            next: Some(Anchor { label: t.next_week.into(), href: ctx.href(&view_link("week", Some(c), Some(next))) }),
+        };
     }
-    Ok(html(templates::render(&p)?))
+    views::page(&p)
 }
 
 /// GET /view/day?class=|child=&date= — one day (today by default).
 pub async fn day(
-    State(state): State<HomeworkState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, PortletError> {
+    let t = texts(ctx.lang);
     let today = state.today();
     let opened = open(&state, &who, &ctx, &q).await?;
     let day = q.day(today)?;
-    let mut p = page(&ctx, &who, &opened, Mode::Day, day);
+    let mut p = page(&ctx, t, &who, &opened, Mode::Day, day);
     if let Some(c) = &opened.selected {
-        let entries = state.store.class_entries(&c.class_id, day, day).await?;
-        let due = state.store.class_due(&c.class_id, day, day, DUE_LIMIT).await?;
+        let entries = state.store.class_entries(&c.class.id, day, day).await?;
+        let due = state.store.class_due(&c.class.id, day, day, DUE_LIMIT).await?;
         p.heading = day.long(ctx.lang);
-        p.days = vec![day_view(&ctx, &who, &entries, &due, day, today)];
+        p.days = Some(Days { layout: Layout::Day, days: vec![day_cell(&ctx, t, &who, &entries, &due, day, today)?] });
         let (prev, next) = (day.previous_school_day(), day.next_school_day());
-        p.previous = Some(Link { label: prev.short(ctx.lang), href: view_href(&ctx, "day", Some(c), Some(prev)) });
-        p.next = Some(Link { label: next.short(ctx.lang), href: view_href(&ctx, "day", Some(c), Some(next)) });
+        p.pagination = Pagination {
+            label: t.days.into(),
+            previous: Some(Anchor {
+                label: prev.short(ctx.lang),
+                href: ctx.href(&view_link("day", Some(c), Some(prev))),
+            }),
+            next: Some(Anchor { label: next.short(ctx.lang), href: ctx.href(&view_link("day", Some(c), Some(next))) }),
+        };
     }
-    Ok(html(templates::render(&p)?))
+    views::page(&p)
 }
 
 /// GET /view/due?class=|child= — what is due from today, by due day.
 pub async fn due(
-    State(state): State<HomeworkState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Query(q): Query<ViewQuery>,
 ) -> Result<Response, PortletError> {
+    let t = texts(ctx.lang);
     let today = state.today();
     let opened = open(&state, &who, &ctx, &q).await?;
-    let mut p = page(&ctx, &who, &opened, Mode::Due, today);
+    let mut p = page(&ctx, t, &who, &opened, Mode::Due, today);
     if let Some(c) = &opened.selected {
-        let items = state.store.class_due(&c.class_id, today, today.add_days(DUE_DAYS_AHEAD), DUE_LIMIT).await?;
+        let items = state.store.class_due(&c.class.id, today, today.add_days(DUE_DAYS_AHEAD), DUE_LIMIT).await?;
         let mut groups: BTreeMap<Date, Vec<DueView>> = BTreeMap::new();
         for i in &items {
             groups.entry(i.due).or_default().push(DueView::new(ctx.lang, i));
         }
-        p.heading = ctx.t("Travail à faire à partir d'aujourd'hui", "Homework due from today").to_string();
+        p.heading = t.due_from_today.to_string();
         p.due_groups = groups
             .into_iter()
             .map(|(d, items)| DueGroup {
                 iso: d.iso(),
                 label: d.long(ctx.lang),
-                badge: templates::relative_day(ctx.lang, today, d),
+                badge: templates::relative_day(t, today, d).map(Badge::warn),
                 items,
             })
             .collect();
     }
-    Ok(html(templates::render(&p)?))
+    views::page(&p)
 }

@@ -5,23 +5,24 @@
 
 mod common;
 
-use common::{BASE, CLASSES, Harness, TODAY, TOMORROW, Upload, assert_fragment_rules, d};
+use common::{BASE, CLASSES, Diary, TODAY, TOMORROW, assert_fragment_rules, d, file};
 use ent_portlet_homework::MIGRATIONS;
 use ent_portlet_homework::store::MAX_FILE_BYTES;
+use ent_portlet_kit::testing::TestFile;
 use ent_portlet_kit::testing::{CLASS_A1, CLASS_B1, SCHOOL_A};
-use ent_portlet_kit::{Child, ClassRef, Identity};
+use ent_portlet_kit::{Child, ClassRef, ClassRole, Identity};
 
-fn pdf(file_name: &str, data: Vec<u8>) -> Upload {
-    Upload { name: "files", file_name: file_name.into(), content_type: "application/pdf", data }
+fn pdf(file_name: &str, data: Vec<u8>) -> TestFile {
+    file(file_name, "application/pdf", data)
 }
 
 ent_storage::both_backends!(MIGRATIONS; another_teacher_of_the_class_reads_but_does_not_edit, |db| async move {
-    let h = Harness::new(db);
+    let h = Diary::new(db);
     let entry = h.seed(&CLASSES[0], "secret-a1").await;
     let co = Identity {
         sub: "co-teacher-a1".into(),
         name: Some("Léo Simon".into()),
-        classes: vec![ClassRef { id: CLASS_A1.into(), name: "CM1 A".into(), school: SCHOOL_A.into(), role: "teacher".into() }],
+        classes: vec![ClassRef { id: CLASS_A1.into(), name: "CM1 A".into(), school: SCHOOL_A.into(), role: ClassRole::Teacher }],
         ..h.net.teacher_a1.clone()
     };
     let week = h.get(&co, &format!("/view/week?class={CLASS_A1}&date={TODAY}")).await;
@@ -30,12 +31,12 @@ ent_storage::both_backends!(MIGRATIONS; another_teacher_of_the_class_reads_but_d
     assert!(!week.text().contains(&format!("/entries/{entry}/edit")), "no edit link on another's entry");
     assert!(week.text().contains("/entries/new"), "but a link to write their own");
     assert_eq!(h.get(&co, &format!("/view/entries/{entry}/edit")).await.status, 403);
-    let a = h.post_form(&co, &format!("/view/entries/{entry}"), &[("day", TODAY), ("done", "mine now")]).await;
+    let a = h.post(&co, &format!("/view/entries/{entry}"), &[("day", TODAY), ("done", "mine now")]).await;
     assert_eq!(a.status, 403);
-    assert_eq!(h.post_form(&co, &format!("/view/entries/{entry}/delete"), &[]).await.status, 403);
+    assert_eq!(h.post(&co, &format!("/view/entries/{entry}/delete"), &[]).await.status, 403);
     assert_eq!(h.store.get(&entry).await.unwrap().unwrap().content.done, "Séance secret-a1");
     // The director of the school may correct or remove it.
-    let a = h.post_form(&h.net.director_a, &format!("/view/entries/{entry}"), &[("day", TODAY), ("done", "corrigé")]).await;
+    let a = h.post(&h.net.director_a, &format!("/view/entries/{entry}"), &[("day", TODAY), ("done", "corrigé")]).await;
     assert_eq!(a.status, 303);
     let stored = h.store.get(&entry).await.unwrap().unwrap();
     assert_eq!(stored.content.done, "corrigé");
@@ -43,7 +44,7 @@ ent_storage::both_backends!(MIGRATIONS; another_teacher_of_the_class_reads_but_d
 });
 
 ent_storage::both_backends!(MIGRATIONS; a_parent_of_two_children_sees_both_diaries, |db| async move {
-    let h = Harness::new(db);
+    let h = Diary::new(db);
     h.seed(&CLASSES[0], "secret-a1").await;
     h.seed(&CLASSES[2], "secret-b1").await;
     let mut parent = h.net.parent_a1.clone();
@@ -69,18 +70,18 @@ ent_storage::both_backends!(MIGRATIONS; a_parent_of_two_children_sees_both_diari
     assert!(second.contains("secret-b1") && !second.contains("secret-a1"));
     assert_eq!(h.get(&parent, "/view/due?child=pupil-a2").await.status, 404);
     // A parent never writes, not even for their own child's class.
-    let a = h.post_form(&parent, "/view/entries", &[("class", CLASS_A1), ("day", TODAY), ("done", "x")]).await;
+    let a = h.post(&parent, "/view/entries", &[("class", CLASS_A1), ("day", TODAY), ("done", "x")]).await;
     assert_eq!(a.status, 403);
 });
 
 ent_storage::both_backends!(MIGRATIONS; a_refused_form_keeps_what_was_typed_and_stores_nothing, |db| async move {
-    let h = Harness::new(db);
+    let h = Diary::new(db);
     let teacher = &h.net.teacher_a1;
     let count = || async { h.store.class_entries(CLASS_A1, d("2025-01-01"), d("2025-12-31")).await.unwrap().len() };
 
     // Empty text: the form comes back with the day and the item typed.
     let a = h
-        .post_form(teacher, "/view/entries", &[("class", CLASS_A1), ("day", TODAY), ("done", "  "), ("item_due_0", TOMORROW)])
+        .post(teacher, "/view/entries", &[("class", CLASS_A1), ("day", TODAY), ("done", "  "), ("item_due_0", TOMORROW)])
         .await;
     assert_eq!(a.status, 422);
     let body = a.text();
@@ -94,7 +95,7 @@ ent_storage::both_backends!(MIGRATIONS; a_refused_form_keeps_what_was_typed_and_
 
     // A bad date: the typed value is shown again with its error, and the text is kept.
     let a = h
-        .post_form(
+        .post(
             teacher,
             "/view/entries",
             &[("class", CLASS_A1), ("day", "2025-02-30"), ("done", "Lecture <b>p. 12</b>"), ("item_text_0", "Poésie")],
@@ -139,11 +140,11 @@ ent_storage::both_backends!(MIGRATIONS; a_refused_form_keeps_what_was_typed_and_
 });
 
 ent_storage::both_backends!(MIGRATIONS; files_go_in_with_the_entry_and_out_as_attachments, |db| async move {
-    let h = Harness::new(db);
+    let h = Diary::new(db);
     let teacher = &h.net.teacher_a1;
     // More than axum's 2 MB default, less than the kit's body limit.
     let sheet = pdf("C:\\Users\\prof\\Fiche poésie;1.pdf", vec![b'%'; 3 * 1024 * 1024]);
-    let page = Upload { name: "files", file_name: "page.html".into(), content_type: "text/html", data: b"<script>alert(1)</script>".to_vec() };
+    let page = file("page.html", "text/html", b"<script>alert(1)</script>".to_vec());
     let a = h
         .post_multipart(
             teacher,
@@ -179,7 +180,7 @@ ent_storage::both_backends!(MIGRATIONS; files_go_in_with_the_entry_and_out_as_at
     assert!(week.contains(&format!("{BASE}/files/{}", pdf_meta.id)) && week.contains("Fiche poésie_1.pdf"));
     assert!(week.contains(&format!("<time datetime=\"{TOMORROW}\">")));
     let a = h
-        .post_form(
+        .post(
             teacher,
             &format!("/view/entries/{}", entry.id),
             // The same file ticked twice (a replayed field) is removed once.
@@ -193,16 +194,16 @@ ent_storage::both_backends!(MIGRATIONS; files_go_in_with_the_entry_and_out_as_at
     assert_eq!(h.get(teacher, &format!("/view/files/{}", html_meta.id)).await.status, 404);
 
     // Six files are more than an entry holds.
-    let six: Vec<Upload> = (0..6).map(|i| pdf(&format!("{i}.pdf"), b"x".to_vec())).collect();
+    let six: Vec<TestFile> = (0..6).map(|i| pdf(&format!("{i}.pdf"), b"x".to_vec())).collect();
     let a = h.post_multipart(teacher, "/view/entries", &[("class", CLASS_A1), ("day", TODAY), ("done", "Six")], &six).await;
     assert_eq!(a.status, 422);
     assert!(a.text().contains("Au plus 5 fichiers"));
 });
 
 ent_storage::both_backends!(MIGRATIONS; views_speak_french_or_english_and_escape_everything, |db| async move {
-    let h = Harness::new(db);
+    let h = Diary::new(db);
     let a = h
-        .post_form(
+        .post(
             &h.net.teacher_a1,
             "/view/entries",
             &[
@@ -242,14 +243,10 @@ ent_storage::both_backends!(MIGRATIONS; views_speak_french_or_english_and_escape
 });
 
 ent_storage::both_backends!(MIGRATIONS; build_serves_on_a_real_port, |t: &TestDb| async move {
-    use ent_portlet_kit::testing::TestIssuer;
+    use ent_portlet_kit::testing::{TestIssuer, serve_jwks};
     // The provider's JWKS, served like the provider does.
     let issuer = TestIssuer::new();
-    let jwks = issuer.jwks();
-    let provider = axum::Router::new().route("/jwks", axum::routing::get(move || async move { axum::Json(jwks) }));
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let jwks_url = format!("http://{}/jwks", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, provider).await });
+    let jwks_url = serve_jwks(&issuer).await;
 
     let config: ent_portlet_kit::PortletConfig = toml::from_str(&format!(
         "issuer = \"{}\"\nresource = \"{}\"\njwks_url = \"{jwks_url}\"\ndatabase_url = \"{}\"\n",
@@ -258,7 +255,7 @@ ent_storage::both_backends!(MIGRATIONS; build_serves_on_a_real_port, |t: &TestDb
         t.url
     ))
     .unwrap();
-    let server = ent_portlet_homework::build(config).await.unwrap();
+    let server = ent_portlet_homework::PORTLET.build(config).await.unwrap();
     let http = reqwest::Client::new();
     let health = http.get(format!("{}/health", server.url())).send().await.unwrap();
     assert_eq!(health.status(), 200);
@@ -274,4 +271,16 @@ ent_storage::both_backends!(MIGRATIONS; build_serves_on_a_real_port, |t: &TestDb
     let res = http.get(format!("{}/view/week", server.url())).send().await.unwrap();
     assert_eq!(res.status(), 401);
     server.shutdown().await.unwrap();
+});
+
+ent_storage::both_backends!(MIGRATIONS; a_director_has_every_class_the_directory_lists, |db| async move {
+    let h = Diary::new(db);
+    // Nothing written yet: the director's classes are the directory's, as in every portlet.
+    let week = h.get(&h.net.director_a, "/view/week").await;
+    assert_eq!(week.status, 200);
+    let text = week.text();
+    assert!(text.contains("CM1 A") && text.contains("CE2 A") && !text.contains("CP B"), "{text}");
+    let form = h.get(&h.net.director_a, &format!("/view/entries/new?class={}", CLASSES[1].id)).await;
+    assert_eq!(form.status, 200);
+    assert_eq!(h.get(&h.net.director_a, &format!("/view/entries/new?class={}", CLASSES[2].id)).await.status, 404);
 });

@@ -142,6 +142,12 @@ impl Date {
         Date((unix + paris_offset(unix)).div_euclid(86_400))
     }
 
+    /// Noon of this day in Paris, as a Unix time.
+    pub fn paris_noon(self) -> i64 {
+        let utc_noon = self.0 * 86_400 + 12 * 3_600;
+        utc_noon - paris_offset(utc_noon)
+    }
+
     /// "mardi 4 mars 2025" / "Tuesday 4 March 2025".
     pub fn long(self, lang: Lang) -> String {
         let (y, m, d) = self.ymd();

@@ -9,10 +9,11 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use crate::link::Link;
 use crate::verify::TokenError;
 
 /// The classes the portal's stylesheet defines (docs/portlets.md): fragments use no other.
-pub const STYLE_CLASSES: [&str; 23] = [
+pub const STYLE_CLASSES: [&str; 24] = [
     "card",
     "list",
     "item",
@@ -36,13 +37,14 @@ pub const STYLE_CLASSES: [&str; 23] = [
     "empty",
     "week",
     "day",
+    "pagination",
 ];
 
 /// The user's language (`ent-web`): French unless the portal says English.
 pub use ent_web::Lang;
 
 /// What the portal tells the portlet about the page (headers `Accept-Language`, `X-Ent-Base`,
-/// `X-Ent-Csrf`). Templates write links as `{{ ctx.base }}/…` and put `ctx.csrf` in every form.
+/// `X-Ent-Csrf`). Links are written with `ctx.href(&Link)`; every form carries `ctx.csrf`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ctx {
     pub lang: Lang,
@@ -65,24 +67,6 @@ impl Ctx {
             base: base.trim_end_matches('/').to_string(),
             csrf: csrf.to_string(),
         }
-    }
-
-    /// A link under the portal's base: `ctx.link("/week")` → `/p/homework/week` (which the
-    /// portal serves from this portlet's `/view/week`).
-    pub fn link(&self, path: &str) -> String {
-        format!("{}{}", self.base, path)
-    }
-
-    /// A link to one of this portlet's views given by its own path, the form `see_other`
-    /// takes: `ctx.view("/view/notes/1")` → `/p/liaison/notes/1`. A path outside `/view` is
-    /// linked as it is.
-    pub fn view(&self, view_path: &str) -> String {
-        let rest = view_path.strip_prefix("/view").filter(|r| r.is_empty() || r.starts_with(['/', '?']));
-        self.link(rest.unwrap_or(view_path))
-    }
-
-    pub fn t<'a>(&self, fr: &'a str, en: &'a str) -> &'a str {
-        self.lang.pick(fr, en)
     }
 }
 
@@ -118,9 +102,9 @@ pub fn html_with_status(status: StatusCode, body: String) -> Response {
 
 /// After a successful post: `303 See Other` to a portlet view path (`/view/…`), which the
 /// portal rewrites under its base.
-pub fn see_other(view_path: &str) -> Response {
+pub fn see_other(link: &Link) -> Response {
     let mut res = StatusCode::SEE_OTHER.into_response();
-    if let Ok(v) = HeaderValue::from_str(view_path) {
+    if let Ok(v) = HeaderValue::from_str(&link.path()) {
         res.headers_mut().insert(header::LOCATION, v);
     }
     res
@@ -202,13 +186,8 @@ impl IntoResponse for PortletError {
                     .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer error=\"invalid_token\""));
                 res
             }
-            PortletError::Forbidden(lang) => message(
-                StatusCode::FORBIDDEN,
-                lang.pick("Vous n'avez pas accès à cette page.", "You do not have access to this page."),
-            ),
-            PortletError::NotFound(lang) => {
-                message(StatusCode::NOT_FOUND, lang.pick("Cette page n'existe pas.", "This page does not exist."))
-            }
+            PortletError::Forbidden(lang) => message(StatusCode::FORBIDDEN, crate::texts::kit::texts(lang).forbidden),
+            PortletError::NotFound(lang) => message(StatusCode::NOT_FOUND, crate::texts::kit::texts(lang).not_found),
             PortletError::Form(fragment) => html_with_status(StatusCode::UNPROCESSABLE_ENTITY, fragment),
             PortletError::Unavailable(text) => message(StatusCode::SERVICE_UNAVAILABLE, &text),
             PortletError::BadRequest(why) => {
@@ -251,19 +230,10 @@ mod tests {
     fn unsafe_bases_are_dropped() {
         let ctx = |b: &'static str| Ctx::from_headers(&headers(&[("x-ent-base", b)]));
         assert_eq!(ctx("/p/homework").base, "/p/homework");
-        assert_eq!(ctx("/p/homework/").link("/week"), "/p/homework/week");
+        assert_eq!(ctx("/p/homework/").href(&Link::to("/view/week")), "/p/homework/week");
         for bad in ["//evil.example", "https://evil.example", "/p/\"><script>", "p/x", "/p/../x."] {
             assert_eq!(ctx(bad).base, "", "{bad}");
         }
-    }
-
-    #[test]
-    fn view_paths_become_portal_links() {
-        let ctx = Ctx::from_headers(&headers(&[("x-ent-base", "/p/liaison")]));
-        assert_eq!(ctx.view("/view/notes/1"), "/p/liaison/notes/1");
-        assert_eq!(ctx.view("/view?class=a"), "/p/liaison?class=a");
-        assert_eq!(ctx.view("/view"), "/p/liaison");
-        assert_eq!(ctx.view("/viewer"), "/p/liaison/viewer");
     }
 
     #[test]

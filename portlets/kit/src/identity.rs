@@ -1,8 +1,19 @@
 //! Who is asking: the `Identity` a verified portlet token describes, and the entitlement checks
-//! of the design's table. Every check fails closed: an unknown profile, a missing claim, an id
-//! the identity is not linked to, or a link of the wrong kind is a refusal.
+//! of the design's table, answered once for every portlet. Every check fails closed: an unknown
+//! profile, a missing claim, an id the identity is not linked to, or a link of the wrong kind is
+//! a refusal. Profiles and roles are the claims' types, never compared as strings.
+//!
+//! | profile | classes read | classes written | schools |
+//! |---|---|---|---|
+//! | pupil | own class | — | — |
+//! | parent | each child's class | — | — |
+//! | teacher | the classes taught | the classes taught | — |
+//! | director | the classes taught, every class of the school directed | the same | the school directed |
+//! | staff | — | — | — |
+//! | city agent | — (no class content) | — | the schools of the city: `ent_schools` |
+//! | admin | — | — | none unless granted (no grant exists yet) |
 
-pub use ent_claims::{Child, ClassRef, Profile, SchoolRole};
+pub use ent_claims::{Child, ClassRef, ClassRole, Profile, SchoolRole, StaffRole};
 
 /// The verified identity behind a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -23,6 +34,18 @@ pub struct Identity {
 }
 
 impl Identity {
+    /// Whether this profile has class content at all (pupils, parents, teachers, directors):
+    /// the others — staff, city agents, admins — are refused every view of a class's portlet.
+    pub fn has_class_content(&self) -> bool {
+        matches!(self.profile, Profile::Pupil | Profile::Parent | Profile::Teacher | Profile::Director)
+    }
+
+    /// Whether this profile writes for classes at all (teachers, directors); which classes is
+    /// `can_write_class`'s.
+    pub fn writes_for_classes(&self) -> bool {
+        matches!(self.profile, Profile::Teacher | Profile::Director)
+    }
+
     /// The name to show, or a neutral fallback (never the `sub`).
     pub fn display_name(&self) -> &str {
         self.name.as_deref().unwrap_or("—")
@@ -35,30 +58,31 @@ impl Identity {
     /// A teacher (or a director who teaches) of this class.
     pub fn is_teacher_of(&self, class_id: &str) -> bool {
         matches!(self.profile, Profile::Teacher | Profile::Director)
-            && self.classes.iter().any(|c| c.id == class_id && c.role == "teacher")
+            && self.classes.iter().any(|c| c.id == class_id && c.role == ClassRole::Teacher)
     }
 
     /// The classes this person teaches.
     pub fn taught_classes(&self) -> impl Iterator<Item = &ClassRef> {
         let teaches = matches!(self.profile, Profile::Teacher | Profile::Director);
-        self.classes.iter().filter(move |c| teaches && c.role == "teacher")
+        self.classes.iter().filter(move |c| teaches && c.role == ClassRole::Teacher)
     }
 
     /// The director of this school (profile and role both say so).
     pub fn is_director_of(&self, school: &str) -> bool {
-        self.profile == Profile::Director && self.roles.iter().any(|r| r.school == school && r.role == "director")
+        self.profile == Profile::Director
+            && self.roles.iter().any(|r| r.school == school && r.role == StaffRole::Director)
     }
 
     /// The schools this person directs.
     pub fn directed_schools(&self) -> impl Iterator<Item = &str> {
         let directs = self.profile == Profile::Director;
-        self.roles.iter().filter(move |r| directs && r.role == "director").map(|r| r.school.as_str())
+        self.roles.iter().filter(move |r| directs && r.role == StaffRole::Director).map(|r| r.school.as_str())
     }
 
     /// A pupil's own class(es).
     pub fn pupil_classes(&self) -> impl Iterator<Item = &ClassRef> {
         let pupil = self.profile == Profile::Pupil;
-        self.classes.iter().filter(move |c| pupil && c.role == "pupil")
+        self.classes.iter().filter(move |c| pupil && c.role == ClassRole::Pupil)
     }
 
     /// A parent's children (empty for every other profile).
@@ -84,8 +108,21 @@ impl Identity {
             Profile::Parent => self.children().iter().any(|c| c.class.as_deref() == Some(class_id)),
             Profile::Teacher => self.is_teacher_of(class_id),
             Profile::Director => self.is_teacher_of(class_id) || self.is_director_of(school),
+            // A school's staff, the city's agents and the network's operators read no class's
+            // content: what they need is not a class's (and an admin has no grant for now).
             Profile::Staff | Profile::CityAgent | Profile::Admin => false,
         }
+    }
+
+    /// The schools of a city agent's city: the schools the token names (`ent_schools`). Empty
+    /// for every other profile; an agent reads no class content of them.
+    pub fn city_schools(&self) -> &[String] {
+        if self.profile == Profile::CityAgent { &self.schools } else { &[] }
+    }
+
+    /// The schools an operator of the network was granted. No claim grants any yet: none.
+    pub fn granted_schools(&self) -> &[String] {
+        &[]
     }
 
     /// May write the content of this class: its teachers, and the school's director.
@@ -125,8 +162,12 @@ impl Identity {
 mod tests {
     use super::*;
 
-    fn class(id: &str, school: &str, role: &str) -> ClassRef {
-        ClassRef { id: id.into(), name: id.to_uppercase(), school: school.into(), role: role.into() }
+    fn class(id: &str, school: &str, role: ClassRole) -> ClassRef {
+        ClassRef { id: id.into(), name: id.to_uppercase(), school: school.into(), role }
+    }
+
+    fn role(school: &str, role: StaffRole) -> SchoolRole {
+        SchoolRole { school: school.into(), role }
     }
 
     fn base(profile: Profile) -> Identity {
@@ -146,23 +187,20 @@ mod tests {
 
     #[test]
     fn a_teacher_reads_and_writes_only_own_classes() {
-        let t = Identity { classes: vec![class("c1", "A", "teacher")], ..base(Profile::Teacher) };
+        let t = Identity { classes: vec![class("c1", "A", ClassRole::Teacher)], ..base(Profile::Teacher) };
         assert!(t.can_read_class("c1", "A") && t.can_write_class("c1", "A"));
         assert!(!t.can_read_class("c2", "A") && !t.can_write_class("c2", "A"));
     }
 
     #[test]
     fn a_teacher_with_a_pupil_link_is_not_its_teacher() {
-        let t = Identity { classes: vec![class("c1", "A", "pupil")], ..base(Profile::Teacher) };
+        let t = Identity { classes: vec![class("c1", "A", ClassRole::Pupil)], ..base(Profile::Teacher) };
         assert!(!t.is_teacher_of("c1") && !t.can_write_class("c1", "A"));
     }
 
     #[test]
     fn a_director_reads_the_whole_school_and_nothing_else() {
-        let d = Identity {
-            roles: vec![SchoolRole { school: "A".into(), role: "director".into() }],
-            ..base(Profile::Director)
-        };
+        let d = Identity { roles: vec![role("A", StaffRole::Director)], ..base(Profile::Director) };
         assert!(d.can_read_class("any", "A") && d.can_write_class("any", "A"));
         assert!(!d.can_read_class("any", "B"));
         // The role without the profile is not enough, nor the profile without the role.
@@ -170,10 +208,7 @@ mod tests {
         assert!(!t.can_read_class("any", "A") && !t.is_director_of("A"));
         assert!(!base(Profile::Director).is_director_of("A"));
         // A secretary role is not a director role.
-        let s = Identity {
-            roles: vec![SchoolRole { school: "A".into(), role: "secretariat".into() }],
-            ..base(Profile::Director)
-        };
+        let s = Identity { roles: vec![role("A", StaffRole::Other("secretariat".into()))], ..base(Profile::Director) };
         assert!(!s.is_director_of("A"));
     }
 
@@ -209,7 +244,7 @@ mod tests {
 
     #[test]
     fn a_pupil_reads_own_class_and_own_notes_only() {
-        let p = Identity { classes: vec![class("c1", "A", "pupil")], ..base(Profile::Pupil) };
+        let p = Identity { classes: vec![class("c1", "A", ClassRole::Pupil)], ..base(Profile::Pupil) };
         assert!(p.can_read_class("c1", "A") && !p.can_write_class("c1", "A"));
         assert!(!p.can_read_class("c2", "A"));
         assert!(p.can_read_pupil("me", "c1", "A") && !p.can_read_pupil("other", "c1", "A"));
@@ -219,13 +254,25 @@ mod tests {
     fn other_profiles_read_no_class_content() {
         for profile in [Profile::Staff, Profile::CityAgent, Profile::Admin] {
             let who = Identity {
-                classes: vec![class("c1", "A", "teacher")],
-                roles: vec![SchoolRole { school: "A".into(), role: "director".into() }],
+                classes: vec![class("c1", "A", ClassRole::Teacher)],
+                roles: vec![role("A", StaffRole::Director)],
                 ..base(profile)
             };
             assert!(!who.can_read_class("c1", "A"), "{profile:?}");
             assert!(!who.can_write_class("c1", "A"), "{profile:?}");
             assert!(who.readable_class_ids().is_empty(), "{profile:?}");
+            assert!(who.directed_schools().next().is_none() && who.taught_classes().next().is_none(), "{profile:?}");
+            assert!(!who.has_class_content() && !who.writes_for_classes(), "{profile:?}");
         }
+    }
+
+    #[test]
+    fn a_city_agent_has_the_schools_of_the_city_and_an_admin_none() {
+        let agent = Identity { schools: vec!["A".into(), "B".into()], ..base(Profile::CityAgent) };
+        assert_eq!(agent.city_schools(), ["A".to_string(), "B".to_string()]);
+        assert!(!agent.can_read_class("c1", "A") && !agent.can_read_pupil("p", "c1", "A"));
+        let admin = Identity { schools: vec!["A".into()], ..base(Profile::Admin) };
+        assert!(admin.city_schools().is_empty() && admin.granted_schools().is_empty());
+        assert!(base(Profile::Director).city_schools().is_empty(), "only agents have a city");
     }
 }

@@ -1,34 +1,58 @@
-//! What every ENT portlet shares, so that none rewrites it (docs/portlets.md):
+//! What every ENT portlet shares, so that a portlet is its rules and its pages and nothing else
+//! (docs/portlets.md):
 //!
+//! * [`service`]: a portlet described once ([`Portlet`]: name, migrations, state, routes) and run
+//!   the same way as every other — database, verifier, directory, layers, `/health`, graceful
+//!   shutdown; [`migrations!`] for both backends;
 //! * [`verify`]: checking the provider's audience-bound tokens against its JWKS;
-//! * [`Identity`] and its entitlement checks, failing closed ([`identity`]);
+//! * [`Identity`] and its entitlement checks, failing closed ([`identity`]), and [`access`]: the
+//!   questions every portlet asks (a director's classes, the classes one writes for, the tabs
+//!   one may open);
 //! * the axum extractor that admits only requests carrying a valid token for this portlet;
 //! * [`fragment`]: the portal's context ([`Ctx`]), fragment responses, the one edge error type;
-//! * [`form`]: forms and queries with repeated fields;
-//! * [`calendar`]: school days and weeks, Paris time, dates in French and English;
+//!   [`link`]: the one way to name a page ([`Link`]);
+//! * [`views`]: the contract's parts (tabs, badges, lists, tables, notices, empty states, week
+//!   grid, pagination) and [`views::render`]; [`texts!`]: a portlet's words in French and English;
+//! * [`form`] (the one extractor for posts, urlencoded or multipart), [`field`] (checks and the
+//!   errors a form is drawn again with), [`upload`] (files: type sniffing, limits, downloads);
+//! * [`calendar`]: school days and weeks, Paris time; [`clock`]: a clock tests set;
 //! * [`directory`]: class rosters read from the provider with the portlet's own credentials;
 //! * [`server`]: the shared layers, `/health`, and a handle on the running service;
 //! * storage: `ent_storage` (one pool over SQLite or PostgreSQL, per-backend migrations);
-//! * `testing` (feature `testing`): a test issuer that mints tokens with a test key, and a small
-//!   school network of identities, so portlet tests need no running provider.
+//! * `testing` (feature `testing`): a test issuer, a two-school network of identities, the
+//!   router harness and the entitlement-matrix runner, so portlet tests need no provider.
 
+pub mod access;
 pub mod calendar;
+pub mod clock;
 pub mod config;
 mod crypto;
 pub mod directory;
 mod extract;
+pub mod field;
 pub mod form;
 pub mod fragment;
 pub mod identity;
 mod killable;
+pub mod link;
 pub mod server;
+pub mod service;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
+pub mod texts;
+pub mod upload;
 pub mod verify;
+pub mod views;
 
+pub use access::{ChildTab, Choice, ClassInfo, KnownClasses};
+pub use calendar::Date;
+pub use clock::Clock;
 pub use config::PortletConfig;
 pub use directory::{ClassRoster, Directory};
 pub use ent_storage::{self as storage, Backend, Db, DbError, Migrations, now};
+pub use form::{Pairs, Posted};
 pub use fragment::{Ctx, Lang, PortletError, html, see_other};
-pub use identity::{Child, ClassRef, Identity, Profile, SchoolRole};
+pub use identity::{Child, ClassRef, ClassRole, Identity, Profile, SchoolRole, StaffRole};
+pub use link::Link;
+pub use service::{Kit, Portlet, Shared, Start, StartError};
 pub use verify::{TokenError, Verifier};

@@ -20,9 +20,10 @@ use ent_portlet_kit::{Identity, Profile};
 
 use crate::store::{Kind, Note};
 
-/// Profiles that have a notebook at all; the others (staff, city agents, admins) see nothing.
+/// Profiles that have a notebook at all (those with class content); the others (staff, city
+/// agents, admins) see nothing.
 pub fn has_notebook(who: &Identity) -> bool {
-    matches!(who.profile, Profile::Pupil | Profile::Parent | Profile::Teacher | Profile::Director)
+    who.has_class_content()
 }
 
 /// The class's teachers and the school's director: the staff side of a note.
@@ -80,5 +81,5 @@ pub fn can_remind(who: &Identity, note: &Note) -> bool {
 
 /// May write notes at all (the form's class may still be refused).
 pub fn writes_notes(who: &Identity) -> bool {
-    matches!(who.profile, Profile::Teacher | Profile::Director)
+    who.writes_for_classes()
 }

@@ -7,19 +7,21 @@ use std::collections::HashMap;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
 use ent_portlet_kit::directory::ClassRoster;
-use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, html};
+use ent_portlet_kit::field::Errors;
+use ent_portlet_kit::form::Pairs;
+use ent_portlet_kit::views::{self, Tab, Tabs};
+use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Profile};
 
-use crate::LiaisonState;
+use crate::App;
 use crate::access;
-use crate::templates::{self, AskPage, FormErrors, MAX_BODY, MAX_TITLE, NewNotePage, NoteValues, PupilChoice, Tab};
+use crate::templates::{AskPage, MAX_BODY, MAX_TITLE, NewNotePage, NoteValues, PupilChoice};
 use crate::texts::{Texts, texts};
 use crate::views::{child_label, child_names, gate, notice, roster};
-use ent_portlet_kit::form::{Pairs, encode};
 
 // ----- The note form -----
 
 pub async fn new_note(
-    State(state): State<LiaisonState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     RawQuery(query): RawQuery,
@@ -30,14 +32,12 @@ pub async fn new_note(
     }
     let t = texts(ctx.lang);
     let q = Pairs::query(query.as_deref());
-    let mut choices: Vec<(String, String)> = who.taught_classes().map(|c| (c.id.clone(), c.name.clone())).collect();
-    for school in who.directed_schools() {
-        for c in state.school_classes(school).await? {
-            if !choices.iter().any(|(id, _)| *id == c.0) {
-                choices.push(c);
-            }
-        }
-    }
+    let choices: Vec<(String, String)> =
+        ent_portlet_kit::access::writable_classes(&who, state.directory(), &state.store)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
     let class_id = match q.get("class") {
         Some(c) => c.to_string(),
         None => match choices.first() {
@@ -54,8 +54,8 @@ pub async fn new_note(
         Ok(_) => return Err(PortletError::NotFound(ctx.lang)),
         Err(res) => return Ok(res),
     };
-    let page = note_form(&ctx, t, &choices, &roster, NoteValues::default(), &[], FormErrors::default());
-    Ok(html(templates::render(&page)?))
+    let page = note_form(&ctx, t, &choices, &roster, NoteValues::default(), &[], Errors::default());
+    views::page(&page)
 }
 
 pub(crate) fn note_form<'a>(
@@ -65,14 +65,14 @@ pub(crate) fn note_form<'a>(
     roster: &ClassRoster,
     values: NoteValues,
     checked: &[&str],
-    errors: FormErrors,
+    errors: Errors,
 ) -> NewNotePage<'a> {
     let tabs = if choices.len() > 1 {
         choices
             .iter()
             .map(|(id, name)| Tab {
-                href: ctx.view(&format!("/view/notes/new?class={}", encode(id))),
-                text: name.clone(),
+                href: ctx.href(&Link::to("/view/notes/new").q("class", id)),
+                label: name.clone(),
                 current: *id == roster.id,
             })
             .collect()
@@ -82,8 +82,8 @@ pub(crate) fn note_form<'a>(
     NewNotePage {
         t,
         ctx,
-        tabs,
-        action: ctx.view("/view/notes"),
+        tabs: Tabs::new(t.classes, tabs),
+        action: ctx.href(&Link::to("/view/notes")),
         class_id: roster.id.clone(),
         class_name: roster.name.clone(),
         pupils: roster
@@ -105,7 +105,7 @@ pub(crate) fn note_form<'a>(
 // ----- The parent's note to the teachers -----
 
 pub async fn ask(
-    State(state): State<LiaisonState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     RawQuery(query): RawQuery,
@@ -127,8 +127,8 @@ pub async fn ask(
         return notice(t.child_without_class);
     }
     let names = child_names(&state, &who).await;
-    let page = ask_form(&ctx, t, &who, &names, &child.sub, NoteValues::default(), FormErrors::default());
-    Ok(html(templates::render(&page)?))
+    let page = ask_form(&ctx, t, &who, &names, &child.sub, NoteValues::default(), Errors::default());
+    views::page(&page)
 }
 
 pub(crate) fn ask_form<'a>(
@@ -138,15 +138,15 @@ pub(crate) fn ask_form<'a>(
     names: &HashMap<String, String>,
     child_sub: &str,
     values: NoteValues,
-    errors: FormErrors,
+    errors: Errors,
 ) -> AskPage<'a> {
     let children = who.children();
     let tabs = if children.len() > 1 {
         children
             .iter()
             .map(|c| Tab {
-                href: ctx.view(&format!("/view/ask?child={}", encode(&c.sub))),
-                text: child_label(names, &c.sub, t).to_string(),
+                href: ctx.href(&Link::to("/view/ask").q("child", &c.sub)),
+                label: child_label(names, &c.sub, t).to_string(),
                 current: c.sub == child_sub,
             })
             .collect()
@@ -156,8 +156,8 @@ pub(crate) fn ask_form<'a>(
     AskPage {
         t,
         ctx,
-        tabs,
-        action: ctx.view("/view/ask"),
+        tabs: Tabs::new(t.children, tabs),
+        action: ctx.href(&Link::to("/view/ask")),
         child_sub: child_sub.to_string(),
         child_name: child_label(names, child_sub, t).to_string(),
         values,

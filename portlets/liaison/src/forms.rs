@@ -3,50 +3,35 @@
 //! what they may see but not do), then the form (422 with the form and its errors, values
 //! kept), then writes in one transaction and answers `303` to a view.
 
-use axum::extract::{Path, RawForm, State};
+use axum::extract::{Path, State};
 use axum::response::Response;
-use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, now, see_other};
+use ent_portlet_kit::field::{self, Errors, Problem};
+use ent_portlet_kit::views::render;
+use ent_portlet_kit::{Ctx, Identity, PortletError, Posted, Profile, see_other};
 
-use crate::LiaisonState;
+use crate::App;
 use crate::access;
 use crate::compose;
-use crate::note_view::{self, Problem};
+use crate::note_view::{self, Problem as NoteProblem};
 use crate::store::{Concerned, Kind, NewNote, Person};
-use crate::templates::{self, FormErrors, MAX_BODY, MAX_TITLE, NoteValues};
+use crate::templates::{MAX_BODY, MAX_TITLE, NoteValues};
 use crate::texts::{Texts, texts};
 use crate::views::{self, gate, load, note_path, roster};
-use ent_portlet_kit::form::{Pairs, encode};
 
 /// A subject: required, one line, at most [`MAX_TITLE`] characters.
-fn check_title(t: &Texts, title: &str) -> Option<String> {
-    if title.is_empty() {
-        Some(t.title_missing.into())
-    } else if title.chars().count() > MAX_TITLE {
-        Some(t.title_too_long.into())
-    } else {
-        None
-    }
+fn check_title(t: &Texts, errors: &mut Errors, title: &str) {
+    errors.check("title", field::required(title, MAX_TITLE), |p| match p {
+        Problem::TooLong { .. } => t.title_too_long.into(),
+        _ => t.title_missing.into(),
+    });
 }
 
 /// A message: required, at most [`MAX_BODY`] characters.
-fn check_body(t: &Texts, body: &str) -> Option<String> {
-    if body.is_empty() {
-        Some(t.body_missing.into())
-    } else if body.chars().count() > MAX_BODY {
-        Some(t.body_too_long.into())
-    } else {
-        None
-    }
-}
-
-/// A subject on one line, without surrounding blanks.
-fn one_line(s: &str) -> String {
-    s.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// A message with its line breaks, without trailing blanks (CR LF as LF).
-fn text(s: &str) -> String {
-    s.replace("\r\n", "\n").trim().to_string()
+fn check_body(t: &Texts, errors: &mut Errors, body: &str) {
+    errors.check("body", field::required(body, MAX_BODY), |p| match p {
+        Problem::TooLong { .. } => t.body_too_long.into(),
+        _ => t.body_missing.into(),
+    });
 }
 
 fn author(who: &Identity) -> Person {
@@ -56,18 +41,17 @@ fn author(who: &Identity) -> Person {
 // ----- A teacher's (or the director's) note -----
 
 pub async fn create_note(
-    State(state): State<LiaisonState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
-    RawForm(body): RawForm,
+    form: Posted,
 ) -> Result<Response, PortletError> {
     gate(&who, &ctx)?;
     if !access::writes_notes(&who) {
         return Err(PortletError::Forbidden(ctx.lang));
     }
     let t = texts(ctx.lang);
-    let form = Pairs::parse(&body);
-    let class_id = form.get("class").unwrap_or("");
+    let class_id = form.text("class");
     if !who.is_teacher_of(class_id) && who.directed_schools().next().is_none() {
         return Err(PortletError::NotFound(ctx.lang));
     }
@@ -77,8 +61,8 @@ pub async fn create_note(
         Err(res) => return Ok(res),
     };
     let values = NoteValues {
-        title: one_line(form.get("title").unwrap_or("")),
-        body: text(form.get("body").unwrap_or("")),
+        title: field::one_line(form.text("title")),
+        body: field::multiline(form.text("body")),
         chosen: form.get("to") == Some("pupils"),
         signature: form.get("signature") == Some("1"),
     };
@@ -89,16 +73,16 @@ pub async fn create_note(
     if chosen.iter().any(|sub| roster.pupil(sub).is_none()) {
         return Err(PortletError::NotFound(ctx.lang));
     }
-    let errors = FormErrors {
-        form: None,
-        title: check_title(t, &values.title),
-        body: check_body(t, &values.body),
-        pupils: (values.chosen && chosen.is_empty()).then(|| t.pupils_missing.to_string()),
-    };
+    let mut errors = Errors::default();
+    check_title(t, &mut errors, &values.title);
+    check_body(t, &mut errors, &values.body);
+    if values.chosen && chosen.is_empty() {
+        errors.set("pupils", t.pupils_missing);
+    }
     if errors.any() {
         let choices: Vec<(String, String)> = vec![(roster.id.clone(), roster.name.clone())];
         let page = compose::note_form(&ctx, t, &choices, &roster, values, &chosen, errors);
-        return Err(PortletError::Form(templates::render(&page)?));
+        return Err(PortletError::Form(render(&page)?));
     }
     let pupils = roster
         .pupils
@@ -128,7 +112,7 @@ pub async fn create_note(
         needs_signature: values.signature,
         pupils,
     };
-    let id = state.store.create_note(&note, now()).await?;
+    let id = state.store.create_note(&note, state.now()).await?;
     tracing::info!(note = %id, "note posted");
     Ok(see_other(&note_path(&id)))
 }
@@ -136,19 +120,18 @@ pub async fn create_note(
 // ----- Signing -----
 
 pub async fn sign(
-    State(state): State<LiaisonState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Path(id): Path<String>,
-    RawForm(body): RawForm,
+    form: Posted,
 ) -> Result<Response, PortletError> {
     gate(&who, &ctx)?;
     let loaded = load(&state.store, &who, &ctx, &id).await?;
     if who.profile != Profile::Parent {
         return Err(PortletError::Forbidden(ctx.lang));
     }
-    let form = Pairs::parse(&body);
-    let pupil = form.get("pupil").unwrap_or("");
+    let pupil = form.text("pupil");
     // Only for one's own child, and only a child the note concerns.
     if who.child(pupil).is_none() || !loaded.concerns(pupil) {
         return Err(PortletError::NotFound(ctx.lang));
@@ -156,7 +139,7 @@ pub async fn sign(
     if !access::can_sign(&who, &loaded.note, pupil) {
         return Err(PortletError::Forbidden(ctx.lang));
     }
-    let added = state.store.sign(&loaded.note.id, pupil, &who.sub, who.display_name(), now()).await?;
+    let added = state.store.sign(&loaded.note.id, pupil, &who.sub, who.display_name(), state.now()).await?;
     if !added {
         // Either signed already (a second click: nothing to do) or not among the signers
         // recorded when the note was posted.
@@ -171,7 +154,7 @@ pub async fn sign(
 // ----- Reminding -----
 
 pub async fn remind(
-    State(state): State<LiaisonState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Path(id): Path<String>,
@@ -185,13 +168,13 @@ pub async fn remind(
     let expected = loaded.expected(&state.store).await?;
     let problem = if expected.iter().all(|e| e.signed_at.is_some()) {
         Some(t.nobody_to_remind)
-    } else if !state.store.remind(&loaded.note.id, &who.sub, now()).await? {
+    } else if !state.store.remind(&loaded.note.id, &who.sub, state.now()).await? {
         Some(t.reminded_recently)
     } else {
         None
     };
     if let Some(p) = problem {
-        let page = note_view::note_page(&state, &who, &ctx, &loaded, Problem::Note(p.into())).await?;
+        let page = note_view::note_page(&state, &who, &ctx, &loaded, NoteProblem::Note(p.into())).await?;
         return Err(PortletError::Form(page));
     }
     tracing::info!(note = %loaded.note.id, "reminder recorded");
@@ -201,16 +184,15 @@ pub async fn remind(
 // ----- Replies -----
 
 pub async fn reply(
-    State(state): State<LiaisonState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Path(id): Path<String>,
-    RawForm(body): RawForm,
+    form: Posted,
 ) -> Result<Response, PortletError> {
     gate(&who, &ctx)?;
     let loaded = load(&state.store, &who, &ctx, &id).await?;
-    let form = Pairs::parse(&body);
-    let pupil = form.get("pupil").unwrap_or("");
+    let pupil = form.text("pupil");
     if !loaded.concerns(pupil) || !access::can_read_thread(&who, &loaded.note, pupil) {
         return Err(PortletError::NotFound(ctx.lang));
     }
@@ -218,36 +200,33 @@ pub async fn reply(
         return Err(PortletError::Forbidden(ctx.lang));
     }
     let t = texts(ctx.lang);
-    let message = text(form.get("body").unwrap_or(""));
-    if let Some(error) = check_body(t, &message) {
+    let message = field::multiline(form.text("body"));
+    let mut errors = Errors::default();
+    check_body(t, &mut errors, &message);
+    if let Some(error) = errors.get("body") {
+        let error = error.to_string();
         let page = note_view::thread_page(&state, &who, &ctx, &loaded, pupil, Some(error), message).await?;
         return Err(PortletError::Form(page));
     }
     let role = access::thread_role(&who);
-    state.store.add_message(&loaded.note.id, pupil, &author(&who), role, &message, now()).await?;
+    state.store.add_message(&loaded.note.id, pupil, &author(&who), role, &message, state.now()).await?;
     // Parents come back to the note (their thread is in it); teachers to the thread.
     if who.profile == Profile::Parent || loaded.note.kind == Kind::Parent {
         Ok(see_other(&note_path(&loaded.note.id)))
     } else {
-        Ok(see_other(&format!("/view/notes/{}/thread?pupil={}", loaded.note.id, encode(pupil))))
+        Ok(see_other(&views::thread_path(&loaded.note.id, pupil)))
     }
 }
 
 // ----- A parent's note to the teachers -----
 
-pub async fn ask(
-    State(state): State<LiaisonState>,
-    who: Identity,
-    ctx: Ctx,
-    RawForm(body): RawForm,
-) -> Result<Response, PortletError> {
+pub async fn ask(State(state): State<App>, who: Identity, ctx: Ctx, form: Posted) -> Result<Response, PortletError> {
     gate(&who, &ctx)?;
     if who.profile != Profile::Parent {
         return Err(PortletError::Forbidden(ctx.lang));
     }
     let t = texts(ctx.lang);
-    let form = Pairs::parse(&body);
-    let child = who.child(form.get("child").unwrap_or("")).ok_or(PortletError::NotFound(ctx.lang))?;
+    let child = who.child(form.text("child")).ok_or(PortletError::NotFound(ctx.lang))?;
     let Some(class_id) = child.class.as_deref() else {
         return Err(PortletError::NotFound(ctx.lang));
     };
@@ -262,17 +241,18 @@ pub async fn ask(
         return Err(PortletError::NotFound(ctx.lang));
     };
     let values = NoteValues {
-        title: one_line(form.get("title").unwrap_or("")),
-        body: text(form.get("body").unwrap_or("")),
+        title: field::one_line(form.text("title")),
+        body: field::multiline(form.text("body")),
         chosen: false,
         signature: false,
     };
-    let errors =
-        FormErrors { title: check_title(t, &values.title), body: check_body(t, &values.body), ..FormErrors::default() };
+    let mut errors = Errors::default();
+    check_title(t, &mut errors, &values.title);
+    check_body(t, &mut errors, &values.body);
     if errors.any() {
         let names = views::child_names(&state, &who).await;
         let page = compose::ask_form(&ctx, t, &who, &names, &child.sub, values, errors);
-        return Err(PortletError::Form(templates::render(&page)?));
+        return Err(PortletError::Form(render(&page)?));
     }
     let note = NewNote {
         kind: Kind::Parent,
@@ -286,7 +266,7 @@ pub async fn ask(
         needs_signature: false,
         pupils: vec![Concerned { sub: pupil.sub.clone(), name: pupil.name.clone(), signers: Vec::new() }],
     };
-    let id = state.store.create_note(&note, now()).await?;
+    let id = state.store.create_note(&note, state.now()).await?;
     tracing::info!(note = %id, "parent note posted");
     Ok(see_other(&note_path(&id)))
 }

@@ -5,16 +5,12 @@
 //!
 //! Modules: [`store`] (the database), [`access`] (entitlements, from the kit's `Identity`),
 //! `views` (the list and what views share), `note_view` (a note, a thread), `compose` (the forms
-//! to write), `forms` (posts), `summary` (the home card), `templates`, `texts`
-//! (French and English).
-
-use std::sync::Arc;
+//! to write), `forms` (posts), `summary` (the home card), `templates`, `texts` (French and
+//! English). The kit runs it: [`PORTLET`].
 
 use axum::Router;
-use axum::extract::FromRef;
 use axum::routing::{get, post};
-use ent_portlet_kit::server::{self, Server};
-use ent_portlet_kit::{Db, DbError, Directory, Migrations, PortletConfig, Verifier};
+use ent_portlet_kit::{Db, Migrations, Portlet, Shared};
 
 pub mod access;
 mod compose;
@@ -28,61 +24,32 @@ mod views;
 
 pub use store::Store;
 
-static SQLITE: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
-static POSTGRES: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
-
 /// The notebook's migrations, one folder per backend.
-pub static MIGRATIONS: Migrations = Migrations { sqlite: &SQLITE, postgres: &POSTGRES };
+pub static MIGRATIONS: Migrations = ent_portlet_kit::migrations!();
 
-/// What the handlers share.
-#[derive(Clone, Debug)]
-pub struct LiaisonState {
-    pub verifier: Arc<Verifier>,
+/// The notebook, as the kit runs it. Without client credentials there is no directory: notes
+/// cannot be written (a 503 says so) but everything already written can be read and signed.
+pub static PORTLET: Portlet<Liaison> =
+    Portlet { name: "liaison", migrations: &MIGRATIONS, state: Liaison::new, routes };
+
+/// The notebook's own part of the handlers' state.
+#[derive(Debug)]
+pub struct Liaison {
     pub store: Store,
-    /// Class rosters at the provider; absent without client credentials, in which case notes
-    /// cannot be written (a 503 says so) but everything already written can be read.
-    pub directory: Option<Directory>,
 }
 
-impl LiaisonState {
-    pub fn new(verifier: Arc<Verifier>, db: Db, directory: Option<Directory>) -> LiaisonState {
-        LiaisonState { verifier, store: Store::new(db), directory }
-    }
-
-    /// A school's classes as (id, name), by name: those the directory lists (when it answers)
-    /// and those the notebook already has notes for (when it does not, or for a class since
-    /// gone). A director sees and writes to every class of the school, notes or not.
-    pub(crate) async fn school_classes(
-        &self,
-        school: &str,
-    ) -> Result<Vec<(String, String)>, ent_portlet_kit::PortletError> {
-        let mut classes = self.store.school_classes(school).await?;
-        if let Some(directory) = &self.directory {
-            match directory.school_classes(school).await {
-                Ok(listed) => {
-                    for c in listed.unwrap_or_default() {
-                        if !classes.iter().any(|(id, _)| *id == c.id) {
-                            classes.push((c.id, c.name));
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "the directory's class list is unavailable"),
-            }
-        }
-        classes.sort_by(|a, b| (&a.1, &a.0).cmp(&(&b.1, &b.0)));
-        Ok(classes)
+impl Liaison {
+    fn new(db: Db) -> Liaison {
+        Liaison { store: Store::new(db) }
     }
 }
 
-impl FromRef<LiaisonState> for Arc<Verifier> {
-    fn from_ref(s: &LiaisonState) -> Arc<Verifier> {
-        s.verifier.clone()
-    }
-}
+/// What the handlers share: the kit's part and the notebook's.
+pub(crate) type App = Shared<Liaison>;
 
-/// The portlet's routes (docs/portlet-liaison.md), wrapped with the kit's layers and `/health`.
-pub fn app(state: LiaisonState) -> Router {
-    let routes = Router::new()
+/// The portlet's routes (docs/portlet-liaison.md).
+fn routes() -> Router<App> {
+    Router::new()
         .route("/fragment/summary", get(summary::summary))
         .route("/view", get(views::list))
         .route("/view/", get(views::list))
@@ -94,27 +61,4 @@ pub fn app(state: LiaisonState) -> Router {
         .route("/view/notes/{id}/thread", get(note_view::thread))
         .route("/view/notes/{id}/reply", post(forms::reply))
         .route("/view/ask", get(compose::ask).post(forms::ask))
-        .with_state(state);
-    server::wrap(routes)
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    #[error("database: {0}")]
-    Db(#[from] DbError),
-    #[error("listener: {0}")]
-    Io(#[from] std::io::Error),
-}
-
-/// Connects the database (applying the migrations), binds the listener (port 0: any free port)
-/// and serves the portlet.
-pub async fn build(config: PortletConfig) -> Result<Server, BuildError> {
-    let db = Db::connect(&config.database_url, &MIGRATIONS).await?;
-    let directory = config.directory();
-    if directory.is_none() {
-        tracing::warn!("no client credentials: the directory is unavailable and notes cannot be written");
-    }
-    let state = LiaisonState::new(config.verifier(), db, directory);
-    let listener = tokio::net::TcpListener::bind(config.listen).await?;
-    Ok(server::serve(listener, app(state))?)
 }

@@ -7,23 +7,22 @@
 
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
-use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, html, now};
-
-use crate::LiaisonState;
-use crate::access;
-use crate::store::{Expected, Kind, Note, Person};
-use crate::templates::{
-    self, Badge, Item, MAX_BODY, MessageView, OwnSignature, SignatureRow, SignatureTable, ThreadBlock, ThreadPage,
-};
-use crate::texts::{Texts, texts};
-use crate::views::{Loaded, gate, load, note_path, thread_path};
 use ent_portlet_kit::calendar::format_instant;
 use ent_portlet_kit::form::Pairs;
+use ent_portlet_kit::views::{Badge, Cell, Item, Items, Row, Table, paragraphs, render};
+use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Profile, html};
+
+use crate::App;
+use crate::access;
+use crate::store::{Expected, Kind, Note, Person};
+use crate::templates::{self, MAX_BODY, MessageView, OwnSignature, SignatureTable, ThreadBlock, ThreadPage};
+use crate::texts::{Texts, texts};
+use crate::views::{Loaded, gate, load, note_path, thread_path};
 
 // ----- One note -----
 
 pub async fn note(
-    State(state): State<LiaisonState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Path(id): Path<String>,
@@ -42,7 +41,7 @@ pub(crate) enum Problem {
 
 /// The note's page as this reader may see it.
 pub(crate) async fn note_page(
-    state: &LiaisonState,
+    state: &App,
     who: &Identity,
     ctx: &Ctx,
     loaded: &Loaded,
@@ -62,7 +61,7 @@ pub(crate) async fn note_page(
     let mut page = templates::NotePage {
         t,
         ctx,
-        back_href: ctx.view("/view/notes"),
+        back_href: ctx.href(&Link::to("/view/notes")),
         title: note.title.clone(),
         meta: t.by_on(&note.author_name, &format_instant(note.created_at, t.lang), &note.class_name),
         audience,
@@ -71,11 +70,10 @@ pub(crate) async fn note_page(
             Problem::Note(e) => Some(e),
             Problem::None => None,
         },
-        notice: None,
-        paragraphs: templates::paragraphs(&note.body),
+        paragraphs: paragraphs(&note.body),
         signatures: None,
         own_signatures: Vec::new(),
-        thread_links: Vec::new(),
+        thread_links: Items::default(),
         threads: Vec::new(),
         max_body: MAX_BODY,
     };
@@ -89,13 +87,13 @@ pub(crate) async fn note_page(
         }
         if note.kind == Kind::Class {
             let sizes = state.store.thread_sizes(&note.id).await?;
-            page.thread_links = loaded
+            page.thread_links.items = loaded
                 .pupils()
                 .iter()
                 .map(|p| {
                     let n = sizes.get(&p.sub).copied().unwrap_or(0);
                     Item {
-                        href: ctx.view(&thread_path(&note.id, &p.sub)),
+                        href: ctx.href(&thread_path(&note.id, &p.sub)),
                         title: p.name.clone(),
                         meta: t.messages(n),
                         badges: Vec::new(),
@@ -130,7 +128,7 @@ pub(crate) async fn note_page(
     for pupil in inline {
         page.threads.push(thread_block(state, who, ctx, t, note, pupil, None, String::new()).await?);
     }
-    templates::render(&page)
+    render(&page)
 }
 
 fn names(pupils: &[Person]) -> String {
@@ -138,7 +136,7 @@ fn names(pupils: &[Person]) -> String {
 }
 
 async fn signature_table(
-    state: &LiaisonState,
+    state: &App,
     who: &Identity,
     ctx: &Ctx,
     t: &Texts,
@@ -152,8 +150,9 @@ async fn signature_table(
         let mine: Vec<_> = expected.iter().filter(|e| e.pupil_sub == pupil.sub).collect();
         if mine.is_empty() {
             without += 1;
-            rows.push(SignatureRow {
-                pupil: pupil.name.clone(), parent: "—".into(), badge: Badge::plain(t.no_signer)
+            rows.push(Row {
+                head: pupil.name.clone(),
+                cells: vec![Cell::Text("—".into()), Cell::Badge(Badge::plain(t.no_signer))],
             });
         }
         for e in mine {
@@ -161,7 +160,10 @@ async fn signature_table(
                 (Some(at), Some(by)) => Badge::ok(t.signed_on(&format_instant(at, t.lang), by)),
                 _ => Badge::warn(t.not_signed),
             };
-            rows.push(SignatureRow { pupil: pupil.name.clone(), parent: e.parent_name.clone(), badge });
+            rows.push(Row {
+                head: pupil.name.clone(),
+                cells: vec![Cell::Text(e.parent_name.clone()), Cell::Badge(badge)],
+            });
         }
     }
     let signed = expected.iter().filter(|e| e.signed_at.is_some()).count() as i64;
@@ -175,13 +177,17 @@ async fn signature_table(
     };
     Ok(SignatureTable {
         counts,
-        rows,
+        table: Table {
+            caption: t.signatures_caption.into(),
+            columns: vec![t.pupil.into(), t.parent.into(), t.status.into()],
+            rows,
+        },
         reminded,
         // The button shows only when a reminder would be accepted.
         can_remind: access::can_remind(who, note)
             && (signed as usize) < expected.len()
-            && note.last_reminder_at.is_none_or(|at| at <= now() - crate::store::REMINDER_INTERVAL_SECS),
-        remind_action: ctx.view(&format!("/view/notes/{}/remind", note.id)),
+            && note.last_reminder_at.is_none_or(|at| at <= state.now() - crate::store::REMINDER_INTERVAL_SECS),
+        remind_action: ctx.href(&Link::to(format!("/view/notes/{}/remind", note.id))),
     })
 }
 
@@ -219,7 +225,7 @@ fn own_signature(
         status,
         reminded,
         can_sign,
-        action: ctx.view(&format!("/view/notes/{}/sign", note.id)),
+        action: ctx.href(&Link::to(format!("/view/notes/{}/sign", note.id))),
     }
 }
 
@@ -231,7 +237,7 @@ fn short(sub: &str) -> String {
 /// A thread, marked read by this reader now.
 #[allow(clippy::too_many_arguments)]
 pub(crate) async fn thread_block(
-    state: &LiaisonState,
+    state: &App,
     who: &Identity,
     ctx: &Ctx,
     t: &Texts,
@@ -242,7 +248,7 @@ pub(crate) async fn thread_block(
 ) -> Result<ThreadBlock, PortletError> {
     let messages = state.store.thread(&note.id, &pupil.sub).await?;
     let last = messages.last().map_or(0, |m| m.id);
-    state.store.mark_read(&note.id, &pupil.sub, &who.sub, now(), last).await?;
+    state.store.mark_read(&note.id, &pupil.sub, &who.sub, state.now(), last).await?;
     Ok(ThreadBlock {
         anchor: format!("thread-{}", short(&pupil.sub)),
         pupil_sub: pupil.sub.clone(),
@@ -252,11 +258,11 @@ pub(crate) async fn thread_block(
             .map(|m| MessageView {
                 author: m.author_name.clone(),
                 when: format_instant(m.created_at, t.lang),
-                paragraphs: templates::paragraphs(&m.body),
+                paragraphs: paragraphs(&m.body),
             })
             .collect(),
         can_write: access::can_write_thread(who, note, &pupil.sub),
-        action: ctx.view(&format!("/view/notes/{}/reply", note.id)),
+        action: ctx.href(&Link::to(format!("/view/notes/{}/reply", note.id))),
         error,
         value,
     })
@@ -265,7 +271,7 @@ pub(crate) async fn thread_block(
 // ----- One thread -----
 
 pub async fn thread(
-    State(state): State<LiaisonState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     Path(id): Path<String>,
@@ -282,7 +288,7 @@ pub async fn thread(
 }
 
 pub(crate) async fn thread_page(
-    state: &LiaisonState,
+    state: &App,
     who: &Identity,
     ctx: &Ctx,
     loaded: &Loaded,
@@ -293,10 +299,10 @@ pub(crate) async fn thread_page(
     let t = texts(ctx.lang);
     let pupil = Person { sub: pupil_sub.to_string(), name: loaded.pupil_name(pupil_sub).to_string() };
     let th = thread_block(state, who, ctx, t, &loaded.note, &pupil, error, value).await?;
-    templates::render(&ThreadPage {
+    render(&ThreadPage {
         t,
         ctx,
-        back_href: ctx.view(&note_path(&loaded.note.id)),
+        back_href: ctx.href(&note_path(&loaded.note.id)),
         back_text: format!("{} {}", t.back_to_note, loaded.note.title),
         th,
         max_body: MAX_BODY,

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use ent_portlet_kit::{Db, DbError};
+use ent_portlet_kit::{ClassInfo, Db, DbError, KnownClasses};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -470,6 +470,17 @@ impl Store {
         rows.iter().map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
     }
 
+    /// The school and latest name of a class, from its notes.
+    pub async fn class(&self, class_id: &str) -> Result<Option<ClassInfo>, DbError> {
+        let row = sqlx::query(
+            "SELECT class_id, class_name, school FROM notes WHERE class_id = $1 ORDER BY created_at DESC, id LIMIT 1",
+        )
+        .bind(class_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        row.map(|r| Ok(ClassInfo { id: r.try_get(0)?, name: r.try_get(1)?, school: r.try_get(2)? })).transpose()
+    }
+
     /// Expected and given signatures of each of these notes.
     pub async fn counts(&self, note_ids: &[&str]) -> Result<HashMap<String, Counts>, DbError> {
         if note_ids.is_empty() {
@@ -611,4 +622,17 @@ async fn mark_read(
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// The classes the notebook holds notes for: a director keeps reaching them when the directory
+/// does not answer or no longer lists one.
+impl KnownClasses for Store {
+    async fn known_class(&self, id: &str) -> Result<Option<ClassInfo>, DbError> {
+        self.class(id).await
+    }
+
+    async fn known_school_classes(&self, school: &str) -> Result<Vec<ClassInfo>, DbError> {
+        let classes = self.school_classes(school).await?;
+        Ok(classes.into_iter().map(|(id, name)| ClassInfo { id, name, school: school.to_string() }).collect())
+    }
 }

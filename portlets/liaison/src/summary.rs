@@ -5,20 +5,20 @@
 
 use axum::extract::State;
 use axum::response::Response;
-use ent_portlet_kit::{Ctx, Identity, PortletError, Profile, html};
+use ent_portlet_kit::views::{self, Badge, Items};
+use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Profile};
 
-use crate::LiaisonState;
+use crate::App;
 use crate::access;
 use crate::store::Scope;
-use crate::templates::{self, Badge, Line, Section, SummaryPage};
+use crate::templates::{Line, Section, SummaryPage};
 use crate::texts::{Texts, texts};
 use crate::views::{child_label, child_names, item};
-use ent_portlet_kit::form::encode;
 
 /// Lines per section.
 const SHOWN: usize = 5;
 
-pub async fn summary(State(state): State<LiaisonState>, who: Identity, ctx: Ctx) -> Result<Response, PortletError> {
+pub async fn summary(State(state): State<App>, who: Identity, ctx: Ctx) -> Result<Response, PortletError> {
     let t = texts(ctx.lang);
     let mut page = SummaryPage {
         t,
@@ -28,7 +28,7 @@ pub async fn summary(State(state): State<LiaisonState>, who: Identity, ctx: Ctx)
         more_href: String::new(),
     };
     if access::has_notebook(&who) {
-        page.more_href = ctx.view("/view/notes");
+        page.more_href = ctx.href(&Link::to("/view/notes"));
         page.empty = t.no_notes;
         match who.profile {
             Profile::Parent => parent(&state, &who, &ctx, t, &mut page).await?,
@@ -39,11 +39,11 @@ pub async fn summary(State(state): State<LiaisonState>, who: Identity, ctx: Ctx)
             }
         }
     }
-    Ok(html(templates::render(&page)?))
+    views::page(&page)
 }
 
 async fn parent(
-    state: &LiaisonState,
+    state: &App,
     who: &Identity,
     ctx: &Ctx,
     t: &'static Texts,
@@ -66,18 +66,22 @@ async fn parent(
                     i
                 })
                 .collect();
-            page.sections.push(Section { heading: t.to_sign_for(name), items, empty: t.nothing_to_sign });
+            page.sections.push(Section {
+                heading: t.to_sign_for(name),
+                items: Items { items, empty: t.nothing_to_sign.into() },
+            });
         } else {
             // Nothing is theirs to sign: the latest notes about the child instead.
             let scope = Scope::Pupil { sub: &child.sub, with_parent_notes: true };
             let notes = state.store.list(&scope, SHOWN as i64).await?;
             let items = notes.iter().map(|n| item(ctx, t, n)).collect();
-            page.sections.push(Section { heading: t.latest_about(name), items, empty: t.no_notes });
+            page.sections
+                .push(Section { heading: t.latest_about(name), items: Items { items, empty: t.no_notes.into() } });
         }
         let unread = state.store.unread_for_pupils(&who.sub, &[child.sub.as_str()]).await?;
         if unread > 0 {
             page.lines.push(Line {
-                href: ctx.view(&format!("/view/notes?child={}", encode(&child.sub))),
+                href: ctx.href(&Link::to("/view/notes").q("child", &child.sub)),
                 text: format!("{name} : {}", t.new_replies(unread)),
             });
         }
@@ -86,7 +90,7 @@ async fn parent(
 }
 
 async fn pupil(
-    state: &LiaisonState,
+    state: &App,
     who: &Identity,
     ctx: &Ctx,
     t: &'static Texts,
@@ -95,13 +99,14 @@ async fn pupil(
     let notes = state.store.list(&Scope::Pupil { sub: &who.sub, with_parent_notes: false }, SHOWN as i64).await?;
     if !notes.is_empty() {
         let items = notes.iter().map(|n| item(ctx, t, n)).collect();
-        page.sections.push(Section { heading: t.latest_notes.to_string(), items, empty: t.no_notes });
+        page.sections
+            .push(Section { heading: t.latest_notes.to_string(), items: Items { items, empty: t.no_notes.into() } });
     }
     Ok(())
 }
 
 async fn teacher(
-    state: &LiaisonState,
+    state: &App,
     who: &Identity,
     ctx: &Ctx,
     t: &'static Texts,
@@ -127,7 +132,10 @@ async fn teacher(
             })
             .take(SHOWN)
             .collect();
-        page.sections.push(Section { heading: t.awaiting_in(&class.name), items, empty: t.nothing_awaiting });
+        page.sections.push(Section {
+            heading: t.awaiting_in(&class.name),
+            items: Items { items, empty: t.nothing_awaiting.into() },
+        });
     }
     let fresh = state.store.unread_parent_notes(&who.sub, &classes).await?;
     let items = fresh
@@ -139,16 +147,19 @@ async fn teacher(
             i
         })
         .collect();
-    page.sections.push(Section { heading: t.new_parent_notes.to_string(), items, empty: t.no_new_parent_notes });
+    page.sections.push(Section {
+        heading: t.new_parent_notes.to_string(),
+        items: Items { items, empty: t.no_new_parent_notes.into() },
+    });
     let unread = state.store.unread_for_classes(&who.sub, &classes).await?;
     if unread > 0 {
-        page.lines.push(Line { href: ctx.view("/view/notes"), text: t.new_replies(unread) });
+        page.lines.push(Line { href: ctx.href(&Link::to("/view/notes")), text: t.new_replies(unread) });
     }
     Ok(())
 }
 
 async fn director(
-    state: &LiaisonState,
+    state: &App,
     who: &Identity,
     ctx: &Ctx,
     t: &'static Texts,
@@ -157,7 +168,7 @@ async fn director(
     for school in who.directed_schools() {
         let c = state.store.school_counts(school).await?;
         for text in t.school_figures(c.notes, c.awaiting, c.parent_notes) {
-            page.lines.push(Line { href: ctx.view("/view/notes"), text });
+            page.lines.push(Line { href: ctx.href(&Link::to("/view/notes")), text });
         }
     }
     Ok(())

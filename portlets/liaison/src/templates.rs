@@ -1,9 +1,11 @@
-//! The askama templates (portlets/liaison/templates) and the small view models they draw. Every
-//! value is escaped by askama; links are built here, under the portal's base, with their query
-//! values encoded.
+//! The askama templates (portlets/liaison/templates) and the page models they draw, built from
+//! the kit's parts (tabs, badges, lists, tables). Every value is escaped by askama; links are
+//! built with the kit's `Link`, under the portal's base.
 
 use askama::Template;
-use ent_portlet_kit::{Ctx, PortletError};
+use ent_portlet_kit::Ctx;
+use ent_portlet_kit::field::Errors;
+use ent_portlet_kit::views::{Badge, Items, Table, Tabs};
 
 use crate::texts::Texts;
 
@@ -11,52 +13,18 @@ use crate::texts::Texts;
 pub const MAX_TITLE: usize = 200;
 pub const MAX_BODY: usize = 5000;
 
-/// A short status: `class` is one of the portal's badge classes.
-#[derive(Clone, Debug)]
-pub struct Badge {
-    pub class: &'static str,
-    pub text: String,
-}
-
-impl Badge {
-    pub fn ok(text: impl Into<String>) -> Badge {
-        Badge { class: "badge badge-ok", text: text.into() }
-    }
-    pub fn warn(text: impl Into<String>) -> Badge {
-        Badge { class: "badge badge-warn", text: text.into() }
-    }
-    pub fn plain(text: impl Into<String>) -> Badge {
-        Badge { class: "badge", text: text.into() }
-    }
-}
-
-/// One line of a list: a link, its badges, its dates and authors.
-#[derive(Clone, Debug)]
-pub struct Item {
-    pub href: String,
-    pub title: String,
-    pub meta: String,
-    pub badges: Vec<Badge>,
-}
-
-#[derive(Clone, Debug)]
-pub struct Tab {
-    pub href: String,
-    pub text: String,
-    pub current: bool,
-}
-
+/// A line of the card: a link and its words.
 #[derive(Clone, Debug)]
 pub struct Line {
     pub href: String,
     pub text: String,
 }
 
+/// A part of the card: a heading and its notes.
 #[derive(Clone, Debug)]
 pub struct Section {
     pub heading: String,
-    pub items: Vec<Item>,
-    pub empty: &'static str,
+    pub items: Items,
 }
 
 #[derive(Template)]
@@ -74,10 +42,9 @@ pub struct SummaryPage<'a> {
 pub struct ListPage {
     pub t: &'static Texts,
     pub heading: String,
-    pub tabs_label: &'static str,
-    pub tabs: Vec<Tab>,
+    pub tabs: Tabs,
     pub actions: Vec<Line>,
-    pub items: Vec<Item>,
+    pub items: Items,
 }
 
 /// A message of a thread, ready to show.
@@ -105,17 +72,10 @@ pub struct ThreadBlock {
 #[derive(Clone, Debug)]
 pub struct SignatureTable {
     pub counts: String,
-    pub rows: Vec<SignatureRow>,
+    pub table: Table,
     pub reminded: String,
     pub can_remind: bool,
     pub remind_action: String,
-}
-
-#[derive(Clone, Debug)]
-pub struct SignatureRow {
-    pub pupil: String,
-    pub parent: String,
-    pub badge: Badge,
 }
 
 /// A parent's signature box for one of their children.
@@ -141,11 +101,10 @@ pub struct NotePage<'a> {
     pub audience: String,
     pub badges: Vec<Badge>,
     pub error: Option<String>,
-    pub notice: Option<String>,
     pub paragraphs: Vec<String>,
     pub signatures: Option<SignatureTable>,
     pub own_signatures: Vec<OwnSignature>,
-    pub thread_links: Vec<Item>,
+    pub thread_links: Items,
     pub threads: Vec<ThreadBlock>,
     pub max_body: usize,
 }
@@ -170,20 +129,6 @@ pub struct NoteValues {
     pub signature: bool,
 }
 
-#[derive(Clone, Debug, Default)]
-pub struct FormErrors {
-    pub form: Option<String>,
-    pub title: Option<String>,
-    pub body: Option<String>,
-    pub pupils: Option<String>,
-}
-
-impl FormErrors {
-    pub fn any(&self) -> bool {
-        self.form.is_some() || self.title.is_some() || self.body.is_some() || self.pupils.is_some()
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct PupilChoice {
     pub sub: String,
@@ -196,13 +141,13 @@ pub struct PupilChoice {
 pub struct NewNotePage<'a> {
     pub t: &'static Texts,
     pub ctx: &'a Ctx,
-    pub tabs: Vec<Tab>,
+    pub tabs: Tabs,
     pub action: String,
     pub class_id: String,
     pub class_name: String,
     pub pupils: Vec<PupilChoice>,
     pub values: NoteValues,
-    pub errors: FormErrors,
+    pub errors: Errors,
     pub max_title: usize,
     pub max_body: usize,
 }
@@ -212,29 +157,12 @@ pub struct NewNotePage<'a> {
 pub struct AskPage<'a> {
     pub t: &'static Texts,
     pub ctx: &'a Ctx,
-    pub tabs: Vec<Tab>,
+    pub tabs: Tabs,
     pub action: String,
     pub child_sub: String,
     pub child_name: String,
     pub values: NoteValues,
-    pub errors: FormErrors,
+    pub errors: Errors,
     pub max_title: usize,
     pub max_body: usize,
-}
-
-#[derive(Template)]
-#[template(path = "notice.html")]
-pub struct NoticePage<'a> {
-    pub role: &'static str,
-    pub text: &'a str,
-}
-
-/// Renders a template; a rendering failure is a 500 with the cause in the log only.
-pub fn render(page: &impl Template) -> Result<String, PortletError> {
-    page.render().map_err(PortletError::internal)
-}
-
-/// A text as paragraphs (one per line break), so that no markup is needed to keep its shape.
-pub fn paragraphs(text: &str) -> Vec<String> {
-    text.lines().map(str::trim_end).filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }

@@ -6,16 +6,17 @@ use std::collections::HashMap;
 
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
+use ent_portlet_kit::calendar::format_instant;
 use ent_portlet_kit::directory::ClassRoster;
-use ent_portlet_kit::{Ctx, DbError, Identity, PortletError, Profile, html};
+use ent_portlet_kit::form::Pairs;
+use ent_portlet_kit::views::{self, Badge, Item, Items, Notice, Tab, Tabs};
+use ent_portlet_kit::{Ctx, DbError, Identity, Link, PortletError, Profile};
 
 use crate::access;
 use crate::store::{Expected, Kind, Note, Person, Scope};
-use crate::templates::{self, Badge, Item, Line, ListPage, NoticePage, Tab};
+use crate::templates::{Line, ListPage};
 use crate::texts::{Texts, texts};
-use crate::{LiaisonState, Store};
-use ent_portlet_kit::calendar::format_instant;
-use ent_portlet_kit::form::{Pairs, encode};
+use crate::{App, Store};
 
 /// How many notes a list shows.
 const LIST_LIMIT: i64 = 100;
@@ -77,17 +78,17 @@ pub(crate) async fn load(store: &Store, who: &Identity, ctx: &Ctx, id: &str) -> 
     Ok(Loaded { note, pupils })
 }
 
-pub(crate) fn note_path(id: &str) -> String {
-    format!("/view/notes/{id}")
+pub(crate) fn note_path(id: &str) -> Link {
+    Link::to(format!("/view/notes/{id}"))
 }
 
-pub(crate) fn thread_path(id: &str, pupil_sub: &str) -> String {
-    format!("/view/notes/{id}/thread?pupil={}", encode(pupil_sub))
+pub(crate) fn thread_path(id: &str, pupil_sub: &str) -> Link {
+    Link::to(format!("/view/notes/{id}/thread")).q("pupil", pupil_sub)
 }
 
 /// The roster of a class, or the 503 answer when the directory is absent or down.
-pub(crate) async fn roster(state: &LiaisonState, t: &Texts, class_id: &str) -> Result<Option<ClassRoster>, Response> {
-    let Some(directory) = &state.directory else {
+pub(crate) async fn roster(state: &App, t: &Texts, class_id: &str) -> Result<Option<ClassRoster>, Response> {
+    let Some(directory) = state.directory() else {
         return Err(PortletError::Unavailable(t.directory_unavailable.into()).into_response());
     };
     directory.class(class_id).await.map_err(|e| {
@@ -98,11 +99,11 @@ pub(crate) async fn roster(state: &LiaisonState, t: &Texts, class_id: &str) -> R
 
 /// The display names of a parent's children: from the directory when it answers, otherwise
 /// from the notes that concern them.
-pub(crate) async fn child_names(state: &LiaisonState, who: &Identity) -> HashMap<String, String> {
+pub(crate) async fn child_names(state: &App, who: &Identity) -> HashMap<String, String> {
     let mut names = HashMap::new();
     for child in who.children() {
         let mut name = None;
-        if let (Some(directory), Some(class)) = (&state.directory, child.class.as_deref())
+        if let (Some(directory), Some(class)) = (state.directory(), child.class.as_deref())
             && let Ok(Some(roster)) = directory.class(class).await
         {
             name = roster.pupil(&child.sub).map(|p| p.name.clone());
@@ -122,13 +123,13 @@ pub(crate) fn child_label<'a>(names: &'a HashMap<String, String>, sub: &str, t: 
 }
 
 pub(crate) fn notice(text: &str) -> Result<Response, PortletError> {
-    Ok(html(templates::render(&NoticePage { role: "status", text })?))
+    views::page(&Notice::status(text))
 }
 
 // ----- The list -----
 
 pub async fn list(
-    State(state): State<LiaisonState>,
+    State(state): State<App>,
     who: Identity,
     ctx: Ctx,
     RawQuery(query): RawQuery,
@@ -141,11 +142,11 @@ pub async fn list(
         Profile::Pupil => pupil_list(&state, &who, &ctx, t).await?,
         _ => staff_list(&state, &who, &ctx, t, q.get("class")).await?,
     };
-    Ok(html(templates::render(&page)?))
+    views::page(&page)
 }
 
 async fn parent_list(
-    state: &LiaisonState,
+    state: &App,
     who: &Identity,
     ctx: &Ctx,
     t: &'static Texts,
@@ -161,8 +162,8 @@ async fn parent_list(
         children
             .iter()
             .map(|c| Tab {
-                href: ctx.view(&format!("/view/notes?child={}", encode(&c.sub))),
-                text: child_label(&names, &c.sub, t).to_string(),
+                href: ctx.href(&Link::to("/view/notes").q("child", &c.sub)),
+                label: child_label(&names, &c.sub, t).to_string(),
                 current: current.is_some_and(|cur| cur.sub == c.sub),
             })
             .collect()
@@ -190,29 +191,30 @@ async fn parent_list(
                 })
                 .collect();
             let actions = vec![Line {
-                href: ctx.view(&format!("/view/ask?child={}", encode(&child.sub))),
+                href: ctx.href(&Link::to("/view/ask").q("child", &child.sub)),
                 text: t.write_to_teacher.to_string(),
             }];
             (t.notebook_of(child_label(&names, &child.sub, t)), items, actions)
         }
     };
-    Ok(ListPage { t, heading, tabs_label: t.children, tabs, actions, items })
+    Ok(ListPage { t, heading, tabs: Tabs::new(t.children, tabs), actions, items: Items { items, ..Items::default() } })
 }
 
-async fn pupil_list(
-    state: &LiaisonState,
-    who: &Identity,
-    ctx: &Ctx,
-    t: &'static Texts,
-) -> Result<ListPage, PortletError> {
+async fn pupil_list(state: &App, who: &Identity, ctx: &Ctx, t: &'static Texts) -> Result<ListPage, PortletError> {
     let notes = state.store.list(&Scope::Pupil { sub: &who.sub, with_parent_notes: false }, LIST_LIMIT).await?;
     let items = notes.iter().map(|n| item(ctx, t, n)).collect();
-    Ok(ListPage { t, heading: t.my_notes.to_string(), tabs_label: t.classes, tabs: vec![], actions: vec![], items })
+    Ok(ListPage {
+        t,
+        heading: t.my_notes.to_string(),
+        tabs: Tabs::default(),
+        actions: vec![],
+        items: Items { items, ..Items::default() },
+    })
 }
 
 /// Teachers see their classes' notes; a director the whole school's, class by class.
 async fn staff_list(
-    state: &LiaisonState,
+    state: &App,
     who: &Identity,
     ctx: &Ctx,
     t: &'static Texts,
@@ -220,10 +222,12 @@ async fn staff_list(
 ) -> Result<ListPage, PortletError> {
     let taught: Vec<(&str, &str)> = who.taught_classes().map(|c| (c.id.as_str(), c.name.as_str())).collect();
     let school = who.directed_schools().next().map(str::to_owned);
-    let school_classes = match &school {
-        Some(s) => state.school_classes(s).await?,
-        None => Vec::new(),
-    };
+    let school_classes: Vec<(String, String)> =
+        ent_portlet_kit::access::director_classes(who, state.directory(), &state.store)
+            .await?
+            .into_iter()
+            .map(|c| (c.id, c.name))
+            .collect();
     let first_taught: Vec<&str> = taught.iter().map(|(id, _)| *id).take(1).collect();
     let scope = match (class, &school) {
         (Some(c), _) if taught.iter().any(|(id, _)| *id == c) => Scope::Classes(class.as_slice()),
@@ -243,7 +247,11 @@ async fn staff_list(
     };
     let mut tabs: Vec<Tab> = Vec::new();
     if school.is_some() {
-        tabs.push(Tab { href: ctx.view("/view/notes"), text: t.all_classes.to_string(), current: current.is_none() });
+        tabs.push(Tab {
+            href: ctx.href(&Link::to("/view/notes")),
+            label: t.all_classes.to_string(),
+            current: current.is_none(),
+        });
     }
     let mut seen: Vec<&str> = Vec::new();
     for (id, name) in taught.iter().copied().chain(school_classes.iter().map(|(i, n)| (i.as_str(), n.as_str()))) {
@@ -252,8 +260,8 @@ async fn staff_list(
         }
         seen.push(id);
         tabs.push(Tab {
-            href: ctx.view(&format!("/view/notes?class={}", encode(id))),
-            text: name.to_string(),
+            href: ctx.href(&Link::to("/view/notes").q("class", id)),
+            label: name.to_string(),
             current: current.as_deref() == Some(id),
         });
     }
@@ -273,13 +281,16 @@ async fn staff_list(
             item
         })
         .collect();
-    let new_href = match &current {
-        Some(c) => format!("/view/notes/new?class={}", encode(c)),
-        None => "/view/notes/new".into(),
-    };
-    let actions = vec![Line { href: ctx.view(&new_href), text: t.new_note.to_string() }];
+    let new_note = Link::to("/view/notes/new").q_opt("class", current.as_deref());
+    let actions = vec![Line { href: ctx.href(&new_note), text: t.new_note.to_string() }];
     let heading = if school.is_some() && current.is_none() { t.notes_of_school } else { t.notebook };
-    Ok(ListPage { t, heading: heading.to_string(), tabs_label: t.classes, tabs, actions, items })
+    Ok(ListPage {
+        t,
+        heading: heading.to_string(),
+        tabs: Tabs::new(t.classes, tabs),
+        actions,
+        items: Items { items, ..Items::default() },
+    })
 }
 
 /// A note as a line of a list.
@@ -289,7 +300,7 @@ pub(crate) fn item(ctx: &Ctx, t: &Texts, n: &Note) -> Item {
         badges.push(Badge::plain(t.from_parent));
     }
     Item {
-        href: ctx.view(&note_path(&n.id)),
+        href: ctx.href(&note_path(&n.id)),
         title: n.title.clone(),
         meta: t.by_on(&n.author_name, &format_instant(n.created_at, t.lang), &n.class_name),
         badges,

@@ -9,10 +9,12 @@
 
 mod common;
 
-use common::{AUD, Answer, Harness, expect};
+use common::NoteId;
 use ent_portlet_kit::directory::{Guardian, Pupil};
 use ent_portlet_kit::storage::both_backends;
-use ent_portlet_kit::testing::{CLASS_A1, CLASS_A2, CLASS_B1, Network};
+use ent_portlet_kit::testing::{
+    Answer, CLASS_A1, CLASS_A2, CLASS_B1, Expect, Harness, Matrix, NO_CLASS_CONTENT, Network, Route,
+};
 use ent_portlet_kit::{Child, Directory, Identity};
 use ent_portlet_liaison::MIGRATIONS;
 
@@ -24,7 +26,8 @@ struct Fixture {
     readers: &'static [&'static str],
 }
 
-const NO_NOTEBOOK: [&str; 3] = ["staff_a", "city_agent", "admin"];
+/// Staff, city agents and admins have no notebook.
+const NO_NOTEBOOK: [&str; 3] = NO_CLASS_CONTENT;
 
 /// Readers of class A1's teacher note to the whole class.
 const A1_READERS: &[&str] =
@@ -35,12 +38,18 @@ const A1_FAMILY_READERS: &[&str] = &["teacher_a1", "director_a", "parent_a1", "p
 async fn fixtures(h: &Harness) -> (Vec<Fixture>, String) {
     let n = &h.net;
     let sig = [("signature", "1")];
-    let a1 = h.note(&n.teacher_a1, CLASS_A1, "Titre-a1", "secret-a1 musée", &sig).await;
-    let a1_bis = h
-        .note(&n.teacher_a1, CLASS_A1, "Titre-a1-bis", "secret-a1-bis", &[("to", "pupils"), ("pupil", "pupil-a1-bis")])
-        .await;
-    let a2 = h.note(&n.teacher_a2, CLASS_A2, "Titre-a2", "secret-a2", &sig).await;
-    let b1 = h.note(&n.teacher_b1, CLASS_B1, "Titre-b1", "secret-b1", &sig).await;
+    let a1 = common::note(h, &n.teacher_a1, CLASS_A1, "Titre-a1", "secret-a1 musée", &sig).await;
+    let a1_bis = common::note(
+        h,
+        &n.teacher_a1,
+        CLASS_A1,
+        "Titre-a1-bis",
+        "secret-a1-bis",
+        &[("to", "pupils"), ("pupil", "pupil-a1-bis")],
+    )
+    .await;
+    let a2 = common::note(h, &n.teacher_a2, CLASS_A2, "Titre-a2", "secret-a2", &sig).await;
+    let b1 = common::note(h, &n.teacher_b1, CLASS_B1, "Titre-b1", "secret-b1", &sig).await;
     let asked = h
         .post(&n.parent_a1, "/view/ask", &[("child", "pupil-a1"), ("title", "Titre-ask"), ("body", "secret-ask")])
         .await
@@ -76,62 +85,89 @@ async fn fixtures(h: &Harness) -> (Vec<Fixture>, String) {
     (fixtures, a1)
 }
 
+/// Pupils and parents see the form to write a note but may not; the others may not know it.
+fn family_refused(label: &str) -> Vec<&str> {
+    if label.starts_with("pupil") || label.starts_with("parent") { vec![label] } else { vec![] }
+}
+
+/// Everyone but parents may see the form to write to the teachers and not use it.
+fn not_parent(label: &str) -> Vec<&str> {
+    if label.starts_with("parent") { vec![] } else { vec![label] }
+}
+
+const CLASS_WRITERS: [(&str, &[&str]); 3] = [
+    (CLASS_A1, &["teacher_a1", "director_a"]),
+    (CLASS_A2, &["teacher_a2", "director_a"]),
+    (CLASS_B1, &["teacher_b1", "director_b"]),
+];
+
+const CHILD_PARENTS: [(&str, &[&str]); 3] = [
+    ("pupil-a1", &["parent_a1", "parent_a1_no_authority"]),
+    ("pupil-a2", &["parent_a2"]),
+    ("pupil-b1", &["parent_b1"]),
+];
+
 both_backends!(MIGRATIONS; reads, |db| async move {
-    let h = Harness::new(db);
+    let h = common::harness(db);
     let (fixtures, a1) = fixtures(&h).await;
-    for (label, who) in h.net.everyone() {
-        // One note.
-        for f in &fixtures {
-            let res = h.get(who, &format!("/view/notes/{}", f.id)).await;
-            let want = expect(label, f.readers, &[], 200);
-            assert_eq!(res.status, want, "{label} GET note {}", f.secret);
-            assert_eq!(res.body.contains(f.secret), want == 200, "{label} sees {}", f.secret);
-        }
-        // The list and the summary show a note only to its readers.
-        let list = h.get(who, "/view/notes").await;
-        assert_eq!(list.status, if NO_NOTEBOOK.contains(&label) { 403 } else { 200 }, "{label} list");
-        let summary = h.get(who, "/fragment/summary").await;
-        assert_eq!(summary.status, 200, "{label} summary");
-        for f in &fixtures {
-            // Titles end the link text: "Titre-a1<" does not match "Titre-a1-bis<".
-            let title = format!("{}<", f.title);
-            assert_eq!(list.body.contains(&title), f.readers.contains(&label), "{label} lists {title}");
-            if !f.readers.contains(&label) {
-                assert!(!summary.body.contains(&title), "{label} summary shows {title}");
-            }
-        }
-        if NO_NOTEBOOK.contains(&label) {
-            assert!(summary.body.contains("rien à afficher pour votre profil"), "{label}: {}", summary.body);
-        }
-        // The thread (A1 note, pupil_a1): its family and the class's staff only.
-        let res = h.get(who, &format!("/view/notes/{a1}/thread?pupil=pupil-a1")).await;
-        let want = expect(label, A1_FAMILY_READERS, &[], 200);
-        assert_eq!(res.status, want, "{label} GET thread");
-        assert_eq!(res.body.contains("secret-reply"), want == 200, "{label} sees the reply");
-        // The parent's view of the note holds their own thread, never another family's.
-        let note = h.get(who, &format!("/view/notes/{a1}")).await;
-        let parent_of_a1 = ["parent_a1", "parent_a1_no_authority"].contains(&label);
-        assert_eq!(note.body.contains("secret-reply"), parent_of_a1, "{label} sees the reply in the note");
-        // The forms to write.
-        for (class, writers) in [
-            (CLASS_A1, &["teacher_a1", "director_a"][..]),
-            (CLASS_A2, &["teacher_a2", "director_a"][..]),
-            (CLASS_B1, &["teacher_b1", "director_b"][..]),
-        ] {
-            let res = h.get(who, &format!("/view/notes/new?class={class}")).await;
-            let refused = if label.starts_with("pupil") || label.starts_with("parent") { vec![label] } else { vec![] };
-            assert_eq!(res.status, expect(label, writers, &refused, 200), "{label} GET new note for {class}");
-        }
-        for (child, parents) in [
-            ("pupil-a1", &["parent_a1", "parent_a1_no_authority"][..]),
-            ("pupil-a2", &["parent_a2"][..]),
-            ("pupil-b1", &["parent_b1"][..]),
-        ] {
-            let res = h.get(who, &format!("/view/ask?child={child}")).await;
-            let refused = if label.starts_with("parent") { vec![] } else { vec![label] };
-            assert_eq!(res.status, expect(label, parents, &refused, 200), "{label} GET ask about {child}");
-        }
+    let mut m = Matrix::new(&h);
+    // One note: its readers see its text, everyone else a 404 without it.
+    for f in &fixtures {
+        let route = Route::get(format!("/view/notes/{}", f.id));
+        m.everyone(&route, |label| {
+            let e = Expect::rule(label, f.readers, &[], 200);
+            if e.status == 200 { e.showing(f.secret) } else { e.hiding(f.secret) }
+        })
+        .await;
     }
+    // The list and the summary show a note only to its readers.
+    // Titles end the link text: "Titre-a1<" does not match "Titre-a1-bis<".
+    let titled = |e: Expect, label: &str, in_summary: bool| {
+        fixtures.iter().fold(e, |e, f| {
+            let title = format!("{}<", f.title);
+            match (f.readers.contains(&label), in_summary) {
+                (true, false) => e.showing(title),
+                (true, true) => e,
+                (false, _) => e.hiding(title),
+            }
+        })
+    };
+    m.everyone(&Route::get("/view/notes"), |label| {
+        let status = if NO_NOTEBOOK.contains(&label) { 403 } else { 200 };
+        titled(Expect::status(status), label, false)
+    })
+    .await;
+    m.everyone(&Route::get("/fragment/summary"), |label| {
+        let e = titled(Expect::status(200), label, true);
+        if NO_NOTEBOOK.contains(&label) { e.showing("rien à afficher pour votre profil") } else { e }
+    })
+    .await;
+    // The thread (A1 note, pupil_a1): its family and the class's staff only.
+    m.everyone(&Route::get(format!("/view/notes/{a1}/thread?pupil=pupil-a1")), |label| {
+        let e = Expect::rule(label, A1_FAMILY_READERS, &[], 200);
+        if e.status == 200 { e.showing("secret-reply") } else { e.hiding("secret-reply") }
+    })
+    .await;
+    // The parent's view of the note holds their own thread, never another family's.
+    m.everyone(&Route::get(format!("/view/notes/{a1}")), |label| {
+        let e = Expect::rule(label, A1_READERS, &[], 200);
+        if ["parent_a1", "parent_a1_no_authority"].contains(&label) {
+            e.showing("secret-reply")
+        } else {
+            e.hiding("secret-reply")
+        }
+    })
+    .await;
+    // The forms to write.
+    for (class, writers) in CLASS_WRITERS {
+        let route = Route::get(format!("/view/notes/new?class={class}"));
+        m.everyone(&route, |label| Expect::rule(label, writers, &family_refused(label), 200)).await;
+    }
+    for (child, parents) in CHILD_PARENTS {
+        let route = Route::get(format!("/view/ask?child={child}"));
+        m.everyone(&route, |label| Expect::rule(label, parents, &not_parent(label), 200)).await;
+    }
+    m.finish();
     // Foreign classes and children in the list's tabs.
     let n = &h.net;
     assert_eq!(h.get(&n.teacher_a1, "/view/notes?class=class-a2").await.status, 404);
@@ -143,57 +179,46 @@ both_backends!(MIGRATIONS; reads, |db| async move {
 });
 
 both_backends!(MIGRATIONS; writes, |db| async move {
-    let h = Harness::new(db);
+    let h = common::harness(db);
     let (fixtures, a1) = fixtures(&h).await;
     let a1_bis = fixtures[1].id.clone();
     let asked = fixtures[4].id.clone();
-    for (label, who) in h.net.everyone() {
-        let readers_of_a1 = A1_READERS;
-        // Remind (before anyone signs): the class's teacher; readers who may not are refused.
-        let res = h.post(who, &format!("/view/notes/{a1}/remind"), &[]).await;
-        assert_eq!(res.status, expect(label, &["teacher_a1"], readers_of_a1, 303), "{label} remind: {}", res.body);
-    }
+    let mut m = Matrix::new(&h);
+    // Remind (before anyone signs): the class's teacher; readers who may not are refused.
+    let route = Route::post(format!("/view/notes/{a1}/remind"), &[]);
+    m.everyone(&route, |label| Expect::rule(label, &["teacher_a1"], A1_READERS, 303)).await;
     for (label, who) in h.net.everyone() {
         // Sign for pupil_a1: only the parent with authority; readers who may not are refused.
-        let res = h.post(who, &format!("/view/notes/{a1}/sign"), &[("pupil", "pupil-a1")]).await;
         let seen: Vec<&str> = A1_READERS.iter().copied().filter(|l| *l != "parent_a1").collect();
-        assert_eq!(res.status, expect(label, &["parent_a1"], &seen, 303), "{label} sign");
+        let route = Route::post(format!("/view/notes/{a1}/sign"), &[("pupil", "pupil-a1")]);
+        m.check(label, who, &route, &Expect::rule(label, &["parent_a1"], &seen, 303)).await;
         // Sign for a child the note does not concern, or someone else's child.
-        let res = h.post(who, &format!("/view/notes/{a1_bis}/sign"), &[("pupil", "pupil-a1")]).await;
         let seen: &[&str] = if label.starts_with("parent") { &[] } else { &["teacher_a1", "director_a", "pupil_a1_bis"] };
-        assert_eq!(res.status, expect(label, &[], seen, 303), "{label} sign a1-bis for pupil-a1");
-        // Reply in the thread (A1 note, pupil_a1): the family and the class's teacher.
-        let res = h.post(who, &format!("/view/notes/{a1}/reply"), &[("pupil", "pupil-a1"), ("body", "Bonjour")]).await;
+        let route = Route::post(format!("/view/notes/{a1_bis}/sign"), &[("pupil", "pupil-a1")]);
+        m.check(label, who, &route, &Expect::rule(label, &[], seen, 303)).await;
+        // Reply in the thread (A1 note, pupil_a1), and to the parent's note: the family and the
+        // class's teacher.
         let writers = ["teacher_a1", "parent_a1", "parent_a1_no_authority"];
-        assert_eq!(res.status, expect(label, &writers, &["director_a"], 303), "{label} reply");
-        // Reply to the parent's note.
-        let res = h.post(who, &format!("/view/notes/{asked}/reply"), &[("pupil", "pupil-a1"), ("body", "Vu")]).await;
-        assert_eq!(res.status, expect(label, &writers, &["director_a"], 303), "{label} reply to the parent note");
+        let route = Route::post(format!("/view/notes/{a1}/reply"), &[("pupil", "pupil-a1"), ("body", "Bonjour")]);
+        m.check(label, who, &route, &Expect::rule(label, &writers, &["director_a"], 303)).await;
+        let route = Route::post(format!("/view/notes/{asked}/reply"), &[("pupil", "pupil-a1"), ("body", "Vu")]);
+        m.check(label, who, &route, &Expect::rule(label, &writers, &["director_a"], 303)).await;
         // Write a note to each class.
-        for (class, writers) in [
-            (CLASS_A1, &["teacher_a1", "director_a"][..]),
-            (CLASS_A2, &["teacher_a2", "director_a"][..]),
-            (CLASS_B1, &["teacher_b1", "director_b"][..]),
-        ] {
-            let res = h.post(who, "/view/notes", &[("class", class), ("title", "T"), ("body", "B")]).await;
-            let refused = if label.starts_with("pupil") || label.starts_with("parent") { vec![label] } else { vec![] };
-            assert_eq!(res.status, expect(label, writers, &refused, 303), "{label} writes to {class}");
+        for (class, writers) in CLASS_WRITERS {
+            let route = Route::post("/view/notes", &[("class", class), ("title", "T"), ("body", "B")]);
+            m.check(label, who, &route, &Expect::rule(label, writers, &family_refused(label), 303)).await;
         }
         // Write to the teachers about each child.
-        for (child, parents) in [
-            ("pupil-a1", &["parent_a1", "parent_a1_no_authority"][..]),
-            ("pupil-a2", &["parent_a2"][..]),
-            ("pupil-b1", &["parent_b1"][..]),
-        ] {
-            let res = h.post(who, "/view/ask", &[("child", child), ("title", "T"), ("body", "B")]).await;
-            let refused = if label.starts_with("parent") { vec![] } else { vec![label] };
-            assert_eq!(res.status, expect(label, parents, &refused, 303), "{label} asks about {child}");
+        for (child, parents) in CHILD_PARENTS {
+            let route = Route::post("/view/ask", &[("child", child), ("title", "T"), ("body", "B")]);
+            m.check(label, who, &route, &Expect::rule(label, parents, &not_parent(label), 303)).await;
         }
     }
+    m.finish();
 });
 
 both_backends!(MIGRATIONS; named_attacks, |db| async move {
-    let h = Harness::new(db);
+    let h = common::harness(db);
     let (fixtures, a1) = fixtures(&h).await;
     let asked = &fixtures[4].id;
     let n = &h.net;
@@ -217,7 +242,7 @@ both_backends!(MIGRATIONS; named_attacks, |db| async move {
     assert!(page.body.contains("0/1 signés"), "{}", page.body);
     // A token for another portlet opens no route.
     let token = h.issuer.token(&n.teacher_a1, "urn:ent:portlet:homework");
-    assert_ne!(AUD, "urn:ent:portlet:homework");
+    assert_ne!(h.audience, "urn:ent:portlet:homework");
     for path in [
         "/fragment/summary".to_string(),
         "/view/notes".into(),
@@ -237,7 +262,7 @@ both_backends!(MIGRATIONS; named_attacks, |db| async move {
         format!("/view/notes/{a1}/reply"),
         "/view/ask".into(),
     ] {
-        let res = h.post_with_token(&token, &path, &[("pupil", "pupil-a1"), ("class", CLASS_A1)]).await;
+        let res = h.post_with_token(Some(&token), &path, &[("pupil", "pupil-a1"), ("class", CLASS_A1)], "fr").await;
         assert_eq!(res.status, 401, "POST {path}");
     }
     // Made-up and malformed note ids.
@@ -336,11 +361,13 @@ async fn name_fixtures(h: &Harness, s: &Siblings) -> NameNotes {
     let sig = ("signature", "1");
     let to = ("to", "pupils");
     let (lea, noe, timeo) = (("pupil", "pupil-a1"), ("pupil", "pupil-a1-bis"), ("pupil", "pupil-a1-ter"));
-    let chosen = h.note(&n.teacher_a1, CLASS_A1, "Choisis", "Séance de piscine", &[to, lea, noe, timeo, sig]).await;
-    let chosen_by_director = h.note(&n.director_a, CLASS_A1, "Direction", "Rendez-vous", &[to, lea, noe]).await;
-    let whole = h.note(&n.teacher_a1, CLASS_A1, "Classe", "Photo de classe", &[sig]).await;
-    let a2 = h.note(&n.teacher_a2, CLASS_A2, "Classe A2", "Cross", &[sig]).await;
-    let b1 = h.note(&n.teacher_b1, CLASS_B1, "Choisis B1", "Chorale", &[to, ("pupil", "pupil-b1"), sig]).await;
+    let chosen =
+        common::note(h, &n.teacher_a1, CLASS_A1, "Choisis", "Séance de piscine", &[to, lea, noe, timeo, sig]).await;
+    let chosen_by_director =
+        common::note(h, &n.director_a, CLASS_A1, "Direction", "Rendez-vous", &[to, lea, noe]).await;
+    let whole = common::note(h, &n.teacher_a1, CLASS_A1, "Classe", "Photo de classe", &[sig]).await;
+    let a2 = common::note(h, &n.teacher_a2, CLASS_A2, "Classe A2", "Cross", &[sig]).await;
+    let b1 = common::note(h, &n.teacher_b1, CLASS_B1, "Choisis B1", "Chorale", &[to, ("pupil", "pupil-b1"), sig]).await;
     let ask = [("title", "Question"), ("body", "Absence")];
     let asked_lea = h.post(&n.parent_a1, "/view/ask", &[&[("child", "pupil-a1")], &ask[..]].concat()).await.note_id();
     let asked_timeo = h.post(&s.sarah, "/view/ask", &[&[("child", "pupil-a1-ter")], &ask[..]].concat()).await.note_id();
@@ -401,7 +428,7 @@ async fn pages(h: &Harness, who: &Identity, notes: &[String], pupils: &[&str], l
     }
     posts.extend(pupils.iter().map(|p| ("/view/ask".to_string(), vec![("child", *p), ("title", ""), ("body", "")])));
     for (path, form) in posts {
-        let res = h.post_with_token_in(&token, &path, &form, lang).await;
+        let res = h.post_with_token(Some(&token), &path, &form, lang).await;
         assert_ne!(res.status, 500, "POST {path}: {}", res.body);
         answers.push((format!("POST {path} {form:?}"), res));
     }
@@ -434,7 +461,7 @@ fn words(who: &Identity) -> Vec<&str> {
 both_backends!(MIGRATIONS; names, |db| async move {
     let net = Network::new();
     let s = Siblings::new(&net);
-    let h = Harness::with_directory(db, Some(s.directory(&net)));
+    let h = common::with_directory(db, Some(s.directory(&net)));
     let notes = name_fixtures(&h, &s).await;
     let mut readers = h.net.everyone();
     readers.push(("pupil_a1_ter", &s.timeo));

@@ -6,9 +6,9 @@
 
 mod common;
 
-use common::{Answer, BASE, Harness};
+use common::NoteId;
 use ent_portlet_kit::storage::both_backends;
-use ent_portlet_kit::testing::CLASS_A1;
+use ent_portlet_kit::testing::{Answer, CLASS_A1};
 use ent_portlet_liaison::MIGRATIONS;
 
 /// A page the portal may show: 200, and every fragment rule kept.
@@ -18,19 +18,22 @@ fn page(res: &Answer) -> &str {
     &res.body
 }
 
+const BASE: &str = "/p/liaison";
+
 fn fragment_rules(body: &str) {
     ent_portlet_kit::testing::assert_fragment_rules(body, BASE);
 }
 
 both_backends!(MIGRATIONS; a_school_morning, |db| async move {
-    let h = Harness::new(db);
+    let h = common::harness(db);
     let n = &h.net;
 
     // 08:00 The teacher posts a note to the class, asking for signatures.
     let form = page(&h.get(&n.teacher_a1, &format!("/view/notes/new?class={CLASS_A1}")).await).to_string();
     assert!(form.contains("Léa Dupont") && form.contains("Noé Martin"), "the roster's pupils to choose from");
-    let id = h
-        .note(&n.teacher_a1, CLASS_A1, "Sortie au musée jeudi", "Prévoir un pique-nique.\nRetour à 16 h.", &[("signature", "1")])
+    let id = common::note(
+        &h,
+        &n.teacher_a1, CLASS_A1, "Sortie au musée jeudi", "Prévoir un pique-nique.\nRetour à 16 h.", &[("signature", "1")])
         .await;
     let note_path = format!("/view/notes/{id}");
 
@@ -125,14 +128,13 @@ both_backends!(MIGRATIONS; a_school_morning, |db| async move {
 });
 
 both_backends!(MIGRATIONS; a_parent_writes_to_the_teacher, |db| async move {
-    let h = Harness::new(db);
+    let h = common::harness(db);
     let n = &h.net;
     let form = h.get(&n.parent_a1, "/view/ask").await;
     assert!(page(&form).contains("Léa Dupont"), "{}", form.body);
     let id = h
         .post(&n.parent_a1, "/view/ask", &[("child", "pupil-a1"), ("title", "Absence vendredi"), ("body", "Rendez-vous médical.")])
-        .await
-        .note_id();
+        .await.note_id();
     let path = format!("/view/notes/{id}");
     // New for the teacher, not for its author; never shown to the pupil.
     let card = h.get(&n.teacher_a1, "/fragment/summary").await;
@@ -155,10 +157,10 @@ both_backends!(MIGRATIONS; a_parent_writes_to_the_teacher, |db| async move {
 });
 
 both_backends!(MIGRATIONS; a_note_to_chosen_families, |db| async move {
-    let h = Harness::new(db);
+    let h = common::harness(db);
     let n = &h.net;
     let extra = [("to", "pupils"), ("pupil", "pupil-a1-bis"), ("signature", "1")];
-    let id = h.note(&n.teacher_a1, CLASS_A1, "Livre oublié", "Merci de le rapporter.", &extra).await;
+    let id = common::note(&h, &n.teacher_a1, CLASS_A1, "Livre oublié", "Merci de le rapporter.", &extra).await;
     let view = h.get(&n.teacher_a1, &format!("/view/notes/{id}")).await;
     assert!(page(&view).contains("Pour les familles de : Noé Martin"), "{}", view.body);
     assert!(view.body.contains("0/0 signés"), "{}", view.body);
@@ -168,7 +170,7 @@ both_backends!(MIGRATIONS; a_note_to_chosen_families, |db| async move {
 });
 
 both_backends!(MIGRATIONS; forms_keep_values_and_say_what_is_wrong, |db| async move {
-    let h = Harness::new(db);
+    let h = common::harness(db);
     let n = &h.net;
     let res = h
         .post(&n.teacher_a1, "/view/notes", &[("class", CLASS_A1), ("title", "<b>Sortie</b>"), ("body", ""), ("to", "pupils")])
@@ -185,7 +187,7 @@ both_backends!(MIGRATIONS; forms_keep_values_and_say_what_is_wrong, |db| async m
     let res = h.post(&n.parent_a1, "/view/ask", &[("child", "pupil-a1"), ("title", ""), ("body", "Texte gardé")]).await;
     assert_eq!(res.status, 422);
     assert!(res.body.contains("Texte gardé") && res.body.contains("Indiquez l&#39;objet du mot."));
-    let id = h.note(&n.teacher_a1, CLASS_A1, "<script>alert(1)</script>", "a < b & c", &[]).await;
+    let id = common::note(&h, &n.teacher_a1, CLASS_A1, "<script>alert(1)</script>", "a < b & c", &[]).await;
     let view = h.get(&n.teacher_a1, &format!("/view/notes/{id}")).await;
     assert!(page(&view).contains("&#60;script&#62;alert(1)&#60;/script&#62;") && view.body.contains("a &#60; b &#38; c"), "{}", view.body);
     let res = h.post(&n.parent_a1, &format!("/view/notes/{id}/reply"), &[("pupil", "pupil-a1"), ("body", "  ")]).await;
@@ -199,10 +201,10 @@ both_backends!(MIGRATIONS; forms_keep_values_and_say_what_is_wrong, |db| async m
 });
 
 both_backends!(MIGRATIONS; without_the_directory_notes_are_read_but_not_written, |db| async move {
-    let full = Harness::new(db.clone());
+    let full = common::harness(db.clone());
     let n = &full.net;
-    let id = full.note(&n.teacher_a1, CLASS_A1, "Avant la panne", "Texte", &[("signature", "1")]).await;
-    let h = Harness::with_directory(db, None);
+    let id = common::note(&full, &n.teacher_a1, CLASS_A1, "Avant la panne", "Texte", &[("signature", "1")]).await;
+    let h = common::with_directory(db, None);
     let res = h.get(&n.teacher_a1, &format!("/view/notes/new?class={CLASS_A1}")).await;
     assert_eq!(res.status, 503);
     assert!(res.body.contains("annuaire") && res.body.contains("class=\"card notice\""), "{}", res.body);
@@ -220,14 +222,30 @@ both_backends!(MIGRATIONS; without_the_directory_notes_are_read_but_not_written,
 });
 
 both_backends!(MIGRATIONS; health_needs_no_token_and_everything_else_does, |db| async move {
-    let h = Harness::new(db);
+    let h = common::harness(db);
     let req = axum::http::Request::get("/health").body(axum::body::Body::empty()).unwrap();
-    let res = h.send(req).await;
+    let res = h.call(req).await;
     assert_eq!((res.status.as_u16(), res.body.as_str()), (200, "ok"));
     let req = axum::http::Request::get("/fragment/summary").body(axum::body::Body::empty()).unwrap();
-    let res = h.send(req).await;
+    let res = h.call(req).await;
     assert_eq!(res.status, 401);
     assert_eq!(res.headers["www-authenticate"], "Bearer error=\"invalid_token\"");
     // The portlet root lists the notes (the portal maps /p/liaison to /view/).
     assert!(page(&h.get(&h.net.teacher_a1, "/view/").await).contains("Carnet de liaison"));
+});
+
+both_backends!(MIGRATIONS; a_reminder_waits_an_hour_on_the_clock, |db| async move {
+    // The portlet's clock is set, not waited for.
+    let clock = ent_portlet_kit::Clock::at(ent_portlet_kit::now());
+    let net = ent_portlet_kit::testing::Network::new();
+    let h = ent_portlet_kit::testing::Harness::with(&ent_portlet_liaison::PORTLET, db, Some(net.directory()), clock.clone());
+    let id = common::note(&h, &h.net.teacher_a1, CLASS_A1, "Sortie", "Signez.", &[("signature", "1")]).await;
+    let remind = format!("/view/notes/{id}/remind");
+    assert_eq!(h.post(&h.net.teacher_a1, &remind, &[]).await.status, 303);
+    clock.advance(3599);
+    assert_eq!(h.post(&h.net.teacher_a1, &remind, &[]).await.status, 422, "less than an hour later");
+    clock.advance(1);
+    assert_eq!(h.post(&h.net.teacher_a1, &remind, &[]).await.status, 303, "an hour later");
+    let page = h.get(&h.net.teacher_a1, &format!("/view/notes/{id}")).await;
+    assert!(page.body.contains("(2 au total)"), "{}", page.body);
 });

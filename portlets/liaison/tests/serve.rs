@@ -3,22 +3,17 @@
 //! client credentials there is no directory: notes are read, not written (503).
 #![allow(clippy::unwrap_used)]
 
-use axum::Router;
-use axum::routing::get;
 use ent_portlet_kit::PortletConfig;
 use ent_portlet_kit::storage::testing::sqlite_shared_url;
-use ent_portlet_kit::testing::{CLASS_A1, ISSUER, Network, TestIssuer};
+use ent_portlet_kit::testing::{CLASS_A1, ISSUER, Network, TestIssuer, serve_jwks};
+use ent_portlet_liaison::PORTLET;
 
 const AUD: &str = "urn:ent:portlet:liaison";
 
 #[tokio::test]
 async fn build_serves_on_port_0_with_the_providers_keys() {
     let issuer = TestIssuer::new();
-    let jwks = issuer.jwks();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let jwks_url = format!("http://{}/jwks", listener.local_addr().unwrap());
-    let provider = Router::new().route("/jwks", get(move || async move { axum::Json(jwks) }));
-    tokio::spawn(async move { axum::serve(listener, provider).await });
+    let jwks_url = serve_jwks(&issuer).await;
 
     let (database_url, guard) = sqlite_shared_url();
     let config = PortletConfig {
@@ -30,7 +25,7 @@ async fn build_serves_on_port_0_with_the_providers_keys() {
         client_id: None,
         client_secret: None,
     };
-    let server = ent_portlet_liaison::build(config).await.unwrap();
+    let server = PORTLET.build(config).await.unwrap();
     assert_ne!(server.addr.port(), 0);
     let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let url = server.url();

@@ -1,6 +1,8 @@
 //! Test helpers (feature `testing`): an issuer that mints portlet tokens with a test key (so a
 //! portlet's tests need no running provider), and a small network of two schools whose people
-//! cover every profile and every kind of link, with the rosters the provider would serve.
+//! cover every profile and every kind of link, with the rosters the provider would serve; the
+//! one router harness ([`Harness`]) and the entitlement-matrix runner ([`Matrix`]) every
+//! portlet's tests use.
 
 use std::sync::Arc;
 
@@ -11,8 +13,14 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value, json};
 
 use crate::directory::{ClassRoster, Directory, Guardian, Member, Pupil};
-use crate::identity::{Child, ClassRef, Identity, Profile, SchoolRole};
+use crate::identity::{Child, ClassRef, ClassRole, Identity, Profile, SchoolRole, StaffRole};
 use crate::verify::Verifier;
+
+mod harness;
+mod matrix;
+
+pub use harness::{Answer, Harness, TestFile, multipart};
+pub use matrix::{Expect, Matrix, NO_CLASS_CONTENT, Route};
 
 pub const ISSUER: &str = "https://idp.test";
 pub const PORTAL: &str = "portal";
@@ -162,16 +170,16 @@ fn person(sub: &str, name: &str, profile: Profile, schools: &[&str]) -> Identity
     }
 }
 
-fn class(id: &str, school: &str, role: &str) -> ClassRef {
+fn class(id: &str, school: &str, role: ClassRole) -> ClassRef {
     let name = match id {
         CLASS_A1 => "CM1 A",
         CLASS_A2 => "CE2 A",
         _ => "CP B",
     };
-    ClassRef { id: id.into(), name: name.into(), school: school.into(), role: role.into() }
+    ClassRef { id: id.into(), name: name.into(), school: school.into(), role }
 }
 
-fn in_class(mut who: Identity, id: &str, school: &str, role: &str) -> Identity {
+fn in_class(mut who: Identity, id: &str, school: &str, role: ClassRole) -> Identity {
     who.classes.push(class(id, school, role));
     who
 }
@@ -183,45 +191,65 @@ fn parent_of(mut who: Identity, child: &Identity, legal: bool) -> Identity {
     who
 }
 
-fn role(mut who: Identity, school: &str, role: &str) -> Identity {
-    who.roles.push(SchoolRole { school: school.into(), role: role.into() });
+fn role(mut who: Identity, school: &str, role: StaffRole) -> Identity {
+    who.roles.push(SchoolRole { school: school.into(), role });
     who
 }
 
 impl Network {
     pub fn new() -> Network {
-        let pupil_a1 =
-            in_class(person("pupil-a1", "Léa Dupont", Profile::Pupil, &[SCHOOL_A]), CLASS_A1, SCHOOL_A, "pupil");
-        let pupil_a1_bis =
-            in_class(person("pupil-a1-bis", "Noé Martin", Profile::Pupil, &[SCHOOL_A]), CLASS_A1, SCHOOL_A, "pupil");
-        let pupil_a2 =
-            in_class(person("pupil-a2", "Inès Roux", Profile::Pupil, &[SCHOOL_A]), CLASS_A2, SCHOOL_A, "pupil");
-        let pupil_b1 =
-            in_class(person("pupil-b1", "Hugo Petit", Profile::Pupil, &[SCHOOL_B]), CLASS_B1, SCHOOL_B, "pupil");
+        let pupil_a1 = in_class(
+            person("pupil-a1", "Léa Dupont", Profile::Pupil, &[SCHOOL_A]),
+            CLASS_A1,
+            SCHOOL_A,
+            ClassRole::Pupil,
+        );
+        let pupil_a1_bis = in_class(
+            person("pupil-a1-bis", "Noé Martin", Profile::Pupil, &[SCHOOL_A]),
+            CLASS_A1,
+            SCHOOL_A,
+            ClassRole::Pupil,
+        );
+        let pupil_a2 = in_class(
+            person("pupil-a2", "Inès Roux", Profile::Pupil, &[SCHOOL_A]),
+            CLASS_A2,
+            SCHOOL_A,
+            ClassRole::Pupil,
+        );
+        let pupil_b1 = in_class(
+            person("pupil-b1", "Hugo Petit", Profile::Pupil, &[SCHOOL_B]),
+            CLASS_B1,
+            SCHOOL_B,
+            ClassRole::Pupil,
+        );
         Network {
             teacher_a1: in_class(
                 person("teacher-a1", "Camille Bernard", Profile::Teacher, &[SCHOOL_A]),
                 CLASS_A1,
                 SCHOOL_A,
-                "teacher",
+                ClassRole::Teacher,
             ),
             teacher_a2: in_class(
                 person("teacher-a2", "Julien Moreau", Profile::Teacher, &[SCHOOL_A]),
                 CLASS_A2,
                 SCHOOL_A,
-                "teacher",
+                ClassRole::Teacher,
             ),
             teacher_b1: in_class(
                 person("teacher-b1", "Sophie Laurent", Profile::Teacher, &[SCHOOL_B]),
                 CLASS_B1,
                 SCHOOL_B,
-                "teacher",
+                ClassRole::Teacher,
             ),
-            director_a: role(person("director-a", "Anne Girard", Profile::Director, &[SCHOOL_A]), SCHOOL_A, "director"),
+            director_a: role(
+                person("director-a", "Anne Girard", Profile::Director, &[SCHOOL_A]),
+                SCHOOL_A,
+                StaffRole::Director,
+            ),
             director_b: role(
                 person("director-b", "Marc Lefèvre", Profile::Director, &[SCHOOL_B]),
                 SCHOOL_B,
-                "director",
+                StaffRole::Director,
             ),
             parent_a1: parent_of(person("parent-a1", "Marie Dupont", Profile::Parent, &[SCHOOL_A]), &pupil_a1, true),
             parent_a1_no_authority: parent_of(
@@ -231,7 +259,11 @@ impl Network {
             ),
             parent_a2: parent_of(person("parent-a2", "Karim Roux", Profile::Parent, &[SCHOOL_A]), &pupil_a2, true),
             parent_b1: parent_of(person("parent-b1", "Lucie Petit", Profile::Parent, &[SCHOOL_B]), &pupil_b1, true),
-            staff_a: role(person("staff-a", "Nadia Blanc", Profile::Staff, &[SCHOOL_A]), SCHOOL_A, "secretariat"),
+            staff_a: role(
+                person("staff-a", "Nadia Blanc", Profile::Staff, &[SCHOOL_A]),
+                SCHOOL_A,
+                StaffRole::Other("secretariat".into()),
+            ),
             city_agent: person("city-agent", "Yves Mercier", Profile::CityAgent, &[]),
             admin: person("admin", "Admin ENT", Profile::Admin, &[]),
             pupil_a1,
@@ -351,7 +383,7 @@ pub fn assert_fragment_rules(html: &str, base: &str) {
         let value = part.split('"').next().unwrap_or("");
         assert!(value.starts_with(&format!("{base}/")), "link {value} is not under the portal's base {base}");
         // The portal adds `/view` itself: `{base}/view/…` would reach the portlet's `/view/view/…`.
-        assert!(!value.starts_with(&format!("{base}/view/")), "link {value} names /view: use Ctx::view or Ctx::link");
+        assert!(!value.starts_with(&format!("{base}/view/")), "link {value} names /view: use ctx.href(&Link)");
     }
     for form in html.split("<form").skip(1) {
         let form = form.split("</form>").next().unwrap_or("");
@@ -361,4 +393,15 @@ pub fn assert_fragment_rules(html: &str, base: &str) {
             "a form without the CSRF field: {form}"
         );
     }
+}
+
+/// The issuer's JWKS served over HTTP on a free loopback port, as the provider serves it to a
+/// portlet started by `Portlet::build`: its URL.
+pub async fn serve_jwks(issuer: &TestIssuer) -> String {
+    let jwks = issuer.jwks();
+    let provider = axum::Router::new().route("/jwks", axum::routing::get(move || async move { axum::Json(jwks) }));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap_or_else(|e| panic!("JWKS listener: {e}"));
+    let url = format!("http://{}/jwks", listener.local_addr().unwrap_or_else(|e| panic!("JWKS address: {e}")));
+    tokio::spawn(async move { axum::serve(listener, provider).await });
+    url
 }
