@@ -7,9 +7,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Args;
-use ent_directory_sync::generate::{GenerateOptions, generate};
+use ent_directory_sync::generate::{GenerateOptions, Generated, generate};
 use ent_idp::admin::{ClientSpec, register_client};
 use ent_idp::state::{AppState, StartError};
+use ent_portlet_kit::{Date, DemoFamily, DemoPerson, DemoSchool};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
@@ -63,7 +64,8 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     let state = AppState::init(config)
         .await
         .map_err(|e| crate::port_message(e, SocketAddr::from(([127, 0, 0, 1], args.port))))?;
-    let accounts = seed_directory(&state, &args.data).await?;
+    let (accounts, generated) = seed_directory(&state, &args.data).await?;
+    let school = demo_school(&state, &generated).await?;
     let app_url = format!("http://localhost:{}", args.app_port);
     let client = demo_client(&state, &args.data, &app_url).await?;
     let server = ent_idp::app::serve(idp_listener, state.clone()).await?;
@@ -76,6 +78,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             portlet_ports: args.portlet_ports.iter().cloned().collect(),
             idp_url: issuer.clone(),
             fragment_deadline_ms: None,
+            demo: Some(school),
         },
     )
     .await?;
@@ -133,8 +136,11 @@ async fn bind(addr: SocketAddr) -> anyhow::Result<TcpListener> {
     TcpListener::bind(addr).await.map_err(|e| crate::port_message(StartError::Bind(addr, e), addr))
 }
 
+/// The demo accounts, as printed (profile, login, who).
+type Accounts = Vec<(String, String, String)>;
+
 /// Fills an empty directory with the generated school and sets the demo passwords.
-async fn seed_directory(state: &AppState, data: &Path) -> anyhow::Result<Vec<(String, String, String)>> {
+async fn seed_directory(state: &AppState, data: &Path) -> anyhow::Result<(Accounts, Generated)> {
     let generated = generate(&GenerateOptions::default());
     let accounts = generated
         .demo_accounts
@@ -142,7 +148,7 @@ async fn seed_directory(state: &AppState, data: &Path) -> anyhow::Result<Vec<(St
         .map(|a| (a.profile.to_string(), a.login.clone(), a.description.clone()))
         .collect();
     if state.directory.count_people().await? > 0 {
-        return Ok(accounts);
+        return Ok((accounts, generated));
     }
     // The demo school goes through the same path as a real directory: an LDIF in the SDET
     // schema, read by the sync with the `sdet` mapping preset (no LDAP server needed).
@@ -163,7 +169,53 @@ async fn seed_directory(state: &AppState, data: &Path) -> anyhow::Result<Vec<(St
             state.directory.person_by_login(&a.login).await?.with_context(|| format!("{} not loaded", a.login))?;
         state.directory.set_password(&person.id, &phc).await?;
     }
-    Ok(accounts)
+    Ok((accounts, generated))
+}
+
+/// The demo pupil's class, its teacher, its families and the school's director, as the portlets
+/// see them in tokens (public subjects, names): what each portlet fills with a school week.
+async fn demo_school(state: &AppState, generated: &Generated) -> anyhow::Result<DemoSchool> {
+    let person = |login: &'static str| async move {
+        state.directory.person_by_login(login).await?.with_context(|| format!("the demo account {login} is missing"))
+    };
+    let pupil = person("eleve.demo").await?;
+    let director = person("directeur.demo").await?;
+    let class_id = state
+        .directory
+        .affiliations(&pupil.id)
+        .await?
+        .classes
+        .into_iter()
+        .map(|(id, ..)| id)
+        .next()
+        .context("the demo pupil has no class")?;
+    let roster = state.directory.class_roster(&class_id).await?.context("the demo class has no roster")?;
+    let teacher = roster.teachers.first().context("the demo class has no teacher")?;
+    let school_name = generated
+        .snapshot
+        .schools
+        .iter()
+        .find(|s| s.uai == roster.school)
+        .map(|s| s.name.clone())
+        .unwrap_or_else(|| roster.school.clone());
+    let as_demo = |sub: &str, name: &str| DemoPerson { sub: sub.to_string(), name: name.to_string() };
+    Ok(DemoSchool {
+        uai: roster.school.clone(),
+        school_name,
+        class_id: roster.id.clone(),
+        class_name: roster.name.clone(),
+        teacher: as_demo(&teacher.sub, &teacher.name),
+        director: as_demo(&director.public_sub, &format!("{} {}", director.given_name, director.family_name)),
+        families: roster
+            .pupils
+            .iter()
+            .map(|p| DemoFamily {
+                child: as_demo(&p.sub, &p.name),
+                parents: p.guardians.iter().map(|g| (as_demo(&g.sub, &g.name), g.legal_guardian)).collect(),
+            })
+            .collect(),
+        today: Date::today(),
+    })
 }
 
 /// The demo tool's registration, kept in the data folder so that a second run reuses it.

@@ -39,6 +39,9 @@ pub struct StackOptions {
     pub idp_url: String,
     /// How long the home page waits for each portlet (`None`: the portal's default).
     pub fragment_deadline_ms: Option<u64>,
+    /// The demo school, written by each portlet into a database this start creates (`ent
+    /// demo`); `None`: portlets start empty.
+    pub demo: Option<ent_portlet_kit::DemoSchool>,
 }
 
 /// Every registered portlet on any free port (tests, benchmarks).
@@ -83,6 +86,15 @@ pub async fn start(idp: &AppState, opts: &StackOptions) -> anyhow::Result<Stack>
     for kind in registry::PORTLETS {
         let port = opts.portlet_ports.get(kind.name()).copied().unwrap_or(kind.default_port);
         let secret = register_portlet(idp, kind).await?;
+        let database = opts.data.join(format!("{}.db", kind.name()));
+        if let Some(school) = &opts.demo
+            && !database.exists()
+        {
+            kind.entry
+                .fill_demo(&sqlite_url(&opts.data, kind.name()), school)
+                .await
+                .with_context(|| format!("writing the demo week of the {} portlet", kind.name()))?;
+        }
         let config = PortletConfig {
             listen: ([127, 0, 0, 1], port).into(),
             issuer: issuer.clone(),

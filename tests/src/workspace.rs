@@ -44,6 +44,7 @@ impl Workspace {
                 portlet_ports: stack::free_ports(),
                 idp_url: idp.base_url().to_string(),
                 fragment_deadline_ms: Some(deadline_ms),
+                demo: None,
             },
         )
         .await?;

@@ -24,7 +24,7 @@ pub static MIGRATIONS: Migrations = ent_portlet_kit::migrations!();
 
 /// The diary, as the kit runs it.
 pub static PORTLET: Portlet<Homework> =
-    Portlet { name: "homework", migrations: &MIGRATIONS, state: Homework::new, routes };
+    Portlet { name: "homework", migrations: &MIGRATIONS, state: Homework::new, routes, demo: None };
 
 /// The diary's own part of the handlers' state.
 #[derive(Debug)]

@@ -16,6 +16,7 @@
 //! * [`form`] (the one extractor for posts, urlencoded or multipart), [`field`] (checks and the
 //!   errors a form is drawn again with), [`upload`] (files: type sniffing, limits, downloads);
 //! * [`calendar`]: school days and weeks, Paris time; [`clock`]: a clock tests set;
+//! * [`demo`]: the demo school a portlet fills with a plausible week in `ent demo`;
 //! * [`directory`]: class rosters read from the provider with the portlet's own credentials;
 //! * [`server`]: the shared layers, `/health`, and a handle on the running service;
 //! * storage: `ent_storage` (one pool over SQLite or PostgreSQL, per-backend migrations);
@@ -27,6 +28,7 @@ pub mod calendar;
 pub mod clock;
 pub mod config;
 mod crypto;
+pub mod demo;
 pub mod directory;
 mod extract;
 pub mod field;
@@ -48,6 +50,7 @@ pub use access::{ChildTab, Choice, ClassInfo, KnownClasses};
 pub use calendar::Date;
 pub use clock::Clock;
 pub use config::PortletConfig;
+pub use demo::{DemoFamily, DemoPerson, DemoSchool};
 pub use directory::{ClassRoster, Directory};
 pub use ent_storage::{self as storage, Backend, Db, DbError, Migrations, now};
 pub use form::{Pairs, Posted};

@@ -21,6 +21,7 @@ use tokio::net::TcpListener;
 use crate::calendar::Date;
 use crate::clock::Clock;
 use crate::config::PortletConfig;
+use crate::demo::{DemoSchool, Fill};
 use crate::directory::Directory;
 use crate::server::{self, Server};
 use crate::verify::Verifier;
@@ -106,6 +107,8 @@ pub struct Portlet<T> {
     pub state: fn(Db) -> T,
     /// Its routes (`/fragment/summary`, `/view/…`); the kit adds `/health` and the layers.
     pub routes: fn() -> Router<Shared<T>>,
+    /// What it writes for the demo school in a new `ent demo` database (`None`: nothing).
+    pub demo: Option<Fill<T>>,
 }
 
 /// Why a portlet could not start.
@@ -142,10 +145,16 @@ impl<T: Send + Sync + 'static> Portlet<T> {
 /// The future of a starting portlet.
 pub type Starting<'a> = Pin<Box<dyn Future<Output = Result<Server, StartError>> + Send + 'a>>;
 
+/// The future of a portlet filling the demo school in its database.
+pub type FillingDemo<'a> = Pin<Box<dyn Future<Output = Result<(), StartError>> + Send + 'a>>;
+
 /// A portlet whatever its state: what the workspace's registry holds for each one.
 pub trait Start: Send + Sync {
     fn name(&self) -> &'static str;
     fn start(&self, config: PortletConfig) -> Starting<'_>;
+    /// Connects (and migrates) the database at `database_url` and writes the demo school's
+    /// week in it, if the portlet has one to write.
+    fn fill_demo<'a>(&'a self, database_url: &'a str, school: &'a DemoSchool) -> FillingDemo<'a>;
 }
 
 impl<T: Send + Sync + 'static> Start for Portlet<T> {
@@ -155,5 +164,14 @@ impl<T: Send + Sync + 'static> Start for Portlet<T> {
 
     fn start(&self, config: PortletConfig) -> Starting<'_> {
         Box::pin(self.build(config))
+    }
+
+    fn fill_demo<'a>(&'a self, database_url: &'a str, school: &'a DemoSchool) -> FillingDemo<'a> {
+        Box::pin(async move {
+            let Some(fill) = self.demo else { return Ok(()) };
+            let db = Db::connect(database_url, self.migrations).await.map_err(|e| StartError::Db(self.name, e))?;
+            let own = (self.state)(db);
+            fill(&own, school).await.map_err(|e| StartError::Db(self.name, e))
+        })
     }
 }
