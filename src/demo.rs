@@ -179,6 +179,7 @@ async fn demo_school(state: &AppState, generated: &Generated) -> anyhow::Result<
         state.directory.person_by_login(login).await?.with_context(|| format!("the demo account {login} is missing"))
     };
     let pupil = person("eleve.demo").await?;
+    let parent = person("parent.demo").await?;
     let director = person("directeur.demo").await?;
     let class_id = state
         .directory
@@ -199,6 +200,19 @@ async fn demo_school(state: &AppState, generated: &Generated) -> anyhow::Result<
         .map(|s| s.name.clone())
         .unwrap_or_else(|| roster.school.clone());
     let as_demo = |sub: &str, name: &str| DemoPerson { sub: sub.to_string(), name: name.to_string() };
+    // The demo accounts' family first, the demo parent first in it: what a portlet writes for
+    // "the first family" is what `parent.demo` and `eleve.demo` see.
+    let mut families: Vec<DemoFamily> = roster
+        .pupils
+        .iter()
+        .map(|p| {
+            let mut parents: Vec<(DemoPerson, bool)> =
+                p.guardians.iter().map(|g| (as_demo(&g.sub, &g.name), g.legal_guardian)).collect();
+            parents.sort_by_key(|(g, _)| g.sub != parent.public_sub);
+            DemoFamily { child: as_demo(&p.sub, &p.name), parents }
+        })
+        .collect();
+    families.sort_by_key(|f| f.child.sub != pupil.public_sub);
     Ok(DemoSchool {
         uai: roster.school.clone(),
         school_name,
@@ -206,14 +220,7 @@ async fn demo_school(state: &AppState, generated: &Generated) -> anyhow::Result<
         class_name: roster.name.clone(),
         teacher: as_demo(&teacher.sub, &teacher.name),
         director: as_demo(&director.public_sub, &format!("{} {}", director.given_name, director.family_name)),
-        families: roster
-            .pupils
-            .iter()
-            .map(|p| DemoFamily {
-                child: as_demo(&p.sub, &p.name),
-                parents: p.guardians.iter().map(|g| (as_demo(&g.sub, &g.name), g.legal_guardian)).collect(),
-            })
-            .collect(),
+        families,
         today: Date::today(),
     })
 }

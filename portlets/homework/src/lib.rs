@@ -4,6 +4,7 @@
 //! docs/portlets.md and is described in docs/portlet-homework.md. The kit runs it: [`PORTLET`].
 
 mod access;
+mod demo;
 mod edit;
 mod forms;
 pub mod store;
@@ -24,7 +25,7 @@ pub static MIGRATIONS: Migrations = ent_portlet_kit::migrations!();
 
 /// The diary, as the kit runs it.
 pub static PORTLET: Portlet<Homework> =
-    Portlet { name: "homework", migrations: &MIGRATIONS, state: Homework::new, routes, demo: None };
+    Portlet { name: "homework", migrations: &MIGRATIONS, state: Homework::new, routes, demo: Some(demo::fill) };
 
 /// The diary's own part of the handlers' state.
 #[derive(Debug)]

@@ -39,6 +39,8 @@ pub struct DemoSchool {
     pub class_name: String,
     pub teacher: DemoPerson,
     pub director: DemoPerson,
+    /// The class's families; the first is the demo pupil's (`eleve.demo`, `parent.demo`), so
+    /// that what a portlet writes for one family is what the demo's accounts see.
     pub families: Vec<DemoFamily>,
     /// The day the demo starts: the week written is the school week around it.
     pub today: Date,

@@ -14,6 +14,7 @@ use ent_portlet_kit::{Db, Migrations, Portlet, Shared};
 
 pub mod access;
 mod compose;
+mod demo;
 mod forms;
 mod note_view;
 pub mod store;
@@ -30,7 +31,7 @@ pub static MIGRATIONS: Migrations = ent_portlet_kit::migrations!();
 /// The notebook, as the kit runs it. Without client credentials there is no directory: notes
 /// cannot be written (a 503 says so) but everything already written can be read and signed.
 pub static PORTLET: Portlet<Liaison> =
-    Portlet { name: "liaison", migrations: &MIGRATIONS, state: Liaison::new, routes, demo: None };
+    Portlet { name: "liaison", migrations: &MIGRATIONS, state: Liaison::new, routes, demo: Some(demo::fill) };
 
 /// The notebook's own part of the handlers' state.
 #[derive(Debug)]

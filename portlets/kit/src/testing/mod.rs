@@ -352,6 +352,31 @@ impl Network {
     }
 }
 
+impl Network {
+    /// The demo school as `ent demo` would hand it to a portlet, made of class A1: its teacher,
+    /// the school's director, and its families (`pupil_a1` first, with `parent_a1` first).
+    pub fn demo_school(&self, today: crate::Date) -> crate::DemoSchool {
+        use crate::{DemoFamily, DemoPerson};
+        let person = |p: &Identity| DemoPerson { sub: p.sub.clone(), name: p.display_name().into() };
+        crate::DemoSchool {
+            uai: SCHOOL_A.into(),
+            school_name: "École A".into(),
+            class_id: CLASS_A1.into(),
+            class_name: "CM1 A".into(),
+            teacher: person(&self.teacher_a1),
+            director: person(&self.director_a),
+            families: vec![
+                DemoFamily {
+                    child: person(&self.pupil_a1),
+                    parents: vec![(person(&self.parent_a1), true), (person(&self.parent_a1_no_authority), false)],
+                },
+                DemoFamily { child: person(&self.pupil_a1_bis), parents: vec![] },
+            ],
+            today,
+        }
+    }
+}
+
 impl Default for Network {
     fn default() -> Self {
         Network::new()
