@@ -4,7 +4,6 @@
 #![allow(clippy::unwrap_used)]
 
 use ent_portlet_kit::storage::both_backends;
-use ent_portlet_kit::storage::testing::TestDb;
 use ent_portlet_kit::testing::{Harness, Network};
 use ent_portlet_kit::{Clock, Date, Start};
 use ent_portlet_liaison::{MIGRATIONS, PORTLET};
