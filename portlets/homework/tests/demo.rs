@@ -8,7 +8,6 @@ use common::{Diary, TODAY, d};
 use ent_portlet_homework::{MIGRATIONS, PORTLET};
 use ent_portlet_kit::Start;
 use ent_portlet_kit::testing::{CLASS_A1, CLASS_A2, Network};
-use ent_storage::testing::TestDb;
 
 ent_storage::both_backends!(MIGRATIONS; the_demo_week_is_what_the_demo_accounts_see, |t: &TestDb| async move {
     let school = Network::new().demo_school(d(TODAY));
