@@ -113,6 +113,13 @@ pub struct Child {
     /// The child's first name, as the parent's pages show it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub given_name: Option<String>,
+    /// The name of the child's class ("CP-A"), so that a parent's pages name it before a
+    /// portlet holds anything for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub class_name: Option<String>,
+    /// The UAI of the child's school.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub school: Option<String>,
 }
 
 /// A role in a school's staff. The directory's words for staff roles are open (`secretariat`,

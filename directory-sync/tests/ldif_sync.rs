@@ -161,8 +161,8 @@ both_backends!(sdet_ldif_maps_people_classes_and_links, |db| async move {
     let pa = dir.affiliations(&paul.id).await.unwrap();
     let ja = dir.affiliations(&jean.id).await.unwrap();
     assert_eq!(pa.children.len(), 1);
-    assert!(pa.children[0].2, "Paul has parental authority");
-    assert!(!ja.children[0].2, "Jean is a parent without parental authority");
+    assert!(pa.children[0].legal_guardian, "Paul has parental authority");
+    assert!(!ja.children[0].legal_guardian, "Jean is a parent without parental authority");
     let claire = dir.person_by_login("claire.petit").await.unwrap().unwrap();
     let ca = dir.affiliations(&claire.id).await.unwrap();
     assert_eq!(ca.classes[0].3, "teacher");

@@ -11,7 +11,7 @@ use ent_idp::model::Profile;
 use ent_idp::secret;
 use ent_idp::store::audit::{AuditEvent, AuditStore};
 use ent_idp::store::clients::{Client, ClientStore, InsertError};
-use ent_idp::store::directory::{Class, ClassRole, DirectoryStore, Person, School, Snapshot};
+use ent_idp::store::directory::{ChildLink, Class, ClassRole, DirectoryStore, Person, School, Snapshot};
 use ent_idp::store::grants::{GrantStore, NewCode, Refusal};
 use ent_idp::store::keys::{KeyState, KeyStore};
 use ent_idp::store::sessions::{ParkedRow, Parking, SessionStore, Step};
@@ -20,6 +20,16 @@ use ent_idp::store::throttle::{Counted, ThrottleStore};
 use serde_json::json;
 
 // ----- Fixtures -----
+
+/// pupil1 as parent1's `ent_children` names them: public sub, class (id, name, school), authority.
+fn child_link(class: &str, class_name: &str, legal_guardian: bool) -> ChildLink {
+    ChildLink {
+        sub: "sub-pupil1".into(),
+        class: Some((class.into(), class_name.into(), "0750001A".into())),
+        legal_guardian,
+        given_name: "Given pupil1".into(),
+    }
+}
 
 const PORTAL: &str = "portal";
 const OTHER_CLIENT: &str = "cantine";
@@ -221,10 +231,7 @@ both_backends!(directory_import_and_lookup, |db| async move {
 
     // A parent sees the child's public sub and class, never the internal id.
     let parent_aff = dir.affiliations("parent1").await.expect("affiliations");
-    assert_eq!(
-        parent_aff.children,
-        vec![("sub-pupil1".to_string(), Some("c1a".to_string()), true, "Given pupil1".to_string())]
-    );
+    assert_eq!(parent_aff.children, vec![child_link("c1a", "CM1-A", true)]);
     assert!(parent_aff.classes.is_empty());
 
     // A teacher sees the classes taught, with the role, across schools.
@@ -277,10 +284,7 @@ both_backends!(directory_reimport_replaces_links, |db| async move {
         "the pupil is in the new class only"
     );
     let parent_aff = dir.affiliations("parent1").await.expect("affiliations");
-    assert_eq!(
-        parent_aff.children,
-        vec![("sub-pupil1".to_string(), Some("c1b".to_string()), false, "Given pupil1".to_string())]
-    );
+    assert_eq!(parent_aff.children, vec![child_link("c1b", "CM1-B", false)]);
     let teacher_aff = dir.affiliations("teacher1").await.expect("affiliations");
     assert_eq!(teacher_aff.schools, vec!["0750001A".to_string()]);
     assert_eq!(

@@ -94,14 +94,21 @@ pub async fn user_claims(
             let children: Vec<Value> = a
                 .children
                 .iter()
-                .map(|(sub, class, legal, given_name)| {
+                .map(|k| {
                     let mut child = json!({
-                        "sub": subject_for(state, client, sub), "class": class, "legal_guardian": legal,
+                        "sub": subject_for(state, client, &k.sub),
+                        "class": k.class.as_ref().map(|(id, _, _)| id),
+                        "legal_guardian": k.legal_guardian,
                     });
+                    // What the parent's pages call the child's class, and its school.
+                    if let Some((_, name, uai)) = &k.class {
+                        child["class_name"] = json!(name);
+                        child["school"] = json!(uai);
+                    }
                     // The child's first name, what the parent's pages call them, only where the
                     // `profile` scope releases names at all.
                     if scopes.contains(&"profile") {
-                        child["given_name"] = json!(given_name);
+                        child["given_name"] = json!(k.given_name);
                     }
                     child
                 })

@@ -75,10 +75,21 @@ pub struct Affiliations {
     pub city: Option<City>,
     /// (class id, class name, school UAI, role)
     pub classes: Vec<(String, String, String, String)>,
-    /// For parents: (child public sub, child class id, legal guardian, child's given name)
-    pub children: Vec<(String, Option<String>, bool, String)>,
+    /// For parents: their children.
+    pub children: Vec<ChildLink>,
     /// (school UAI, role)
     pub roles: Vec<(String, String)>,
+}
+
+/// A parent's child, as the parent's `ent_children` names them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChildLink {
+    pub sub: String,
+    /// The child's class (the first, should the directory give several), its name and its
+    /// school's UAI.
+    pub class: Option<(String, String, String)>,
+    pub legal_guardian: bool,
+    pub given_name: String,
 }
 
 /// A person as a class roster names them: public subject and display name.
@@ -329,16 +340,29 @@ impl DirectoryStore {
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?)))
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let children = sqlx::query(
-            "SELECT p.public_sub, (SELECT m.class_id FROM class_members m WHERE m.person_id = p.id AND m.role = 'pupil' \
-             ORDER BY m.class_id LIMIT 1) AS class_id, g.legal, p.given_name \
-             FROM guardianships g JOIN people p ON p.id = g.child_id WHERE g.parent_id = $1 AND p.disabled = 0 \
-             ORDER BY p.public_sub",
+            "SELECT p.public_sub, c.id, c.name, s.uai, g.legal, p.given_name \
+             FROM guardianships g JOIN people p ON p.id = g.child_id \
+             LEFT JOIN classes c ON c.id = (SELECT m.class_id FROM class_members m \
+                 WHERE m.person_id = p.id AND m.role = 'pupil' ORDER BY m.class_id LIMIT 1) \
+             LEFT JOIN schools s ON s.id = c.school_id \
+             WHERE g.parent_id = $1 AND p.disabled = 0 ORDER BY p.public_sub",
         )
         .bind(person_id)
         .fetch_all(pool)
         .await?
         .iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get::<i64, _>(2)? != 0, r.try_get(3)?)))
+        .map(|r| {
+            let class = match (r.try_get::<Option<String>, _>(1)?, r.try_get(2)?, r.try_get(3)?) {
+                (Some(id), Some(name), Some(uai)) => Some((id, name, uai)),
+                _ => None,
+            };
+            Ok(ChildLink {
+                sub: r.try_get(0)?,
+                class,
+                legal_guardian: r.try_get::<i64, _>(4)? != 0,
+                given_name: r.try_get(5)?,
+            })
+        })
         .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let roles = sqlx::query(
             "SELECT s.uai, r.role FROM staff_roles r JOIN schools s ON s.id = r.school_id WHERE r.person_id = $1 ORDER BY s.uai, r.role",

@@ -67,14 +67,18 @@ async fn the_exchanged_token_is_for_the_portlet_and_carries_the_users_claims() {
     // The child as the portlet (first-party) sees her: her public subject.
     assert_eq!(
         c["ent_children"],
-        json!([{"sub": "sub-p1", "class": "c1", "legal_guardian": true, "given_name": "Given-p1"}])
+        json!([{"sub": "sub-p1", "class": "c1", "class_name": "CM1-A", "school": "0750001A", "legal_guardian": true, "given_name": "Given-p1"}])
     );
     // Without `profile`, no names at all: not the parent's, not the children's.
     let r = p.exchange(&p.auth(PORTAL), &t.access_token, HOMEWORK_RESOURCE, Some("openid ent")).await;
     let (narrow, _) = exchanged(&r);
     let (_, n) = p.verify_with_jwks(&narrow).await;
     assert!(n.get("name").is_none(), "{n}");
-    assert_eq!(n["ent_children"], json!([{"sub": "sub-p1", "class": "c1", "legal_guardian": true}]));
+    // The class's name is not a person's: it stays, so that the pages name the class.
+    assert_eq!(
+        n["ent_children"],
+        json!([{"sub": "sub-p1", "class": "c1", "class_name": "CM1-A", "school": "0750001A", "legal_guardian": true}])
+    );
     // Nothing beyond what portlets need.
     for absent in ["given_name", "family_name", "preferred_username", "email", "nonce", "at_hash"] {
         assert!(c.get(absent).is_none(), "{absent} must not be in a portlet token: {c}");

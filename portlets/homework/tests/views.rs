@@ -53,6 +53,9 @@ ent_storage::both_backends!(MIGRATIONS; a_parent_of_two_children_sees_both_diari
         class: Some(CLASS_B1.into()),
         legal_guardian: true,
         given_name: Some("Hugo".into()),
+        // A token from before `ent_children` named classes: the diary's own entries name it.
+        class_name: None,
+        school: None,
     });
 
     let summary = h.get(&parent, "/fragment/summary").await.text();
@@ -283,4 +286,14 @@ ent_storage::both_backends!(MIGRATIONS; a_director_has_every_class_the_directory
     let form = h.get(&h.net.director_a, &format!("/view/entries/new?class={}", CLASSES[1].id)).await;
     assert_eq!(form.status, 200);
     assert_eq!(h.get(&h.net.director_a, &format!("/view/entries/new?class={}", CLASSES[2].id)).await.status, 404);
+});
+
+// A parent's tab names the child's class from the token, before the diary holds anything for
+// it ("Léa · CM1 A", never "Léa · Classe").
+ent_storage::both_backends!(MIGRATIONS; a_parents_tab_names_the_class_before_anything_is_written, |db| async move {
+    let h = Diary::new(db);
+    let page = h.get(&h.net.parent_a1, &format!("/view/week?date={TODAY}")).await;
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("Léa · CM1 A"), "{}", page.text());
+    assert!(!page.text().contains("· Classe"), "{}", page.text());
 });

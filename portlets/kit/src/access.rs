@@ -144,15 +144,23 @@ pub async fn choices(
         Profile::Parent => {
             for (i, child) in who.children().iter().enumerate() {
                 let Some(class_id) = child.class.as_deref() else { continue };
-                // The token names the child's class but not its name or school: what the
-                // portlet holds does, once it holds anything for the class.
-                let known = known.known_class(class_id).await?;
+                // The token names the child's class, its name and school; a token from before
+                // it did is helped by what the portlet holds for the class.
+                let class = match (&child.class_name, &child.school) {
+                    (Some(name), Some(school)) => {
+                        ClassInfo { id: class_id.to_string(), name: name.clone(), school: school.clone() }
+                    }
+                    _ => {
+                        let known = known.known_class(class_id).await?;
+                        ClassInfo {
+                            id: class_id.to_string(),
+                            name: known.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
+                            school: known.map(|k| k.school).unwrap_or_default(),
+                        }
+                    }
+                };
                 out.push(Choice {
-                    class: ClassInfo {
-                        id: class_id.to_string(),
-                        name: known.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
-                        school: known.map(|k| k.school).unwrap_or_default(),
-                    },
+                    class,
                     child: Some(ChildTab { sub: child.sub.clone(), rank: i + 1, given_name: child.given_name.clone() }),
                 });
             }

@@ -216,8 +216,22 @@ mod tests {
     fn a_parent_reads_each_childs_class_and_nothing_else() {
         let p = Identity {
             children: vec![
-                Child { sub: "kid1".into(), class: Some("c1".into()), legal_guardian: true, given_name: None },
-                Child { sub: "kid2".into(), class: Some("c2".into()), legal_guardian: false, given_name: None },
+                Child {
+                    sub: "kid1".into(),
+                    class: Some("c1".into()),
+                    legal_guardian: true,
+                    given_name: None,
+                    class_name: None,
+                    school: None,
+                },
+                Child {
+                    sub: "kid2".into(),
+                    class: Some("c2".into()),
+                    legal_guardian: false,
+                    given_name: None,
+                    class_name: None,
+                    school: None,
+                },
             ],
             ..base(Profile::Parent)
         };
@@ -236,6 +250,8 @@ mod tests {
                 class: Some("c1".into()),
                 legal_guardian: true,
                 given_name: None,
+                class_name: None,
+                school: None,
             }],
             ..base(Profile::Teacher)
         };

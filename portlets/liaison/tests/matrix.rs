@@ -296,6 +296,8 @@ impl Siblings {
             class: Some(CLASS_A1.into()),
             legal_guardian: true,
             given_name: p.name.as_deref().and_then(|n| n.split_whitespace().next()).map(str::to_owned),
+            class_name: Some("CM1 A".into()),
+            school: Some(ent_portlet_kit::testing::SCHOOL_A.into()),
         };
         let mut sarah = net.parent_a2.clone();
         sarah.sub = "parent-a1-siblings".into();

@@ -185,9 +185,16 @@ fn in_class(mut who: Identity, id: &str, school: &str, role: ClassRole) -> Ident
 }
 
 fn parent_of(mut who: Identity, child: &Identity, legal: bool) -> Identity {
-    let class = child.classes.first().map(|c| c.id.clone());
+    let class = child.classes.first();
     let given_name = child.name.as_deref().and_then(|n| n.split_whitespace().next()).map(str::to_owned);
-    who.children.push(Child { sub: child.sub.clone(), class, legal_guardian: legal, given_name });
+    who.children.push(Child {
+        sub: child.sub.clone(),
+        class: class.map(|c| c.id.clone()),
+        legal_guardian: legal,
+        given_name,
+        class_name: class.map(|c| c.name.clone()),
+        school: class.map(|c| c.school.clone()),
+    });
     who
 }
 
