@@ -145,8 +145,12 @@ pub async fn choices(
             for (i, child) in who.children().iter().enumerate() {
                 let Some(class_id) = child.class.as_deref() else { continue };
                 // The token names the child's class but not its name or school: what the
-                // portlet holds does, once it holds anything for the class.
-                let known = known.known_class(class_id).await?;
+                // portlet holds does, once it holds anything for the class, and the
+                // directory's roster before that.
+                let known = match known.known_class(class_id).await? {
+                    Some(held) => Some(held),
+                    None => listed_class(directory, class_id).await,
+                };
                 out.push(Choice {
                     class: ClassInfo {
                         id: class_id.to_string(),
@@ -164,6 +168,18 @@ pub async fn choices(
     }
     out.retain(|c| who.can_read_class(&c.class.id, &c.class.school));
     Ok(out)
+}
+
+/// A class as the directory lists it (its name and school), or `None` when it does not, or
+/// does not answer (the class then stays nameless and schoolless: nothing is granted by it).
+async fn listed_class(directory: Option<&Directory>, class_id: &str) -> Option<ClassInfo> {
+    match directory?.class(class_id).await {
+        Ok(roster) => roster.map(|r| ClassInfo { id: r.id, name: r.name, school: r.school }),
+        Err(e) => {
+            tracing::warn!(error = %e, "the directory's class is unavailable");
+            None
+        }
+    }
 }
 
 /// The choice a request names (`child=` first, then `class=`), the first one when it names
@@ -224,6 +240,10 @@ mod tests {
         let net = Network::new();
         let got = choices(&net.parent_a1, None, &Holds(vec![])).await.unwrap_or_default();
         assert_eq!(got.len(), 1);
+        assert_eq!((got[0].class.name.as_str(), got[0].class.school.as_str()), ("", ""), "nothing held, no directory");
+        let directory = net.directory();
+        let listed = choices(&net.parent_a1, Some(&directory), &Holds(vec![])).await.unwrap_or_default();
+        assert_eq!((listed[0].class.name.as_str(), listed[0].class.school.as_str()), ("CM1 A", SCHOOL_A));
         assert_eq!((got[0].key(), got[0].value()), ("child", "pupil-a1"));
         assert_eq!(select(&got, None, Some("pupil-a1"), Lang::Fr).ok().flatten(), got.first());
         assert!(select(&got, None, Some("pupil-a2"), Lang::Fr).is_err());
