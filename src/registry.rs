@@ -38,6 +38,14 @@ pub static PORTLETS: &[Registered] = &[
         title_en: "Liaison notebook",
         profiles: FAMILY_AND_SCHOOL,
     },
+    // Everyone has an agenda of their own; staff, city agents and admins only that one.
+    Registered {
+        entry: &ent_portlet_agenda::PORTLET,
+        default_port: 8413,
+        title_fr: "Agenda",
+        title_en: "Calendar",
+        profiles: &Profile::ALL,
+    },
 ];
 
 impl Registered {
@@ -97,7 +105,7 @@ mod tests {
     #[test]
     fn an_unknown_name_is_an_error() {
         assert_eq!(find("liaison").map(Registered::name).ok(), Some("liaison"));
-        let err = find("agenda").err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("\"agenda\"") && err.contains("homework, liaison"), "{err}");
+        let err = find("calendar").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(err.contains("\"calendar\"") && err.contains("homework, liaison, agenda"), "{err}");
     }
 }

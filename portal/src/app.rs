@@ -18,7 +18,7 @@ use tower_http::trace::TraceLayer;
 use crate::config::PortalConfig;
 use crate::db::now;
 use crate::state::{PortalState, StartError};
-use crate::{assembly, backchannel, error, oidc, proxy, web};
+use crate::{assembly, backchannel, error, oidc, proxy, public, web};
 
 /// Every route of the portal.
 pub fn app(state: PortalState) -> Router {
@@ -35,6 +35,8 @@ pub fn app(state: PortalState) -> Router {
         .route("/p/{portlet}", get(proxy::get).post(proxy::post))
         .route("/p/{portlet}/", get(proxy::get).post(proxy::post))
         .route("/p/{portlet}/{*path}", get(proxy::get).post(proxy::post))
+        .route("/pub/{portlet}/", get(public::get))
+        .route("/pub/{portlet}/{*path}", get(public::get))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(proxy::MAX_POST_BODY))
         .layer(middleware::from_fn(error::render_errors))
@@ -43,9 +45,18 @@ pub fn app(state: PortalState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, Duration::from_secs(60)))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request| {
             // The path only: query strings carry codes and states, and the log no personal data.
-            tracing::info_span!("http", method = %req.method(), path = %req.uri().path())
+            tracing::info_span!("http", method = %req.method(), path = %logged_path(req.uri().path()))
         }))
         .with_state(state)
+}
+
+/// A path as the log may keep it: a public route's path may be a secret (a calendar feed's
+/// address), so only its portlet is kept.
+fn logged_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/pub/") {
+        Some(rest) => format!("/pub/{}/…", rest.split('/').next().unwrap_or("")).into(),
+        None => path.into(),
+    }
 }
 
 async fn not_found() -> error::PortalError {
@@ -145,5 +156,14 @@ async fn housekeeping(state: PortalState) {
         if let Err(e) = purged.await {
             tracing::warn!(error = %e, "purge of expired rows failed");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn public_paths_are_logged_without_their_secret() {
+        assert_eq!(super::logged_path("/pub/agenda/feed/s3cr3t.ics"), "/pub/agenda/…");
+        assert_eq!(super::logged_path("/p/agenda/week"), "/p/agenda/week");
     }
 }

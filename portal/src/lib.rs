@@ -16,6 +16,7 @@ pub mod oidc;
 pub mod pages;
 pub mod provider;
 pub mod proxy;
+pub mod public;
 pub mod redirect;
 pub mod secret;
 pub mod state;

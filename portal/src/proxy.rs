@@ -116,10 +116,21 @@ pub async fn post(
     relay(&state, &session, &portlet, lang, &uri, res).await
 }
 
-/// The portlet named in the URL and the portlet path (`/view/…?query`) it maps to. Traversal,
-/// empty segments (which would smuggle `//host`) and backslashes are refused.
+/// The portlet named in the URL and the portlet path (`/view/…?query`) it maps to.
 fn target(state: &PortalState, uri: &Uri) -> Result<(String, String), PortalError> {
-    let rest = uri.path().strip_prefix("/p/").ok_or(PortalError::NotFound)?;
+    target_under(state, uri, "/p/", "/view")
+}
+
+/// The portlet named in a URL under `prefix` (`/p/`, `/pub/`) and the portlet path under `to`
+/// (`/view`, `/public`) it maps to, query kept. Traversal, empty segments (which would smuggle
+/// `//host`) and backslashes are refused: nothing outside `to` can be named.
+pub(crate) fn target_under(
+    state: &PortalState,
+    uri: &Uri,
+    prefix: &str,
+    to: &str,
+) -> Result<(String, String), PortalError> {
+    let rest = uri.path().strip_prefix(prefix).ok_or(PortalError::NotFound)?;
     let (name, tail) = rest.split_once('/').unwrap_or((rest, ""));
     if state.config.portlet(name).is_none() {
         return Err(PortalError::NotFound);
@@ -140,7 +151,7 @@ fn target(state: &PortalState, uri: &Uri) -> Result<(String, String), PortalErro
             return Err(PortalError::NotFound);
         }
     }
-    let mut path = format!("/view/{tail}");
+    let mut path = format!("{to}/{tail}");
     if let Some(q) = uri.query() {
         path.push('?');
         path.push_str(q);

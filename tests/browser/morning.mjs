@@ -3,8 +3,10 @@
 // login page:
 //   1. the teacher writes today's lesson for their class in the homework diary, with a task due
 //      on the next school day, then a note to the whole class asking for a signature;
-//   2. the parent sees the task and the note to sign on the home page (also on a phone-sized
-//      screen: nothing wider than it), opens the note and signs it (once per child);
+//      Then, in the agenda, a weekly event for the class that began last week;
+//   2. the parent sees the task and the note to sign on the home page, and the weekly event's
+//      next occurrence on the agenda's card (also on a phone-sized screen, home page and agenda:
+//      nothing wider than it), opens the note and signs it (once per child);
 //   3. the teacher reloads the note and sees the parent's signature;
 //   4. the pupil, the director, the staff member, the city agent and the admin get the home page
 //      of their profile;
@@ -17,7 +19,8 @@
 // post must answer 303 back to a view. Problems are gathered rather than thrown where the
 // morning can go on, so one run reports them all.
 //
-// Environment: ENT_PORTAL_URL, ENT_PASSWORD, ENT_LESSON_DAY and ENT_DUE_DAY (YYYY-MM-DD),
+// Environment: ENT_PORTAL_URL, ENT_PASSWORD, ENT_LESSON_DAY and ENT_DUE_DAY, ENT_AGENDA_FIRST
+// (the weekly event's first day, last week) and ENT_AGENDA_NEXT (its next one) (YYYY-MM-DD),
 // ENT_CHROMIUM (default /usr/bin/chromium), ENT_SCREENSHOTS (a folder; optional).
 import { env, launch, axeSource as axe } from './common.mjs';
 
@@ -25,6 +28,8 @@ const portal = env('ENT_PORTAL_URL').replace(/\/+$/, '');
 const password = env('ENT_PASSWORD');
 const lessonDay = env('ENT_LESSON_DAY');
 const dueDay = env('ENT_DUE_DAY');
+const agendaFirst = env('ENT_AGENDA_FIRST');
+const agendaNext = env('ENT_AGENDA_NEXT');
 const shots = process.env.ENT_SCREENSHOTS;
 const axeSource = axe();
 
@@ -33,6 +38,7 @@ const stamp = Date.now().toString(36);
 const TASK = `Lire la page 12 du livre de lecture (${stamp})`;
 const DONE = `Lecture : le son « ou ». Écriture des lettres o et u (${stamp}).`;
 const NOTE_TITLE = `Sortie à la ferme (${stamp})`;
+const EVENT_TITLE = `Bibliothèque municipale (${stamp})`;
 const NOTE_BODY = 'La classe ira à la ferme pédagogique jeudi.\nMerci de signer ce mot pour autoriser la sortie.';
 
 let step = 'launch';
@@ -302,6 +308,28 @@ try {
   await look(teacher, 'note (teacher)', { axe: true });
   console.log('ok note-written');
 
+  step = 'agenda';
+  await nav(teacher, 'Agenda', '/p/agenda/');
+  await look(teacher, 'agenda', { axe: true });
+  await follow(teacher, teacher.page.locator('main a.button:text-is("Ajouter un événement")'), '/p/agenda/events/new');
+  await look(teacher, 'event form', { axe: true });
+  const scopes = await teacher.page.locator('#ev-scope option').allTextContents();
+  const classScope = scopes.find((o) => /\bCP\b/.test(o));
+  check(classScope, `no CP class among ${scopes.join(', ')}`);
+  await teacher.page.selectOption('#ev-scope', { label: classScope });
+  await teacher.page.fill('#ev-title', EVENT_TITLE);
+  await teacher.page.fill('#ev-start-date', agendaFirst);
+  await teacher.page.fill('#ev-start-time', '14:00');
+  await teacher.page.fill('#ev-end-time', '15:00');
+  await teacher.page.fill('#ev-place', 'Médiathèque du quartier');
+  await teacher.page.selectOption('#ev-repeat', 'weekly');
+  const eventForm = teacher.page.locator('form:has(#ev-title)');
+  await post(teacher, eventForm, eventForm.locator('button[type=submit]'), '/p/agenda/week?');
+  check((await text(teacher.page.locator('main'))).includes(EVENT_TITLE), 'the week does not show the event just written');
+  await look(teacher, 'agenda week after saving', { axe: true });
+  await snap(teacher, 'agenda-week-teacher');
+  console.log('ok agenda-event-written');
+
   // 2. The parent: the task and the note on the home page; signs.
   const parent = await signIn('parent', 'parent.demo');
   const hw = await cardOk(parent, 'Cahier de textes');
@@ -311,6 +339,10 @@ try {
   const noteItem = li.locator('li.item', { hasText: NOTE_TITLE });
   check(await noteItem.count() >= 1, `the liaison card does not show the note: ${await text(li)}`);
   check((await text(noteItem.first())).includes('à signer'), `the note is not marked "à signer": ${await text(noteItem.first())}`);
+  const ag = await cardOk(parent, 'Agenda');
+  const next = ag.locator('li.item', { hasText: EVENT_TITLE });
+  check(await next.count() === 1, `the agenda card does not show the weekly event once: ${await text(ag)}`);
+  check(await next.locator(`time[datetime^="${agendaNext}T14:00"]`).count() === 1, `the agenda card does not show its next occurrence (${agendaNext}): ${await text(next)}`);
   await home(parent, 'home-parent');
   console.log('ok parent-home');
 
@@ -322,6 +354,12 @@ try {
   check(overflow <= 1, `the home page is ${overflow}px wider than a phone's screen`);
   await look(parent, 'home page on a phone', { axe: true });
   await snap(parent, 'home-parent-phone');
+  await parent.page.goto(`${portal}/p/agenda/`);
+  const agendaOverflow = await parent.page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  check(agendaOverflow <= 1, `the agenda is ${agendaOverflow}px wider than a phone's screen`);
+  await look(parent, 'agenda on a phone', { axe: true });
+  await snap(parent, 'agenda-parent-phone');
+  await parent.page.goto(`${portal}/`);
   await parent.page.setViewportSize({ width: 1280, height: 720 });
   console.log('ok parent-phone');
 
@@ -345,7 +383,7 @@ try {
 
   // 3. The teacher sees the signature.
   step = 'teacher-sees-signature';
-  await teacher.page.reload();
+  await teacher.page.goto(`${portal}${notePath}`);
   const rows = teacher.page.locator('main table.table tbody tr', { hasText: parent.name });
   check(await rows.count() === 2, `the signature table has ${await rows.count()} rows for ${parent.name}`);
   for (let i = 0; i < 2; i++) {
@@ -403,6 +441,7 @@ try {
   check(en.startsWith(`Hello ${parent.name}`), `greeting: ${en.slice(0, 80)}`);
   check(en.includes('All homework'), `the homework card is not in English: ${en}`);
   check(/Nothing to sign|to sign|Open the liaison notebook/.test(en), `the liaison card is not in English: ${en}`);
+  check(en.includes('Open the calendar'), `the agenda card is not in English: ${en}`);
   check(!/Cahier de textes|Carnet de liaison|Tout le travail|Rien à signer|Se déconnecter/.test(en + navText), `French left on the English page: ${en}`);
   await look(parent, 'home page in English', { axe: true });
   await snap(parent, 'home-parent-en');

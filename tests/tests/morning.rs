@@ -1,9 +1,11 @@
 //! A school morning in a real browser (Debian's Chromium driven by playwright-core) across the
-//! assembled workspace: the provider, the portal and both portlets, started together as
+//! assembled workspace: the provider, the portal and the portlets, started together as
 //! `ent demo` starts them. Each person has their own browser context and signs in through the
 //! provider's login page. The teacher writes today's lesson with a task due on the next school
-//! day and a note asking every family of the class to sign; the parent sees both on the home
-//! page (also on a phone-sized screen, one column, nothing wider than the screen) and signs; the teacher sees the signature; the pupil, the director, the staff member, the
+//! day, a note asking every family of the class to sign, and a weekly event in the class's agenda
+//! that began last week; the parent sees all three on the home page — the event at its next
+//! occurrence — (also on a phone-sized screen, one column, nothing wider than the screen, and the
+//! agenda there too) and signs; the teacher sees the signature; the pupil, the director, the staff member, the
 //! city agent and the admin each get the home page of their profile. On the way: axe-core finds
 //! no serious or critical accessibility violation, the console shows no error but the missing
 //! favicon, the CSP allows no inline script, every form post carries the portal's `_csrf` and
@@ -29,6 +31,7 @@ const STEPS: &[&str] = &[
     "ok teacher-home",
     "ok homework-written",
     "ok note-written",
+    "ok agenda-event-written",
     "ok parent-home",
     "ok parent-phone",
     "ok parent-signed",
@@ -68,6 +71,9 @@ async fn a_school_morning_in_chromium() -> Result<()> {
         ("ENT_PASSWORD", DEMO_PASSWORD.to_string()),
         ("ENT_LESSON_DAY", lesson.iso()),
         ("ENT_DUE_DAY", due.iso()),
+        // A weekly event that began five days ago: its next occurrence is in two days.
+        ("ENT_AGENDA_FIRST", today.add_days(-5).iso()),
+        ("ENT_AGENDA_NEXT", today.add_days(2).iso()),
         ("ENT_SCREENSHOTS", shots.display().to_string()),
     ];
     let out = ent_e2e::browser::run("morning.mjs", vars, Duration::from_secs(300), SUCCESS, STEPS).await;

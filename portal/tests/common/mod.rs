@@ -235,6 +235,7 @@ impl Portlet {
         let router = Router::new()
             .route("/fragment/summary", get(summary))
             .route("/view/{*path}", get(view).post(view_post))
+            .route("/public/{*path}", get(public).post(public))
             .with_state(st.clone());
         let url = spawn(router).await;
         Portlet { name: name.into(), url, seen: st.seen, alive: st.alive }
@@ -322,6 +323,35 @@ async fn view(State(st): State<PortletState>, Path(path): Path<String>, headers:
                  <input type=\"hidden\" name=\"_csrf\" value=\"{csrf}\"><button>ok</button></form>"
             ),
         ),
+    }
+}
+
+/// A public route: no token is expected, and whatever arrives is recorded.
+async fn public(
+    State(st): State<PortletState>,
+    method: axum::http::Method,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
+    let path = uri.path_and_query().map(|p| p.to_string()).unwrap_or_default();
+    st.seen.lock().unwrap().push(Seen { method: method.to_string(), path: path.clone(), headers, body: vec![] });
+    match uri.path() {
+        "/public/feed/ok.ics" => (
+            [
+                (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),
+                (header::CACHE_CONTROL, "private, max-age=3600"),
+                (header::SET_COOKIE, "portlet=leak"),
+                (header::HeaderName::from_static("x-internal"), "secret"),
+            ],
+            "BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n",
+        )
+            .into_response(),
+        "/public/limited" => {
+            (StatusCode::TOO_MANY_REQUESTS, [(header::RETRY_AFTER, "120")], "slow down").into_response()
+        }
+        "/public/big" => vec![b'x'; 9 * 1024 * 1024].into_response(),
+        "/public/boom" => (StatusCode::INTERNAL_SERVER_ERROR, "boom").into_response(),
+        _ => (StatusCode::NOT_FOUND, "gone, and here is why").into_response(),
     }
 }
 

@@ -1,5 +1,6 @@
-//! The agenda's storage, in the portlet's own database: events, school holidays, and the private
-//! feed tokens with the scopes their owners may read. Portable SQL over sqlx `Any` (`$N`
+//! The agenda's storage, in the portlet's own database: events, school holidays, the private
+//! feed tokens with the scopes their owners may read, the classes written for, and the agenda's
+//! own secrets. Portable SQL over sqlx `Any` (`$N`
 //! placeholders, epoch seconds, ISO day text, TEXT ids); each write is one transaction.
 //!
 //! The store answers what is asked: which scopes a person may read or write is decided before
@@ -550,6 +551,79 @@ impl Store {
             .await?;
         row.map(|r| Ok((r.try_get("created_at")?, r.try_get("scopes_at")?))).transpose()
     }
+}
+
+/// A class as the agenda holds it: what its writers' tokens called it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HeldClass {
+    pub id: ClassId,
+    pub name: String,
+    pub school: Uai,
+}
+
+impl Store {
+    // ----- classes -----
+
+    /// Keeps a class's name and school, as the token of someone writing for it names them.
+    pub async fn remember_class(&self, class: &HeldClass, at: i64) -> Result<(), DbError> {
+        sqlx::query(
+            "INSERT INTO classes (id, name, school, seen_at) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (id) DO UPDATE SET name = $2, school = $3, seen_at = $4",
+        )
+        .bind(class.id.as_str())
+        .bind(&class.name)
+        .bind(class.school.as_str())
+        .bind(at)
+        .execute(&self.db.writer)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn held_class(&self, id: &str) -> Result<Option<HeldClass>, DbError> {
+        let row = sqlx::query("SELECT id, name, school FROM classes WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.db.pool)
+            .await?;
+        row.as_ref().map(held_from_row).transpose()
+    }
+
+    /// The classes of a school written for since `since` (epoch seconds), by name.
+    pub async fn held_school_classes(&self, school: &str, since: i64) -> Result<Vec<HeldClass>, DbError> {
+        let rows =
+            sqlx::query("SELECT id, name, school FROM classes WHERE school = $1 AND seen_at >= $2 ORDER BY name, id")
+                .bind(school)
+                .bind(since)
+                .fetch_all(&self.db.pool)
+                .await?;
+        rows.iter().map(held_from_row).collect()
+    }
+
+    // ----- settings -----
+
+    /// A random secret of the agenda's, made the first time it is asked for and the same for
+    /// every instance afterwards (the first insert wins).
+    pub async fn secret(&self, name: &str) -> Result<String, DbError> {
+        sqlx::query("INSERT INTO settings (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(ent_web::secret::new_secret())
+            .execute(&self.db.writer)
+            .await?;
+        Ok(sqlx::query_scalar("SELECT value FROM settings WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.db.writer)
+            .await?)
+    }
+}
+
+fn held_from_row(r: &AnyRow) -> Result<HeldClass, DbError> {
+    let bad = || DbError::Corrupt("classes: row".into());
+    let id: String = r.try_get("id")?;
+    let school: String = r.try_get("school")?;
+    Ok(HeldClass {
+        id: ClassId::parse(&id).ok_or_else(bad)?,
+        name: r.try_get("name")?,
+        school: Uai::parse(&school).ok_or_else(bad)?,
+    })
 }
 
 fn holiday_from_row(r: &AnyRow) -> Result<HolidayPeriod, DbError> {

@@ -145,13 +145,17 @@ pub async fn choices(
             for (i, child) in who.children().iter().enumerate() {
                 let Some(class_id) = child.class.as_deref() else { continue };
                 // The token names the child's class, its name and school; a token from before
-                // it did is helped by what the portlet holds for the class.
+                // it did is helped by what the portlet holds for the class, and by the
+                // directory's roster before that.
                 let class = match (&child.class_name, &child.school) {
                     (Some(name), Some(school)) => {
                         ClassInfo { id: class_id.to_string(), name: name.clone(), school: school.clone() }
                     }
                     _ => {
-                        let known = known.known_class(class_id).await?;
+                        let known = match known.known_class(class_id).await? {
+                            Some(held) => Some(held),
+                            None => listed_class(directory, class_id).await,
+                        };
                         ClassInfo {
                             id: class_id.to_string(),
                             name: known.as_ref().map(|k| k.name.clone()).unwrap_or_default(),
@@ -172,6 +176,18 @@ pub async fn choices(
     }
     out.retain(|c| who.can_read_class(&c.class.id, &c.class.school));
     Ok(out)
+}
+
+/// A class as the directory lists it (its name and school), or `None` when it does not, or
+/// does not answer (the class then stays nameless and schoolless: nothing is granted by it).
+async fn listed_class(directory: Option<&Directory>, class_id: &str) -> Option<ClassInfo> {
+    match directory?.class(class_id).await {
+        Ok(roster) => roster.map(|r| ClassInfo { id: r.id, name: r.name, school: r.school }),
+        Err(e) => {
+            tracing::warn!(error = %e, "the directory's class is unavailable");
+            None
+        }
+    }
 }
 
 /// The choice a request names (`child=` first, then `class=`), the first one when it names
@@ -232,6 +248,10 @@ mod tests {
         let net = Network::new();
         let got = choices(&net.parent_a1, None, &Holds(vec![])).await.unwrap_or_default();
         assert_eq!(got.len(), 1);
+        assert_eq!((got[0].class.name.as_str(), got[0].class.school.as_str()), ("", ""), "nothing held, no directory");
+        let directory = net.directory();
+        let listed = choices(&net.parent_a1, Some(&directory), &Holds(vec![])).await.unwrap_or_default();
+        assert_eq!((listed[0].class.name.as_str(), listed[0].class.school.as_str()), ("CM1 A", SCHOOL_A));
         assert_eq!((got[0].key(), got[0].value()), ("child", "pupil-a1"));
         assert_eq!(select(&got, None, Some("pupil-a1"), Lang::Fr).ok().flatten(), got.first());
         assert!(select(&got, None, Some("pupil-a2"), Lang::Fr).is_err());

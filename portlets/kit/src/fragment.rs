@@ -44,7 +44,9 @@ pub const STYLE_CLASSES: [&str; 24] = [
 pub use ent_web::Lang;
 
 /// What the portal tells the portlet about the page (headers `Accept-Language`, `X-Ent-Base`,
-/// `X-Ent-Csrf`). Links are written with `ctx.href(&Link)`; every form carries `ctx.csrf`.
+/// `X-Ent-Csrf`, `X-Ent-Public-Base`). Links are written with `ctx.href(&Link)`; every form
+/// carries `ctx.csrf`; an address to give out (a calendar subscription) with
+/// `ctx.public_href(&Link)`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Ctx {
     pub lang: Lang,
@@ -52,6 +54,9 @@ pub struct Ctx {
     pub base: String,
     /// The portal's CSRF token, to be sent back as the `_csrf` field of every form.
     pub csrf: String,
+    /// The absolute URL under which the portal serves this portlet's public routes without a
+    /// session (`https://ent.example/pub/agenda` for its `/public/…`), or empty.
+    pub public_base: String,
 }
 
 impl Ctx {
@@ -62,12 +67,35 @@ impl Ctx {
             .and_then(|v| v.to_str().ok())
             .filter(|c| c.len() <= 256 && c.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.~".contains(&b)))
             .unwrap_or("");
+        let public_base =
+            headers.get("x-ent-public-base").and_then(|v| v.to_str().ok()).filter(|b| is_safe_public_base(b));
         Ctx {
             lang: Lang::negotiate(None, headers),
             base: base.trim_end_matches('/').to_string(),
             csrf: csrf.to_string(),
+            public_base: public_base.unwrap_or("").trim_end_matches('/').to_string(),
         }
     }
+
+    /// The host of the portal's public address (`ent.example`), when the portal gave it.
+    pub fn public_host(&self) -> Option<String> {
+        url::Url::parse(&self.public_base).ok().and_then(|u| u.host_str().map(str::to_owned))
+    }
+}
+
+/// An absolute http(s) URL of plain characters, without credentials, query or fragment: it is
+/// given out to people and written into pages.
+fn is_safe_public_base(b: &str) -> bool {
+    let plain = b.len() <= 256 && b.bytes().all(|c| c.is_ascii_alphanumeric() || b"/-_.:[]".contains(&c));
+    plain
+        && url::Url::parse(b).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https")
+                && u.host_str().is_some()
+                && u.username().is_empty()
+                && u.password().is_none()
+                && u.query().is_none()
+                && u.fragment().is_none()
+        })
 }
 
 /// A base path is an absolute path of plain segments: nothing that could leave the portal's
@@ -233,6 +261,22 @@ mod tests {
         assert_eq!(ctx("/p/homework/").href(&Link::to("/view/week")), "/p/homework/week");
         for bad in ["//evil.example", "https://evil.example", "/p/\"><script>", "p/x", "/p/../x."] {
             assert_eq!(ctx(bad).base, "", "{bad}");
+        }
+    }
+
+    #[test]
+    fn public_bases_are_absolute_plain_urls() {
+        let ctx = |b: &'static str| Ctx::from_headers(&headers(&[("x-ent-public-base", b)]));
+        assert_eq!(ctx("https://ent.example/pub/agenda/").public_base, "https://ent.example/pub/agenda");
+        assert_eq!(ctx("http://localhost:8402/pub/agenda").public_host().as_deref(), Some("localhost"));
+        for bad in [
+            "/pub/agenda",
+            "javascript:alert(1)",
+            "https://u:p@ent.example/pub",
+            "https://ent.example/?a=\"",
+            "ftp://x/y",
+        ] {
+            assert_eq!(ctx(bad).public_base, "", "{bad}");
         }
     }
 

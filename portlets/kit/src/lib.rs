@@ -17,6 +17,8 @@
 //!   errors a form is drawn again with), [`upload`] (files: type sniffing, limits, downloads);
 //! * [`calendar`]: school days and weeks, Paris time; [`clock`]: a clock tests set;
 //! * [`demo`]: the demo school a portlet fills with a plausible week in `ent demo`;
+//! * [`public`]: what a portlet's public routes (`/public/…`, no session, no token) rest on: the
+//!   client's address the portal saw, and refusals that say nothing of why;
 //! * [`directory`]: class rosters read from the provider with the portlet's own credentials;
 //! * [`server`]: the shared layers, `/health`, and a handle on the running service;
 //! * storage: `ent_storage` (one pool over SQLite or PostgreSQL, per-backend migrations);
@@ -37,6 +39,7 @@ pub mod fragment;
 pub mod identity;
 mod killable;
 pub mod link;
+pub mod public;
 pub mod server;
 pub mod service;
 #[cfg(any(test, feature = "testing"))]

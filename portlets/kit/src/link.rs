@@ -51,6 +51,15 @@ impl Ctx {
         let rest = path.strip_prefix("/view").filter(|r| r.is_empty() || r.starts_with(['/', '?']));
         format!("{}{}", self.base, rest.unwrap_or(&path))
     }
+
+    /// The absolute address of one of this portlet's public routes (`/public/…`), as the portal
+    /// serves it to anyone without a session: `{public_base}/…`. `None` when the portal did not
+    /// say its public address, or the link is not a public route.
+    pub fn public_href(&self, link: &Link) -> Option<String> {
+        let path = link.path();
+        let rest = path.strip_prefix("/public").filter(|r| r.starts_with('/'))?;
+        (!self.public_base.is_empty()).then(|| format!("{}{rest}", self.public_base))
+    }
 }
 
 #[cfg(test)]
@@ -70,5 +79,17 @@ mod tests {
         assert_eq!(ctx().href(&Link::to("/view")), "/p/liaison");
         assert_eq!(ctx().href(&Link::to("/viewer")), "/p/liaison/viewer");
         assert_eq!(Link::to("/view/week").q_opt("date", None::<&str>).path(), "/view/week");
+    }
+
+    #[test]
+    fn public_links_are_absolute_under_the_public_base() {
+        let ctx = Ctx { public_base: "https://ent.example/pub/agenda".into(), ..Ctx::default() };
+        assert_eq!(
+            ctx.public_href(&Link::to("/public/feed/abc.ics")).as_deref(),
+            Some("https://ent.example/pub/agenda/feed/abc.ics")
+        );
+        assert_eq!(ctx.public_href(&Link::to("/view/week")), None, "a view is not public");
+        assert_eq!(ctx.public_href(&Link::to("/publicity/x")), None);
+        assert_eq!(Ctx::default().public_href(&Link::to("/public/feed/x")), None, "no public base, no address");
     }
 }

@@ -34,9 +34,15 @@ pub fn wrap(routes: Router) -> Router {
         // limit, so a handler reading a large form can still answer with its own message.
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(tower_http::trace::TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-            // The path only: queries may carry ids, and no personal data is logged.
-            tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+            // The path only: queries may carry ids, and no personal data is logged; nor the rest
+            // of a public route's path, which may be a secret (a feed's address).
+            tracing::info_span!("request", method = %req.method(), path = %logged_path(req.uri().path()))
         }))
+}
+
+/// A path as the log may keep it: a public route's (`/public/…`) without its rest.
+fn logged_path(path: &str) -> &str {
+    if path.starts_with("/public/") { "/public/…" } else { path }
 }
 
 /// A running portlet.

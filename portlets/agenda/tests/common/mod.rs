@@ -12,9 +12,11 @@
 #![allow(clippy::unwrap_used, dead_code)]
 
 use std::collections::BTreeMap;
+use std::io::BufReader;
+use std::str::FromStr;
 
 use calcard::icalendar::{ICalendar, ICalendarProperty, ICalendarValue, dates::TimeOrDelta};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
 use ent_portlet_agenda::model::When;
 use ent_portlet_agenda::paris;
 use ent_portlet_agenda::recurrence::Window;
@@ -123,6 +125,66 @@ pub fn calcard_occurrences(text: &str, window: &Window) -> BTreeMap<String, Vec<
         };
         if overlaps(&occ, window) {
             out.entry(uid).or_default().push(occ);
+        }
+    }
+    for occs in out.values_mut() {
+        occs.sort();
+    }
+    out
+}
+
+/// The feed's DTSTART, RRULE and EXDATE lines as the `ical` crate parsed them, expanded by the
+/// `rrule` crate in the feed's zone (not on wall-clock times, as the agenda does).
+pub fn rrule_occurrences(text: &str, window: &Window) -> BTreeMap<String, Vec<Occ>> {
+    let mut parser = ical::IcalParser::new(BufReader::new(text.as_bytes()));
+    let cal = parser.next().unwrap().unwrap();
+    let line = |p: &ical::property::Property| {
+        let params: String = p.params.iter().flatten().map(|(k, v)| format!(";{k}={}", v.join(","))).collect();
+        format!("{}{params}:{}", p.name, p.value.clone().unwrap_or_default())
+    };
+    let mut out: BTreeMap<String, Vec<Occ>> = BTreeMap::new();
+    for e in &cal.events {
+        let get = |name: &str| e.properties.iter().find(|p| p.name == name).unwrap();
+        let uid = get("UID").value.clone().unwrap();
+        let all_day = get("DTSTART").params.iter().flatten().any(|(k, v)| k == "VALUE" && v[0] == "DATE");
+        let mut set = vec![line(get("DTSTART"))];
+        set.extend(e.properties.iter().filter(|p| p.name == "RRULE" || p.name == "EXDATE").map(line));
+        if !set.iter().any(|l| l.starts_with("RRULE")) {
+            // The rrule crate wants a rule: a one-off event is a rule of one.
+            set.push("RRULE:FREQ=DAILY;COUNT=1".into());
+        }
+        let set = rrule::RRuleSet::from_str(&set.join("\n")).unwrap_or_else(|err| panic!("{uid}: {err}"));
+        let start = *set.get_dt_start();
+        let dates = set.all(1000).dates;
+        let end = |v: &str| {
+            if all_day {
+                let d = chrono::NaiveDate::parse_from_str(v, "%Y%m%d").unwrap();
+                start.with_timezone(&Utc) + (d - start.date_naive())
+            } else if let Some(utc) = v.strip_suffix('Z') {
+                NaiveDateTime::parse_from_str(utc, "%Y%m%dT%H%M%S").unwrap().and_utc()
+            } else {
+                let local = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").unwrap();
+                ent_portlet_agenda::paris::resolve(local).with_timezone(&Utc)
+            }
+        };
+        let length = end(get("DTEND").value.as_deref().unwrap()) - start.with_timezone(&Utc);
+        for d in dates {
+            let occ = if all_day {
+                let first = d.date_naive();
+                Occ::Days(first, first + Duration::days(length.num_days() - 1))
+            } else {
+                Occ::Span(d.with_timezone(&Utc), d.with_timezone(&Utc) + length)
+            };
+            let (s, e) = match &occ {
+                Occ::Days(f, l) => (
+                    ent_portlet_agenda::paris::midnight(*f).with_timezone(&Utc),
+                    ent_portlet_agenda::paris::midnight(l.succ_opt().unwrap()).with_timezone(&Utc),
+                ),
+                Occ::Span(s, e) => (*s, *e),
+            };
+            if s < window.end() && (e > window.start() || (s == e && s >= window.start())) {
+                out.entry(uid.clone()).or_default().push(occ);
+            }
         }
     }
     for occs in out.values_mut() {

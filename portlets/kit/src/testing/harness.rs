@@ -1,7 +1,8 @@
 //! One harness for every portlet's router tests: the portlet on a test database with the
 //! network's rosters as its directory and a clock the test sets, tokens from the test issuer,
-//! and requests as the portal sends them (bearer token, language, base path, CSRF header;
-//! urlencoded and multipart posts).
+//! and requests as the portal sends them (bearer token, language, base path, CSRF header, public
+//! base; urlencoded and multipart posts; public routes without a token, with the client's
+//! address).
 
 use axum::Router;
 use axum::body::Body;
@@ -25,6 +26,8 @@ pub struct Harness {
     pub audience: String,
     /// The base path the portal shows it under: `/p/{name}`.
     pub base: String,
+    /// Where the portal serves its public routes: `https://ent.test/pub/{name}`.
+    pub public_base: String,
 }
 
 /// An answer: status, headers, the body as bytes and as text.
@@ -78,6 +81,7 @@ impl Harness {
             clock,
             audience,
             base: format!("/p/{}", portlet.name),
+            public_base: format!("https://ent.test/pub/{}", portlet.name),
         }
     }
 
@@ -92,7 +96,8 @@ impl Harness {
             .uri(path)
             .header("accept-language", lang)
             .header("x-ent-base", &self.base)
-            .header("x-ent-csrf", TEST_CSRF);
+            .header("x-ent-csrf", TEST_CSRF)
+            .header("x-ent-public-base", &self.public_base);
         if let Some(token) = token {
             req = req.header("authorization", format!("Bearer {token}"));
         }
@@ -114,6 +119,18 @@ impl Harness {
     fn send(&self, req: axum::http::request::Builder, body: Body) -> impl Future<Output = Answer> + '_ {
         let req = req.body(body).unwrap_or_else(|e| panic!("test request: {e}"));
         self.call(req)
+    }
+
+    /// A public route (`/public/…`) as the portal's `/pub/{name}/…` forwards it: no token, no
+    /// cookie, the client's address as the portal saw it.
+    pub async fn get_public(&self, path: &str, client_address: &str) -> Answer {
+        let req = Request::builder()
+            .method("GET")
+            .uri(path)
+            .header("accept-language", "fr")
+            .header("x-ent-public-base", &self.public_base)
+            .header("x-forwarded-for", client_address);
+        self.send(req, Body::empty()).await
     }
 
     pub async fn get_with_token(&self, token: &str, path: &str, lang: &str) -> Answer {
