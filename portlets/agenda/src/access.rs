@@ -204,19 +204,6 @@ impl Reach {
     }
 }
 
-/// The tab's words: the class name, or "Léa · CM1 A" for a parent ("Enfant 1 · CM1 A" when
-/// the token carries no first name).
-pub fn tab_label(t: &Texts, choice: &Choice) -> String {
-    let class = if choice.class.name.is_empty() { t.class.to_string() } else { choice.class.name.clone() };
-    match &choice.child {
-        Some(child) => match &child.given_name {
-            Some(name) => format!("{name} · {class}"),
-            None => format!("{} {} · {class}", t.child, child.rank),
-        },
-        None => class,
-    }
-}
-
 /// The tab a request names (`class=` or `child=`), `None` for the person's own agenda, or 404
 /// when it names one they may not open.
 pub fn selected<'a>(

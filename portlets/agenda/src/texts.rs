@@ -31,7 +31,6 @@ ent_portlet_kit::texts! {
         personal: "Personnel" / "Personal",
         school: "École" / "School",
         class: "Classe" / "Class",
-        child: "Enfant" / "Child",
         // The home card.
         tomorrow_reminder: "Demain :" / "Tomorrow:",
         next_days: "Les prochains jours" / "The next days",

@@ -15,7 +15,7 @@ use ent_portlet_kit::{Ctx, Identity, Link, PortletError};
 use serde::Deserialize;
 
 use crate::App;
-use crate::access::{Reach, scope_value, selected, tab_label};
+use crate::access::{Reach, scope_value, selected};
 use crate::agenda::Agenda;
 use crate::days;
 use crate::holidays::{self, HolidayPeriod};
@@ -185,7 +185,7 @@ fn page(
         });
         for c in &reach.choices {
             tabs.push(Tab {
-                label: tab_label(t, c),
+                label: c.label(ctx.lang),
                 href: ctx.href(&at(view_link(view, Some(c)))),
                 current: choice == Some(c),
             });
@@ -217,7 +217,7 @@ fn page(
     }
     actions.push(Anchor { label: t.subscribe.into(), href: ctx.href(&Link::to("/view/subscription")) });
     let title = match choice {
-        Some(c) => t.agenda_of(&tab_label(t, c)),
+        Some(c) => t.agenda_of(&c.label(ctx.lang)),
         None => t.my_agenda.to_string(),
     };
     AgendaPage {

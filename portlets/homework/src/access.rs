@@ -12,7 +12,6 @@ use ent_portlet_kit::{ClassInfo, Ctx, DbError, Identity, KnownClasses, PortletEr
 
 use crate::App;
 use crate::store::{Entry, Store};
-use crate::texts::Texts;
 
 /// How far back the classes the diary holds for a school look (a school year and a little).
 const KNOWN_CLASSES_SECS: i64 = 400 * 86_400;
@@ -26,19 +25,6 @@ impl KnownClasses for Store {
 
     async fn known_school_classes(&self, school: &str) -> Result<Vec<ClassInfo>, DbError> {
         self.school_classes(school, ent_portlet_kit::now() - KNOWN_CLASSES_SECS).await
-    }
-}
-
-/// The tab's words: the class name, or "Léa · CM1 A" for a parent ("Enfant 1 · CM1 A" when
-/// the token carries no first name).
-pub fn label(t: &Texts, choice: &Choice) -> String {
-    let class = if choice.class.name.is_empty() { t.class.to_string() } else { choice.class.name.clone() };
-    match &choice.child {
-        Some(child) => match &child.given_name {
-            Some(name) => format!("{name} · {class}"),
-            None => format!("{} {} · {class}", t.child, child.rank),
-        },
-        None => class,
     }
 }
 

@@ -10,7 +10,7 @@ use ent_portlet_kit::views::{self, render};
 use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Posted, see_other};
 
 use crate::App;
-use crate::access::{self, EntryAccess, label};
+use crate::access::{self, EntryAccess};
 use crate::forms::EntryForm;
 use crate::store::{Entry, Placement, Updated};
 use crate::templates::{ClassOption, FormPage, StoredFile};
@@ -33,7 +33,7 @@ fn new_page<'a>(ctx: &'a Ctx, choices: &[Choice], form: &'a EntryForm) -> FormPa
         action: ctx.href(&Link::to("/view/entries")),
         classes: choices
             .iter()
-            .map(|c| ClassOption { value: c.class.id.clone(), label: label(t, c), selected: Some(c) == selected })
+            .map(|c| ClassOption { value: c.class.id.clone(), label: c.label(ctx.lang), selected: Some(c) == selected })
             .collect(),
         class_name: String::new(),
         form,

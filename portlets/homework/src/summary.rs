@@ -10,7 +10,7 @@ use ent_portlet_kit::views::{self, Anchor, paragraphs};
 use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Profile};
 
 use crate::App;
-use crate::access::{self, label};
+use crate::access;
 use crate::templates::{DirectorRow, FamilyBlock, SummaryPage, TeacherBlock};
 
 use crate::texts::{Texts, texts};
@@ -82,7 +82,7 @@ async fn family_block(
         t.due_on_weekday(next.weekday_name(ctx.lang))
     };
     Ok(FamilyBlock {
-        label: labelled.then(|| label(t, c)),
+        label: labelled.then(|| c.label(ctx.lang)),
         today: if today.is_school_day() { take(today) } else { Vec::new() },
         next: take(next),
         next_label,
@@ -110,7 +110,7 @@ async fn teacher_block(
     }
     shown.truncate(MAX_LINES);
     Ok(TeacherBlock {
-        class_name: label(t, c),
+        class_name: c.label(ctx.lang),
         today_text,
         lines: shown,
         view_href: ctx.href(&view_link("week", Some(c), None)),
@@ -133,7 +133,7 @@ async fn director_rows(
         for c in classes.iter().filter(|c| c.class.school == school) {
             let n = counts.get(&c.class.id).copied().unwrap_or(0);
             rows.push(DirectorRow {
-                class_name: label(t, c),
+                class_name: c.label(ctx.lang),
                 count_text: t.entries_this_week(n),
                 href: ctx.href(&view_link("week", Some(c), None)),
             });

@@ -18,7 +18,6 @@ ent_portlet_kit::texts! {
         class: "Classe" / "Class",
         class_colon: "Classe :" / "Class:",
         classes: "Classes" / "Classes",
-        child: "Enfant" / "Child",
         children: "Enfants" / "Children",
         view_modes: "Affichage" / "View",
         week: "Semaine" / "Week",

@@ -12,7 +12,7 @@ use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Profile};
 use serde::Deserialize;
 
 use crate::App;
-use crate::access::{self, EntryAccess, label};
+use crate::access::{self, EntryAccess};
 use crate::store::{DueItem, Entry};
 use crate::templates::{self, DiaryPage, DueGroup, DueView, EntryView, Mode};
 use crate::texts::{Texts, texts};
@@ -72,7 +72,7 @@ fn page(ctx: &Ctx, t: &'static Texts, who: &Identity, opened: &Opened, mode: Mod
             .choices
             .iter()
             .map(|c| Tab {
-                label: label(t, c),
+                label: c.label(ctx.lang),
                 href: ctx.href(&view_link(view, Some(c), dated(mode))),
                 current: selected == Some(c),
             })
@@ -91,7 +91,7 @@ fn page(ctx: &Ctx, t: &'static Texts, who: &Identity, opened: &Opened, mode: Mod
         mode_tab(Mode::Due, "due", t.to_do),
     ];
     let title = match selected {
-        Some(c) => t.diary_of(&label(t, c)),
+        Some(c) => t.diary_of(&c.label(ctx.lang)),
         None => t.diary.to_string(),
     };
     let write_href = selected

@@ -110,6 +110,29 @@ impl Choice {
     pub fn value(&self) -> &str {
         self.child.as_ref().map_or(&self.class.id, |c| &c.sub)
     }
+
+    /// The class's name, or the word for a class when nobody has named it yet.
+    pub fn class_name(&self, lang: Lang) -> String {
+        match (self.class.name.is_empty(), lang) {
+            (false, _) => self.class.name.clone(),
+            (true, Lang::Fr) => "Classe".into(),
+            (true, Lang::En) => "Class".into(),
+        }
+    }
+
+    /// The tab's words, the same in every portlet: the class's name, or "Léa · CM1 A" for a
+    /// parent ("Enfant 1 · CM1 A" when the token carries no first name).
+    pub fn label(&self, lang: Lang) -> String {
+        let class = self.class_name(lang);
+        match &self.child {
+            Some(child) => match (&child.given_name, lang) {
+                (Some(name), _) => format!("{name} · {class}"),
+                (None, Lang::Fr) => format!("Enfant {} · {class}", child.rank),
+                (None, Lang::En) => format!("Child {} · {class}", child.rank),
+            },
+            None => class,
+        }
+    }
 }
 
 impl Link {
@@ -248,9 +271,20 @@ mod tests {
         let net = Network::new();
         let got = choices(&net.parent_a1, None, &Holds(vec![])).await.unwrap_or_default();
         assert_eq!(got.len(), 1);
-        assert_eq!((got[0].class.name.as_str(), got[0].class.school.as_str()), ("", ""), "nothing held, no directory");
+        let named = (got[0].class.name.as_str(), got[0].class.school.as_str());
+        assert_eq!(named, ("CM1 A", SCHOOL_A), "the token names the class");
+        assert_eq!(got[0].label(Lang::Fr), "Léa · CM1 A");
+        // A token from before `ent_children` named classes: what is held, then the directory.
+        let mut older = net.parent_a1.clone();
+        for child in &mut older.children {
+            (child.class_name, child.school) = (None, None);
+        }
+        let bare = choices(&older, None, &Holds(vec![])).await.unwrap_or_default();
+        let named = (bare[0].class.name.as_str(), bare[0].class.school.as_str());
+        assert_eq!(named, ("", ""), "nothing held, no directory");
+        assert_eq!((bare[0].label(Lang::Fr), bare[0].label(Lang::En)), ("Léa · Classe".into(), "Léa · Class".into()));
         let directory = net.directory();
-        let listed = choices(&net.parent_a1, Some(&directory), &Holds(vec![])).await.unwrap_or_default();
+        let listed = choices(&older, Some(&directory), &Holds(vec![])).await.unwrap_or_default();
         assert_eq!((listed[0].class.name.as_str(), listed[0].class.school.as_str()), ("CM1 A", SCHOOL_A));
         assert_eq!((got[0].key(), got[0].value()), ("child", "pupil-a1"));
         assert_eq!(select(&got, None, Some("pupil-a1"), Lang::Fr).ok().flatten(), got.first());
