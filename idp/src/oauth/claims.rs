@@ -77,7 +77,7 @@ pub async fn user_claims(
         }
     }
     if scopes.contains(&"ent") {
-        let a = state.directory.affiliations(&person.id).await?;
+        let a = state.directory.affiliations_of(person).await?;
         c.insert("ent_profile".into(), json!(person.profile.as_str()));
         c.insert("ent_schools".into(), json!(a.schools));
         // A membership stored with a word the claims do not know is left out (fail closed).

@@ -308,8 +308,22 @@ impl DirectoryStore {
     /// Schools, classes, children, roles and, for a city agent, the city of a person, for the
     /// `ent` claims.
     pub async fn affiliations(&self, person_id: &str) -> Result<Affiliations, DbError> {
+        self.affiliations_with(person_id, None).await
+    }
+
+    /// [`DirectoryStore::affiliations`] of a person already read (the token endpoint): someone
+    /// who is not a city agent, nearly everyone, costs no lookup of a served city.
+    pub async fn affiliations_of(&self, person: &Person) -> Result<Affiliations, DbError> {
+        self.affiliations_with(&person.id, Some(person.profile)).await
+    }
+
+    async fn affiliations_with(&self, person_id: &str, profile: Option<Profile>) -> Result<Affiliations, DbError> {
         let pool = &self.db.pool;
-        let (schools, city) = match self.served_city(person_id).await? {
+        let served = match profile {
+            Some(p) if p != Profile::CityAgent => Served::NotAnAgent,
+            _ => self.served_city(person_id).await?,
+        };
+        let (schools, city) = match served {
             Served::NotAnAgent => (
                 sqlx::query_scalar(
                     "SELECT s.uai FROM person_schools ps JOIN schools s ON s.id = ps.school_id \
