@@ -1,6 +1,8 @@
 //! Directory reads for portlets that need more than the user's own claims: the families of a
-//! class (`GET /directory/v1/classes/{id}`) and the classes of a school
-//! (`GET /directory/v1/schools/{uai}/classes`), called with the portlet's own client-credentials
+//! class (`GET /directory/v1/classes/{id}`), the classes of a school
+//! (`GET /directory/v1/schools/{uai}/classes`), the adults who work at a school
+//! (`GET /directory/v1/schools/{uai}/staff`) and the network's schools
+//! (`GET /directory/v1/schools`), called with the portlet's own client-credentials
 //! token (docs/portlets.md). Tokens and answers are cached briefly; callers still apply their
 //! own entitlement check before showing anything.
 
@@ -8,6 +10,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use ent_claims::{Profile, StaffRole};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Mutex;
@@ -66,6 +69,45 @@ struct SchoolClasses {
     classes: Vec<ClassName>,
 }
 
+/// Someone who works at a school: its teachers, its director, its other staff.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct StaffMember {
+    pub sub: String,
+    pub name: String,
+    pub profile: Profile,
+    /// Their roles at this school (`director`, or a directory's own titles).
+    #[serde(default)]
+    pub roles: Vec<StaffRole>,
+}
+
+/// The adults who work at a school, by name.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct SchoolStaff {
+    pub school: String,
+    #[serde(default)]
+    pub staff: Vec<StaffMember>,
+}
+
+/// A school of the network.
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+pub struct SchoolName {
+    pub uai: String,
+    pub name: String,
+}
+
+#[derive(Deserialize)]
+struct Schools {
+    schools: Vec<SchoolName>,
+}
+
+/// A directory held in memory (tests, fixtures): rosters by class id, staff by school.
+#[derive(Debug, Default)]
+pub struct FixedDirectory {
+    rosters: HashMap<String, ClassRoster>,
+    staff: HashMap<String, SchoolStaff>,
+    schools: Vec<SchoolName>,
+}
+
 impl ClassRoster {
     pub fn pupil(&self, sub: &str) -> Option<&Pupil> {
         self.pupils.iter().find(|p| p.sub == sub)
@@ -92,7 +134,7 @@ impl From<DirectoryError> for crate::fragment::PortletError {
 #[derive(Clone)]
 pub enum Directory {
     Remote(Arc<RemoteDirectory>),
-    Fixed(Arc<HashMap<String, ClassRoster>>),
+    Fixed(Arc<FixedDirectory>),
 }
 
 impl Directory {
@@ -111,17 +153,39 @@ impl Directory {
             token: Mutex::new(None),
             rosters: Mutex::new(HashMap::new()),
             schools: Mutex::new(HashMap::new()),
+            staff: Mutex::new(HashMap::new()),
+            network: Mutex::new(HashMap::new()),
         }))
     }
 
+    /// These classes, no staff beyond their teachers, and the schools they name.
     pub fn fixed(rosters: impl IntoIterator<Item = ClassRoster>) -> Directory {
-        Directory::Fixed(Arc::new(rosters.into_iter().map(|r| (r.id.clone(), r)).collect()))
+        Directory::fixed_with(rosters, Vec::new(), Vec::new())
+    }
+
+    /// These classes, these schools' staff, and these schools (when empty: the schools the
+    /// classes and staff name, each named by its UAI).
+    pub fn fixed_with(
+        rosters: impl IntoIterator<Item = ClassRoster>,
+        staff: impl IntoIterator<Item = SchoolStaff>,
+        schools: Vec<SchoolName>,
+    ) -> Directory {
+        let rosters: HashMap<String, ClassRoster> = rosters.into_iter().map(|r| (r.id.clone(), r)).collect();
+        let staff: HashMap<String, SchoolStaff> = staff.into_iter().map(|s| (s.school.clone(), s)).collect();
+        let mut schools = schools;
+        if schools.is_empty() {
+            let mut uais: Vec<&String> = rosters.values().map(|r| &r.school).chain(staff.keys()).collect();
+            uais.sort();
+            uais.dedup();
+            schools = uais.into_iter().map(|u| SchoolName { uai: u.clone(), name: u.clone() }).collect();
+        }
+        Directory::Fixed(Arc::new(FixedDirectory { rosters, staff, schools }))
     }
 
     /// The class, or `None` when the provider knows no such class.
     pub async fn class(&self, class_id: &str) -> Result<Option<ClassRoster>, DirectoryError> {
         match self {
-            Directory::Fixed(map) => Ok(map.get(class_id).cloned()),
+            Directory::Fixed(fixed) => Ok(fixed.rosters.get(class_id).cloned()),
             Directory::Remote(remote) => {
                 let path = format!("classes/{}", segment(class_id));
                 remote.cached(&remote.rosters, &path, |r: ClassRoster| r).await
@@ -132,8 +196,9 @@ impl Directory {
     /// The classes of the school with this UAI, by name, or `None` when there is no such school.
     pub async fn school_classes(&self, school: &str) -> Result<Option<Vec<ClassName>>, DirectoryError> {
         match self {
-            Directory::Fixed(map) => {
-                let mut classes: Vec<ClassName> = map
+            Directory::Fixed(fixed) => {
+                let mut classes: Vec<ClassName> = fixed
+                    .rosters
                     .values()
                     .filter(|r| r.school == school)
                     .map(|r| ClassName { id: r.id.clone(), name: r.name.clone() })
@@ -147,13 +212,41 @@ impl Directory {
             }
         }
     }
+
+    /// The adults who work at the school with this UAI (teachers, director, other staff), by
+    /// name, or `None` when there is no such school.
+    pub async fn school_staff(&self, school: &str) -> Result<Option<SchoolStaff>, DirectoryError> {
+        match self {
+            Directory::Fixed(fixed) => {
+                if let Some(staff) = fixed.staff.get(school) {
+                    return Ok(Some(staff.clone()));
+                }
+                let known = fixed.schools.iter().any(|s| s.uai == school);
+                Ok(known.then(|| SchoolStaff { school: school.to_string(), staff: Vec::new() }))
+            }
+            Directory::Remote(remote) => {
+                let path = format!("schools/{}/staff", segment(school));
+                remote.cached(&remote.staff, &path, |s: SchoolStaff| s).await
+            }
+        }
+    }
+
+    /// The network's schools, by name.
+    pub async fn schools(&self) -> Result<Vec<SchoolName>, DirectoryError> {
+        match self {
+            Directory::Fixed(fixed) => Ok(fixed.schools.clone()),
+            Directory::Remote(remote) => {
+                Ok(remote.cached(&remote.network, "schools", |s: Schools| s.schools).await?.unwrap_or_default())
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for Directory {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Directory::Remote(r) => f.debug_struct("Directory::Remote").field("base", &r.base).finish(),
-            Directory::Fixed(m) => f.debug_struct("Directory::Fixed").field("classes", &m.len()).finish(),
+            Directory::Fixed(m) => f.debug_struct("Directory::Fixed").field("classes", &m.rosters.len()).finish(),
         }
     }
 }
@@ -166,6 +259,8 @@ pub struct RemoteDirectory {
     token: Mutex<Option<(String, Instant)>>,
     rosters: Cache<ClassRoster>,
     schools: Cache<Vec<ClassName>>,
+    staff: Cache<SchoolStaff>,
+    network: Cache<Vec<SchoolName>>,
 }
 
 /// Answers by path, with the time they were fetched (`None`: the provider said 404).

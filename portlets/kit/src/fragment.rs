@@ -174,6 +174,10 @@ pub enum PortletError {
     /// in the user's words, says what cannot be done for now.
     #[error("unavailable")]
     Unavailable(String),
+    /// The identity may do this, but only after proving again who they are, within `max_age`
+    /// seconds (RFC 9470 step-up). `back` is the portlet path to return to once they have.
+    #[error("a more recent authentication is required")]
+    StepUp { max_age: i64, back: Option<Link> },
     /// A request the portlet cannot read (bad query or form encoding).
     #[error("bad request: {0}")]
     BadRequest(String),
@@ -199,6 +203,25 @@ impl From<sqlx::Error> for PortletError {
     }
 }
 
+/// The header that names, to the portal, the portlet path to come back to after a step-up.
+pub const RETURN_HEADER: &str = "x-ent-return";
+
+/// `401` with `WWW-Authenticate: Bearer error="insufficient_user_authentication", max_age="N"`
+/// (RFC 9470 §3): the portal signs the person in again with that `max_age` and comes back to
+/// `back` (in `x-ent-return`).
+fn step_up(max_age: i64, back: Option<&Link>) -> Response {
+    let mut res =
+        message(StatusCode::UNAUTHORIZED, "Confirmez votre identité pour continuer. / Confirm who you are to go on.");
+    let challenge = format!("Bearer error=\"insufficient_user_authentication\", max_age=\"{}\"", max_age.max(0));
+    if let Ok(v) = HeaderValue::from_str(&challenge) {
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, v);
+    }
+    if let Some(v) = back.and_then(|b| HeaderValue::from_str(&b.path()).ok()) {
+        res.headers_mut().insert(RETURN_HEADER, v);
+    }
+    res
+}
+
 fn message(status: StatusCode, text: &str) -> Response {
     html_with_status(status, format!("<div class=\"card notice\" role=\"alert\"><p>{}</p></div>", escape(text)))
 }
@@ -218,6 +241,7 @@ impl IntoResponse for PortletError {
             PortletError::NotFound(lang) => message(StatusCode::NOT_FOUND, crate::texts::kit::texts(lang).not_found),
             PortletError::Form(fragment) => html_with_status(StatusCode::UNPROCESSABLE_ENTITY, fragment),
             PortletError::Unavailable(text) => message(StatusCode::SERVICE_UNAVAILABLE, &text),
+            PortletError::StepUp { max_age, back } => step_up(max_age, back.as_ref()),
             PortletError::BadRequest(why) => {
                 tracing::info!(%why, "bad request");
                 message(StatusCode::BAD_REQUEST, "Requête invalide. / Invalid request.")
@@ -252,6 +276,20 @@ mod tests {
         assert_eq!(lang(&[("accept-language", "en")]), Lang::En);
         assert_eq!(lang(&[("accept-language", "en-GB,en;q=0.8")]), Lang::En);
         assert_eq!(lang(&[("accept-language", "de")]), Lang::Fr);
+    }
+
+    #[test]
+    fn a_step_up_names_the_max_age_and_the_way_back() {
+        let back = Link::to("/view/drafts/d1").q("done", "signed_in");
+        let res = PortletError::StepUp { max_age: 900, back: Some(back) }.into_response();
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            res.headers()[header::WWW_AUTHENTICATE],
+            "Bearer error=\"insufficient_user_authentication\", max_age=\"900\""
+        );
+        assert_eq!(res.headers()[RETURN_HEADER], "/view/drafts/d1?done=signed_in");
+        let bare = PortletError::StepUp { max_age: 60, back: None }.into_response();
+        assert!(bare.headers().get(RETURN_HEADER).is_none());
     }
 
     #[test]

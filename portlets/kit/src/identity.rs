@@ -31,6 +31,13 @@ pub struct Identity {
     pub scopes: Vec<String>,
     /// `exp` of the token, seconds since the epoch.
     pub expires_at: i64,
+    /// When the person last proved who they are (`auth_time`, seconds since the epoch): a
+    /// broadcast asks for a recent one (RFC 9470 step-up).
+    pub auth_time: Option<i64>,
+    /// When the person's sign-in session at the provider began (`ent_session_start`), which a
+    /// re-authentication in the same session does not move: how old the session is, whatever
+    /// its tokens' ages.
+    pub session_start: Option<i64>,
 }
 
 impl Identity {
@@ -182,6 +189,8 @@ mod tests {
             client_id: "portal".into(),
             scopes: vec!["ent".into()],
             expires_at: 0,
+            auth_time: None,
+            session_start: None,
         }
     }
 

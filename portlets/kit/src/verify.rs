@@ -107,6 +107,10 @@ struct Claims {
     ent_children: Vec<Child>,
     #[serde(default)]
     ent_roles: Vec<SchoolRole>,
+    #[serde(default)]
+    auth_time: Option<i64>,
+    #[serde(default)]
+    ent_session_start: Option<i64>,
 }
 
 impl Verifier {
@@ -290,5 +294,7 @@ fn identity(c: Claims) -> Result<Identity, TokenError> {
         client_id: c.client_id,
         scopes: c.scope.split_whitespace().map(str::to_owned).collect(),
         expires_at: c.exp,
+        auth_time: c.auth_time,
+        session_start: c.ent_session_start,
     })
 }

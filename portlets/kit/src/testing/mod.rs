@@ -12,7 +12,7 @@ use jsonwebtoken::jwk::Jwk;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde_json::{Map, Value, json};
 
-use crate::directory::{ClassRoster, Directory, Guardian, Member, Pupil};
+use crate::directory::{ClassRoster, Directory, Guardian, Member, Pupil, SchoolName, SchoolStaff, StaffMember};
 use crate::identity::{Child, ClassRef, ClassRole, Identity, Profile, SchoolRole, StaffRole};
 use crate::verify::Verifier;
 
@@ -83,6 +83,12 @@ impl TestIssuer {
         c.insert("ent_classes".into(), json!(who.classes));
         c.insert("ent_children".into(), json!(who.children));
         c.insert("ent_roles".into(), json!(who.roles));
+        if let Some(at) = who.auth_time {
+            c.insert("auth_time".into(), json!(at));
+        }
+        if let Some(at) = who.session_start {
+            c.insert("ent_session_start".into(), json!(at));
+        }
         c
     }
 
@@ -167,6 +173,8 @@ fn person(sub: &str, name: &str, profile: Profile, schools: &[&str]) -> Identity
         client_id: PORTAL.into(),
         scopes: vec!["openid".into(), "profile".into(), "ent".into()],
         expires_at: crate::now() + 300,
+        auth_time: None,
+        session_start: None,
     }
 }
 
@@ -310,7 +318,31 @@ impl Network {
 
     /// The rosters the provider's directory API would give for the three classes.
     pub fn directory(&self) -> Directory {
-        Directory::fixed(self.rosters())
+        let schools = vec![
+            SchoolName { uai: SCHOOL_A.into(), name: "École A".into() },
+            SchoolName { uai: SCHOOL_B.into(), name: "École B".into() },
+        ];
+        Directory::fixed_with(self.rosters(), self.staff(), schools)
+    }
+
+    /// The adults who work at each school, as the provider's directory API would give them.
+    pub fn staff(&self) -> Vec<SchoolStaff> {
+        let member = |p: &Identity, school: &str| StaffMember {
+            sub: p.sub.clone(),
+            name: p.display_name().into(),
+            profile: p.profile,
+            roles: p.roles.iter().filter(|r| r.school == school).map(|r| r.role.clone()).collect(),
+        };
+        let mut a = vec![
+            member(&self.director_a, SCHOOL_A),
+            member(&self.staff_a, SCHOOL_A),
+            member(&self.teacher_a1, SCHOOL_A),
+            member(&self.teacher_a2, SCHOOL_A),
+        ];
+        let mut b = vec![member(&self.director_b, SCHOOL_B), member(&self.teacher_b1, SCHOOL_B)];
+        a.sort_by(|x, y| x.name.cmp(&y.name));
+        b.sort_by(|x, y| x.name.cmp(&y.name));
+        vec![SchoolStaff { school: SCHOOL_A.into(), staff: a }, SchoolStaff { school: SCHOOL_B.into(), staff: b }]
     }
 
     /// The three classes' rosters, for a test that extends one (a family of its own) before
