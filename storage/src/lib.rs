@@ -12,6 +12,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
+pub mod bucket;
 pub mod throttle;
 
 #[cfg(feature = "testing")]
