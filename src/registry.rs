@@ -46,6 +46,14 @@ pub static PORTLETS: &[Registered] = &[
         title_en: "Calendar",
         profiles: &Profile::ALL,
     },
+    // Everyone writes to someone: who to whom is the messaging portlet's own rules.
+    Registered {
+        entry: &ent_portlet_messaging::PORTLET,
+        default_port: 8414,
+        title_fr: "Messagerie",
+        title_en: "Messages",
+        profiles: &Profile::ALL,
+    },
 ];
 
 impl Registered {
@@ -106,6 +114,6 @@ mod tests {
     fn an_unknown_name_is_an_error() {
         assert_eq!(find("liaison").map(Registered::name).ok(), Some("liaison"));
         let err = find("calendar").err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("\"calendar\"") && err.contains("homework, liaison, agenda"), "{err}");
+        assert!(err.contains("\"calendar\"") && err.contains("homework, liaison, agenda, messaging"), "{err}");
     }
 }

@@ -226,6 +226,9 @@ impl Store {
             return Ok(None);
         };
         let mut m = message_from(&row)?;
+        // One row per person, however many groups named them.
+        let mut seen = std::collections::HashSet::new();
+        let recipients: Vec<&(String, String)> = out.recipients.iter().filter(|(sub, _)| seen.insert(sub)).collect();
         let conversation = match &m.conversation_id {
             Some(c) => c.clone(),
             None => {
@@ -262,14 +265,14 @@ impl Store {
         .bind(&search)
         .bind(state.as_str())
         .bind(out.hold.map(HoldReason::as_str))
-        .bind(out.recipients.len() as i64)
+        .bind(recipients.len() as i64)
         .bind(out.session_start)
         .bind(now)
         .bind((state == State::Sent).then_some(now))
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        for chunk in out.recipients.chunks(200) {
+        for chunk in recipients.chunks(200) {
             let mut sql = String::from("INSERT INTO recipients (message_id, sub, name) VALUES ");
             for i in 0..chunk.len() {
                 if i > 0 {
@@ -291,7 +294,7 @@ impl Store {
         m.conversation_id = Some(conversation);
         m.state = state;
         m.hold_reason = out.hold;
-        m.recipient_count = out.recipients.len() as i64;
+        m.recipient_count = recipients.len() as i64;
         m.sent_at = (state == State::Sent).then_some(now);
         Ok(Some(m))
     }
