@@ -443,8 +443,20 @@ pub fn assert_fragment_rules(html: &str, base: &str) {
             assert!(crate::fragment::STYLE_CLASSES.contains(&class), "class {class} is not the portal's");
         }
     }
+    for tag in html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("")) {
+        // A link out of the ENT (the messaging's "you are leaving" page) tells the browser to
+        // send nothing of the ENT to the site and the search engines to give it no credit.
+        if let Some(value) = tag.split("href=\"").nth(1).map(|v| v.split('"').next().unwrap_or(""))
+            && (value.starts_with("https://") || value.starts_with("http://"))
+        {
+            assert!(tag.contains("rel=\"noopener noreferrer nofollow\""), "an outside link without rel: {tag}");
+        }
+    }
     for part in html.split("href=\"").skip(1).chain(html.split("action=\"").skip(1)) {
         let value = part.split('"').next().unwrap_or("");
+        if value.starts_with("https://") || value.starts_with("http://") {
+            continue; // an outside link: its rel is checked above
+        }
         assert!(value.starts_with(&format!("{base}/")), "link {value} is not under the portal's base {base}");
         // The portal adds `/view` itself: `{base}/view/…` would reach the portlet's `/view/view/…`.
         assert!(!value.starts_with(&format!("{base}/view/")), "link {value} names /view: use ctx.href(&Link)");
