@@ -20,10 +20,12 @@
 //! * [`public`]: what a portlet's public routes (`/public/…`, no session, no token) rest on: the
 //!   client's address the portal saw, and refusals that say nothing of why;
 //! * [`directory`]: class rosters read from the provider with the portlet's own credentials;
+//! * [`mail`]: outgoing plain-text mail through the configured SMTP server ([`Mailer`]);
 //! * [`server`]: the shared layers, `/health`, and a handle on the running service;
 //! * storage: `ent_storage` (one pool over SQLite or PostgreSQL, per-backend migrations);
 //! * `testing` (feature `testing`): a test issuer, a two-school network of identities, the
-//!   router harness and the entitlement-matrix runner, so portlet tests need no provider.
+//!   router harness and the entitlement-matrix runner, so portlet tests need no provider; a test
+//!   SMTP server that keeps what it receives.
 
 pub mod access;
 pub mod calendar;
@@ -39,6 +41,7 @@ pub mod fragment;
 pub mod identity;
 mod killable;
 pub mod link;
+pub mod mail;
 pub mod public;
 pub mod server;
 pub mod service;
@@ -60,5 +63,6 @@ pub use form::{Pairs, Posted};
 pub use fragment::{Ctx, Lang, PortletError, html, see_other};
 pub use identity::{Child, ClassRef, ClassRole, Identity, Profile, SchoolRole, StaffRole};
 pub use link::Link;
+pub use mail::{Mail, MailConfig, MailError, Mailer};
 pub use service::{Kit, Portlet, Shared, Start, StartError};
 pub use verify::{TokenError, Verifier};

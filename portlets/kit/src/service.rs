@@ -4,7 +4,7 @@
 //! token verifier and the directory client from the configuration, wraps the routes with the
 //! shared layers and `/health`, binds the listener and serves with a graceful shutdown.
 //!
-//! Handlers share a [`Shared`]: the kit's part ([`Kit`]: verifier, directory, clock) and the
+//! Handlers share a [`Shared`]: the kit's part ([`Kit`]: verifier, directory, mailer, clock) and the
 //! portlet's own (its store), reached through `Deref`. The `Identity` extractor finds the
 //! verifier in it, so no portlet writes a `FromRef`.
 
@@ -23,6 +23,7 @@ use crate::clock::Clock;
 use crate::config::PortletConfig;
 use crate::demo::{DemoSchool, Fill};
 use crate::directory::Directory;
+use crate::mail::{MailError, Mailer};
 use crate::server::{self, Server};
 use crate::verify::Verifier;
 use ent_storage::{Db, DbError, Migrations};
@@ -45,6 +46,8 @@ pub struct Kit {
     pub verifier: Arc<Verifier>,
     /// Class rosters and a school's classes at the provider; absent without client credentials.
     pub directory: Option<Directory>,
+    /// Outgoing mail; absent without a `mail` section in the configuration.
+    pub mailer: Option<Mailer>,
     pub clock: Clock,
 }
 
@@ -87,6 +90,11 @@ impl<T> Shared<T> {
         self.kit.directory.as_ref()
     }
 
+    /// The mailer, when the portlet is configured to send mail.
+    pub fn mailer(&self) -> Option<&Mailer> {
+        self.kit.mailer.as_ref()
+    }
+
     /// Seconds since the epoch, by the portlet's clock.
     pub fn now(&self) -> i64 {
         self.kit.clock.now()
@@ -116,6 +124,8 @@ pub struct Portlet<T> {
 pub enum StartError {
     #[error("the {0} portlet's database: {1}")]
     Db(&'static str, #[source] DbError),
+    #[error("the {0} portlet's mail: {1}")]
+    Mail(&'static str, #[source] MailError),
     #[error("the {0} portlet cannot listen on {1}: {2}")]
     Listen(&'static str, SocketAddr, #[source] std::io::Error),
 }
@@ -135,7 +145,8 @@ impl<T: Send + Sync + 'static> Portlet<T> {
         if directory.is_none() {
             tracing::warn!(portlet = self.name, "no client credentials: the directory is unavailable");
         }
-        let kit = Kit { verifier: config.verifier(), directory, clock: Clock::system() };
+        let mailer = config.mail.as_ref().map(Mailer::new).transpose().map_err(|e| StartError::Mail(self.name, e))?;
+        let kit = Kit { verifier: config.verifier(), directory, mailer, clock: Clock::system() };
         let listen = |e| StartError::Listen(self.name, config.listen, e);
         let listener = TcpListener::bind(config.listen).await.map_err(listen)?;
         server::serve(listener, self.app(kit, db)).map_err(listen)
