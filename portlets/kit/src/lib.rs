@@ -22,6 +22,8 @@
 //! * [`directory`]: class rosters read from the provider with the portlet's own credentials;
 //! * [`mail`]: outgoing plain-text mail through the configured SMTP server ([`Mailer`]);
 //! * [`server`]: the shared layers, `/health`, and a handle on the running service;
+//! * [`jobs`]: periodic work beside the server, run by one instance at a time through a lease
+//!   in the database; [`tables`]: the kit's own tables in every portlet's database;
 //! * storage: `ent_storage` (one pool over SQLite or PostgreSQL, per-backend migrations);
 //! * `testing` (feature `testing`): a test issuer, a two-school network of identities, the
 //!   router harness and the entitlement-matrix runner, so portlet tests need no provider; a test
@@ -39,12 +41,14 @@ pub mod field;
 pub mod form;
 pub mod fragment;
 pub mod identity;
+pub mod jobs;
 mod killable;
 pub mod link;
 pub mod mail;
 pub mod public;
 pub mod server;
 pub mod service;
+pub mod tables;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod texts;
@@ -62,6 +66,7 @@ pub use ent_storage::{self as storage, Backend, Db, DbError, Migrations, now};
 pub use form::{Pairs, Posted};
 pub use fragment::{Ctx, Lang, PortletError, html, see_other};
 pub use identity::{Child, ClassRef, ClassRole, Identity, Profile, SchoolRole, StaffRole};
+pub use jobs::{Job, JobError, Leases};
 pub use link::Link;
 pub use mail::{Mail, MailConfig, MailError, Mailer};
 pub use service::{Kit, Portlet, Shared, Start, StartError};
