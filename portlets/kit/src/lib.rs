@@ -15,7 +15,8 @@
 //!   grid, pagination) and [`views::render`]; [`texts!`]: a portlet's words in French and English;
 //! * [`form`] (the one extractor for posts, urlencoded or multipart), [`field`] (checks and the
 //!   errors a form is drawn again with), [`upload`] (files: type sniffing, limits, downloads);
-//! * [`calendar`]: school days and weeks, Paris time; [`clock`]: a clock tests set;
+//! * [`calendar`]: school days and weeks, Paris time; [`clock`]: a clock tests set; [`window`]:
+//!   weekly opening hours (when mail may go out), Paris time;
 //! * [`demo`]: the demo school a portlet fills with a plausible week in `ent demo`;
 //! * [`public`]: what a portlet's public routes (`/public/…`, no session, no token) rest on: the
 //!   client's address the portal saw, and refusals that say nothing of why;
@@ -55,6 +56,7 @@ pub mod texts;
 pub mod upload;
 pub mod verify;
 pub mod views;
+pub mod window;
 
 pub use access::{ChildTab, Choice, ClassInfo, KnownClasses};
 pub use calendar::Date;
@@ -71,3 +73,4 @@ pub use link::Link;
 pub use mail::{Mail, MailConfig, MailError, Mailer};
 pub use service::{Kit, Portlet, Shared, Start, StartError};
 pub use verify::{TokenError, Verifier};
+pub use window::{Window, WindowError};
