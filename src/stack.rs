@@ -103,6 +103,7 @@ pub async fn start(idp: &AppState, opts: &StackOptions) -> anyhow::Result<Stack>
             database_url: sqlite_url(&opts.data, kind.name()),
             client_id: Some(kind.client_id()),
             client_secret: Some(secret),
+            mail: None,
         };
         let server = kind
             .entry

@@ -24,8 +24,14 @@ pub use store::Store;
 pub static MIGRATIONS: Migrations = ent_portlet_kit::migrations!();
 
 /// The diary, as the kit runs it.
-pub static PORTLET: Portlet<Homework> =
-    Portlet { name: "homework", migrations: &MIGRATIONS, state: Homework::new, routes, demo: Some(demo::fill) };
+pub static PORTLET: Portlet<Homework> = Portlet {
+    name: "homework",
+    migrations: &MIGRATIONS,
+    state: Homework::new,
+    routes,
+    demo: Some(demo::fill),
+    jobs: None,
+};
 
 /// The diary's own part of the handlers' state.
 #[derive(Debug)]

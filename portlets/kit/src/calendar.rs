@@ -148,6 +148,23 @@ impl Date {
         utc_noon - paris_offset(utc_noon)
     }
 
+    /// The first instant at which Paris clocks read `secs` seconds after this day's midnight
+    /// (`7 * 3600`: 07:00). In the hour that happens twice (the last Sunday of October,
+    /// 02:00–03:00) it is the first time round; in the hour that never happens (the last Sunday
+    /// of March, 02:00–03:00) it is the instant the clocks jump to 03:00.
+    pub fn paris_time(self, secs: i64) -> i64 {
+        let local = self.0 * 86_400 + secs;
+        let summer = local - 7_200;
+        if paris_offset(summer) == 7_200 {
+            return summer;
+        }
+        let winter = local - 3_600;
+        if paris_offset(winter) == 3_600 {
+            return winter;
+        }
+        paris_changes(self.ymd().0)[0]
+    }
+
     /// "mardi 4 mars 2025" / "Tuesday 4 March 2025".
     pub fn long(self, lang: Lang) -> String {
         let (y, m, d) = self.ymd();
@@ -181,9 +198,20 @@ impl Date {
 /// March to the last Sunday of October, both at 01:00 UTC (the EU rule since 1996).
 pub fn paris_offset(unix: i64) -> i64 {
     let (year, _, _) = civil_from_days(unix.div_euclid(86_400));
-    let summer_starts = last_sunday(year, 3) * 86_400 + 3_600;
-    let summer_ends = last_sunday(year, 10) * 86_400 + 3_600;
+    let [summer_starts, summer_ends] = paris_changes(year);
     if (summer_starts..summer_ends).contains(&unix) { 7_200 } else { 3_600 }
+}
+
+/// The two instants of a year at which Paris changes its clocks: to summer time (the last Sunday
+/// of March) and back (the last Sunday of October), both at 01:00 UTC.
+pub fn paris_changes(year: i64) -> [i64; 2] {
+    [last_sunday(year, 3) * 86_400 + 3_600, last_sunday(year, 10) * 86_400 + 3_600]
+}
+
+/// What Paris clocks read at an instant: the day, and the seconds since its midnight.
+pub fn paris_wall_clock(unix: i64) -> (Date, i64) {
+    let local = unix + paris_offset(unix);
+    (Date(local.div_euclid(86_400)), local.rem_euclid(86_400))
 }
 
 /// An instant in Paris time: "12/03/2025 à 08:15" (French) or "12/03/2025 at 08:15" (English).
@@ -308,6 +336,23 @@ mod tests {
         assert_eq!(format_instant(1_736_942_400, Lang::Fr), "15/01/2025 à 13:00");
         // 2025-07-01 06:30 UTC → 08:30.
         assert_eq!(format_instant(1_751_351_400, Lang::En), "01/07/2025 at 08:30");
+    }
+
+    #[test]
+    fn wall_clock_times_and_back() {
+        let monday = d("2025-03-31");
+        // 07:00 on the Monday after the change to summer time is 05:00 UTC.
+        assert_eq!(monday.paris_time(7 * 3600), 1_743_397_200);
+        assert_eq!(paris_wall_clock(1_743_397_200), (monday, 7 * 3600));
+        // 07:00 on the Monday after the change back is 06:00 UTC.
+        assert_eq!(d("2025-10-27").paris_time(7 * 3600), 1_761_544_800);
+        // 02:30 on 30 March 2025 never happens: the clocks jump from 02:00 to 03:00 at 01:00 UTC.
+        assert_eq!(d("2025-03-30").paris_time(2 * 3600 + 1800), 1_743_296_400);
+        // 02:30 on 26 October 2025 happens twice: first at 00:30 UTC, then at 01:30 UTC.
+        let first = d("2025-10-26").paris_time(2 * 3600 + 1800);
+        assert_eq!(first, 1_761_438_600);
+        assert_eq!(paris_wall_clock(first + 3600), paris_wall_clock(first));
+        assert_eq!(paris_changes(2025), [1_743_296_400, 1_761_440_400]);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What every portlet is configured with: where it listens, which provider it trusts and under
 //! which resource (audience) it is registered, its database, and its own client credentials for
-//! directory reads. Read from the portlet's section of a TOML file or built in code.
+//! directory reads; optionally, the SMTP server it sends mail through. Read from the portlet's
+//! section of a TOML file or built in code.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -8,6 +9,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 
 use crate::directory::Directory;
+use crate::mail::MailConfig;
 use crate::verify::Verifier;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -30,6 +32,9 @@ pub struct PortletConfig {
     pub client_id: Option<String>,
     #[serde(default)]
     pub client_secret: Option<String>,
+    /// Outgoing mail (`[portlet.mail]`); without it the portlet sends none.
+    #[serde(default)]
+    pub mail: Option<MailConfig>,
 }
 
 fn default_listen() -> SocketAddr {

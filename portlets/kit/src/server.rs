@@ -1,6 +1,6 @@
 //! Serving a portlet: the cross-cutting layers every portlet wears (body limit, timeout,
 //! fragment headers, tracing of paths only), `/health`, and a handle on the running service
-//! that knows its address (port 0 in tests) and stops gracefully.
+//! that knows its address (port 0 in tests) and stops gracefully, its periodic jobs with it.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -14,6 +14,9 @@ use tokio::task::JoinHandle;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
+
+/// How long a graceful stop waits for a job's run in progress before cutting it.
+const JOB_GRACE: Duration = Duration::from_secs(15);
 
 /// The largest request body a portlet reads (attached files included).
 pub const BODY_LIMIT: usize = 10 * 1024 * 1024;
@@ -49,6 +52,8 @@ fn logged_path(path: &str) -> &str {
 pub struct Server {
     pub addr: SocketAddr,
     handle: JoinHandle<std::io::Result<()>>,
+    /// The portlet's periodic jobs (`crate::jobs`), stopped with the server.
+    jobs: Vec<JoinHandle<()>>,
     stop: tokio::sync::watch::Sender<bool>,
     kill: tokio::sync::watch::Sender<bool>,
 }
@@ -58,20 +63,37 @@ impl Server {
         format!("http://{}", self.addr)
     }
 
-    /// Stops at once, open connections included (a crash, in tests and benchmarks).
+    /// Runs the portlet's jobs beside the server, until it stops.
+    pub(crate) fn run_jobs(&mut self, jobs: Vec<crate::jobs::Job>, leases: crate::jobs::Leases, clock: crate::Clock) {
+        self.jobs.extend(crate::jobs::spawn(jobs, leases, clock, self.stop.subscribe()));
+    }
+
+    /// Stops at once, open connections and jobs' runs included (a crash, in tests and benchmarks).
     pub fn abort(&self) {
         let _ = self.kill.send(true);
         self.handle.abort();
+        for job in &self.jobs {
+            job.abort();
+        }
     }
 
-    /// Stops accepting connections and waits for the requests in flight.
+    /// Stops accepting connections and starting jobs' runs, and waits for the requests in
+    /// flight and the runs in progress (a run still going after a while is cut).
     pub async fn shutdown(mut self) -> std::io::Result<()> {
         let _ = self.stop.send(true);
-        match (&mut self.handle).await {
+        let served = match (&mut self.handle).await {
             Ok(r) => r,
             Err(e) if e.is_cancelled() => Ok(()),
             Err(e) => Err(std::io::Error::other(e)),
+        };
+        for job in self.jobs.drain(..) {
+            let cut = job.abort_handle();
+            if tokio::time::timeout(JOB_GRACE, job).await.is_err() {
+                tracing::warn!("a job's run outlasted the stop: cut");
+                cut.abort();
+            }
         }
+        served
     }
 
     /// Waits until the service ends.
@@ -96,5 +118,5 @@ pub fn serve(listener: TcpListener, router: Router) -> std::io::Result<Server> {
             })
             .await
     });
-    Ok(Server { addr, handle, stop, kill })
+    Ok(Server { addr, handle, jobs: Vec::new(), stop, kill })
 }

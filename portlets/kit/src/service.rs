@@ -2,9 +2,10 @@
 //! migrations, its own state built from its database, its routes — as a [`Portlet`]; the kit
 //! does the rest the same way for every portlet: connects and migrates the database, builds the
 //! token verifier and the directory client from the configuration, wraps the routes with the
-//! shared layers and `/health`, binds the listener and serves with a graceful shutdown.
+//! shared layers and `/health`, binds the listener and serves with a graceful shutdown, and runs
+//! the portlet's periodic jobs beside it.
 //!
-//! Handlers share a [`Shared`]: the kit's part ([`Kit`]: verifier, directory, clock) and the
+//! Handlers share a [`Shared`]: the kit's part ([`Kit`]: verifier, directory, mailer, clock) and the
 //! portlet's own (its store), reached through `Deref`. The `Identity` extractor finds the
 //! verifier in it, so no portlet writes a `FromRef`.
 
@@ -23,6 +24,8 @@ use crate::clock::Clock;
 use crate::config::PortletConfig;
 use crate::demo::{DemoSchool, Fill};
 use crate::directory::Directory;
+use crate::jobs::{Job, Leases};
+use crate::mail::{MailError, Mailer};
 use crate::server::{self, Server};
 use crate::verify::Verifier;
 use ent_storage::{Db, DbError, Migrations};
@@ -45,6 +48,8 @@ pub struct Kit {
     pub verifier: Arc<Verifier>,
     /// Class rosters and a school's classes at the provider; absent without client credentials.
     pub directory: Option<Directory>,
+    /// Outgoing mail; absent without a `mail` section in the configuration.
+    pub mailer: Option<Mailer>,
     pub clock: Clock,
 }
 
@@ -87,6 +92,11 @@ impl<T> Shared<T> {
         self.kit.directory.as_ref()
     }
 
+    /// The mailer, when the portlet is configured to send mail.
+    pub fn mailer(&self) -> Option<&Mailer> {
+        self.kit.mailer.as_ref()
+    }
+
     /// Seconds since the epoch, by the portlet's clock.
     pub fn now(&self) -> i64 {
         self.kit.clock.now()
@@ -109,6 +119,9 @@ pub struct Portlet<T> {
     pub routes: fn() -> Router<Shared<T>>,
     /// What it writes for the demo school in a new `ent demo` database (`None`: nothing).
     pub demo: Option<Fill<T>>,
+    /// Its periodic jobs, made from the handlers' state (`None`: none); the kit runs them
+    /// beside the server, one instance per run (`jobs`).
+    pub jobs: Option<fn(Shared<T>) -> Vec<Job>>,
 }
 
 /// Why a portlet could not start.
@@ -116,6 +129,8 @@ pub struct Portlet<T> {
 pub enum StartError {
     #[error("the {0} portlet's database: {1}")]
     Db(&'static str, #[source] DbError),
+    #[error("the {0} portlet's mail: {1}")]
+    Mail(&'static str, #[source] MailError),
     #[error("the {0} portlet cannot listen on {1}: {2}")]
     Listen(&'static str, SocketAddr, #[source] std::io::Error),
 }
@@ -123,22 +138,33 @@ pub enum StartError {
 impl<T: Send + Sync + 'static> Portlet<T> {
     /// The router, wrapped with the kit's layers and `/health`, on a database already migrated.
     pub fn app(&self, kit: Kit, db: Db) -> Router {
-        let shared = Shared::new(kit, (self.state)(db));
+        self.router(Shared::new(kit, (self.state)(db)))
+    }
+
+    fn router(&self, shared: Shared<T>) -> Router {
         server::wrap((self.routes)().with_state(shared))
     }
 
-    /// Connects (and migrates) the database, binds `config.listen` (port 0: any free port) and
-    /// serves the portlet.
+    /// Connects (and migrates: the portlet's migrations, then the kit's tables) the database,
+    /// binds `config.listen` (port 0: any free port), serves the portlet and runs its jobs.
     pub async fn build(&self, config: PortletConfig) -> Result<Server, StartError> {
         let db = Db::connect(&config.database_url, self.migrations).await.map_err(|e| StartError::Db(self.name, e))?;
+        crate::tables::migrate(&db).await.map_err(|e| StartError::Db(self.name, e))?;
         let directory = config.directory();
         if directory.is_none() {
             tracing::warn!(portlet = self.name, "no client credentials: the directory is unavailable");
         }
-        let kit = Kit { verifier: config.verifier(), directory, clock: Clock::system() };
+        let mailer = config.mail.as_ref().map(Mailer::new).transpose().map_err(|e| StartError::Mail(self.name, e))?;
+        let kit = Kit { verifier: config.verifier(), directory, mailer, clock: Clock::system() };
         let listen = |e| StartError::Listen(self.name, config.listen, e);
         let listener = TcpListener::bind(config.listen).await.map_err(listen)?;
-        server::serve(listener, self.app(kit, db)).map_err(listen)
+        let clock = kit.clock.clone();
+        let shared = Shared::new(kit, (self.state)(db.clone()));
+        let mut server = server::serve(listener, self.router(shared.clone())).map_err(listen)?;
+        if let Some(jobs) = self.jobs {
+            server.run_jobs(jobs(shared), Leases::new(db), clock);
+        }
+        Ok(server)
     }
 }
 

@@ -30,8 +30,14 @@ pub static MIGRATIONS: Migrations = ent_portlet_kit::migrations!();
 
 /// The notebook, as the kit runs it. Without client credentials there is no directory: notes
 /// cannot be written (a 503 says so) but everything already written can be read and signed.
-pub static PORTLET: Portlet<Liaison> =
-    Portlet { name: "liaison", migrations: &MIGRATIONS, state: Liaison::new, routes, demo: Some(demo::fill) };
+pub static PORTLET: Portlet<Liaison> = Portlet {
+    name: "liaison",
+    migrations: &MIGRATIONS,
+    state: Liaison::new,
+    routes,
+    demo: Some(demo::fill),
+    jobs: None,
+};
 
 /// The notebook's own part of the handlers' state.
 #[derive(Debug)]

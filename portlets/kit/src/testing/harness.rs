@@ -14,6 +14,7 @@ use super::{Network, TEST_CSRF, TestIssuer, assert_fragment_rules};
 use crate::clock::Clock;
 use crate::directory::Directory;
 use crate::identity::Identity;
+use crate::mail::Mailer;
 use crate::service::{Kit, Portlet};
 
 /// A portlet under test.
@@ -71,9 +72,20 @@ impl Harness {
         directory: Option<Directory>,
         clock: Clock,
     ) -> Harness {
+        Harness::with_mailer(portlet, db, directory, clock, None)
+    }
+
+    /// As [`Harness::with`], with a mailer (an [`SmtpReceiver`](super::SmtpReceiver)'s).
+    pub fn with_mailer<T: Send + Sync + 'static>(
+        portlet: &Portlet<T>,
+        db: Db,
+        directory: Option<Directory>,
+        clock: Clock,
+        mailer: Option<Mailer>,
+    ) -> Harness {
         let issuer = TestIssuer::new();
         let audience = format!("urn:ent:portlet:{}", portlet.name);
-        let kit = Kit { verifier: issuer.verifier(&audience), directory, clock: clock.clone() };
+        let kit = Kit { verifier: issuer.verifier(&audience), directory, mailer, clock: clock.clone() };
         Harness {
             app: portlet.app(kit, db),
             issuer,

@@ -2,7 +2,7 @@
 //! portlet's tests need no running provider), and a small network of two schools whose people
 //! cover every profile and every kind of link, with the rosters the provider would serve; the
 //! one router harness ([`Harness`]) and the entitlement-matrix runner ([`Matrix`]) every
-//! portlet's tests use.
+//! portlet's tests use; a test SMTP server ([`SmtpReceiver`]) that keeps the mail it receives.
 
 use std::sync::Arc;
 
@@ -18,9 +18,11 @@ use crate::verify::Verifier;
 
 mod harness;
 mod matrix;
+mod smtp;
 
 pub use harness::{Answer, Harness, TestFile, multipart};
 pub use matrix::{Expect, Matrix, NO_CLASS_CONTENT, Route};
+pub use smtp::{MAIL_WAIT, Received, SmtpReceiver, TEST_SENDER, closed_port};
 
 pub const ISSUER: &str = "https://idp.test";
 pub const PORTAL: &str = "portal";
