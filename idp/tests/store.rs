@@ -342,6 +342,61 @@ both_backends!(directory_class_roster, |db| async move {
     assert!(dir.class_roster("nope").await.expect("roster").is_none());
 });
 
+// A school's staff: listed in it, teaching one of its classes, or holding a role in it; only
+// active teachers, directors and staff, with their roles there; in two queries.
+both_backends!(directory_school_staff_and_schools, |db| async move {
+    let dir = DirectoryStore::new(db);
+    dir.import(&snapshot()).await.expect("import");
+    let mut gone = person("teacher2", "gone.teacher", Profile::Teacher, None);
+    gone.disabled = true;
+    dir.import(&Snapshot {
+        people: vec![
+            person("director1", "la.directrice", Profile::Director, Some("dir@example.org")),
+            person("staff1", "le.secretaire", Profile::Staff, None),
+            person("teacher3", "prof.cm1b", Profile::Teacher, None),
+            gone,
+        ],
+        person_schools: vec![("staff1".into(), "s1".into()), ("teacher2".into(), "s1".into())],
+        class_members: vec![("c1b".into(), "teacher3".into(), ClassRole::Teacher)],
+        staff_roles: vec![
+            ("director1".into(), "s1".into(), "director".into()),
+            ("parent1".into(), "s1".into(), "director".into()),
+            ("pupil1".into(), "s1".into(), "delegate".into()),
+        ],
+        ..Snapshot::default()
+    })
+    .await
+    .expect("import staff");
+
+    let staff = dir.school_staff("0750001A").await.expect("staff").expect("school");
+    assert_eq!(
+        serde_json::to_value(&staff).expect("json"),
+        json!({"school": "0750001A", "staff": [
+            {"sub": "sub-director1", "name": "Given director1 Family director1", "profile": "director",
+             "roles": ["director"]},
+            {"sub": "sub-staff1", "name": "Given staff1 Family staff1", "profile": "staff", "roles": []},
+            {"sub": "sub-teacher1", "name": "Given teacher1 Family teacher1", "profile": "teacher",
+             "roles": ["teacher"]},
+            {"sub": "sub-teacher3", "name": "Given teacher3 Family teacher3", "profile": "teacher", "roles": []},
+        ]})
+    );
+    // The other school: its teacher through its class, without the first school's role.
+    let other = dir.school_staff("0750002B").await.expect("staff").expect("school");
+    assert_eq!(
+        serde_json::to_value(&other).expect("json"),
+        json!({"school": "0750002B", "staff": [
+            {"sub": "sub-teacher1", "name": "Given teacher1 Family teacher1", "profile": "teacher", "roles": []},
+        ]})
+    );
+    assert!(dir.school_staff("9999999Z").await.expect("staff").is_none());
+
+    let schools = serde_json::to_value(dir.schools().await.expect("schools")).expect("json");
+    assert_eq!(
+        schools,
+        json!([{"uai": "0750001A", "name": "École 0750001A"}, {"uai": "0750002B", "name": "École 0750002B"}])
+    );
+});
+
 both_backends!(directory_import_is_all_or_nothing, |db| async move {
     let dir = DirectoryStore::new(db);
     let mut bad = snapshot();
