@@ -1,8 +1,10 @@
 //! The directory API for the ENT's own services: a class's teachers, pupils and the pupils'
-//! parents (`GET /directory/v1/classes/{class_id}`), and a school's classes
-//! (`GET /directory/v1/schools/{uai}/classes`), for a portlet that needs more than the user's
-//! own claims (the liaison notebook needs a class's families, a director's views the school's
-//! classes). See `docs/portlets.md`.
+//! parents (`GET /directory/v1/classes/{class_id}`), a school's classes
+//! (`GET /directory/v1/schools/{uai}/classes`), the adults who work at a school
+//! (`GET /directory/v1/schools/{uai}/staff`) and the network's schools
+//! (`GET /directory/v1/schools`), for a portlet that needs more than the user's own claims (the
+//! liaison notebook needs a class's families, a director's views the school's classes, a
+//! message to the staff its recipients). See `docs/portlets.md`.
 //!
 //! Bearer tokens only (RFC 6750), minted by client credentials for the directory resource
 //! (`directory_resource`, RFC 8707) with the scope `directory.read`, by a first-party client.
@@ -18,6 +20,7 @@ use crate::oauth::error::OAuthError;
 use crate::oauth::tokens::verify_access;
 use crate::oauth::userinfo::bearer;
 use crate::state::AppState;
+use crate::store::directory::SchoolName;
 
 /// The scope a service needs to read the directory.
 pub const SCOPE: &str = "directory.read";
@@ -48,6 +51,35 @@ pub async fn school_classes(State(state): State<AppState>, headers: HeaderMap, P
     }
     .await;
     answer(result)
+}
+
+/// GET /directory/v1/schools/{uai}/staff
+pub async fn school_staff(State(state): State<AppState>, headers: HeaderMap, Path(uai): Path<String>) -> Response {
+    let result = async {
+        authorize(&state, &headers).await?;
+        state
+            .directory
+            .school_staff(&uai)
+            .await?
+            .ok_or_else(|| OAuthError::new(StatusCode::NOT_FOUND, "not_found", "no such school"))
+    }
+    .await;
+    answer(result)
+}
+
+/// GET /directory/v1/schools
+pub async fn schools(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let result = async {
+        authorize(&state, &headers).await?;
+        Ok(Schools { schools: state.directory.schools().await? })
+    }
+    .await;
+    answer(result)
+}
+
+#[derive(serde::Serialize)]
+struct Schools {
+    schools: Vec<SchoolName>,
 }
 
 fn answer<T: serde::Serialize>(result: Result<T, OAuthError>) -> Response {

@@ -46,7 +46,8 @@ pub struct Inner {
     pub logout_notices_queued: tokio::sync::Notify,
     pub keys: Keyring,
     pub passwords: Passwords,
-    /// The time of the attempt limits (tests move it to end a lock).
+    /// The time of the attempt limits and of sign-ins (`auth_time`, a session's start, `max_age`):
+    /// tests move it to end a lock or to age a session.
     pub clock: ent_storage::Clock,
     pub cookies: CookiePolicy,
     /// Keys pairwise subjects (OIDC Core §8.1): shared by every instance, kept in `settings`.

@@ -64,7 +64,7 @@ fn person(id: &str) -> Person {
 async fn grant(db: &Db, client: &str, person: &str, session: Option<&str>) -> String {
     let code = NewCode { redirect_uri: "https://x/cb".into(), code_challenge: "c".into(), nonce: None, ttl_secs: 60 };
     let (g, _) = GrantStore::new(db.clone())
-        .create_with_code(client, person, session, "openid", now(), &["pwd".into()], 3600, &code)
+        .create_with_code(client, person, session, "openid", now(), Some(now()), &["pwd".into()], 3600, &code)
         .await
         .unwrap();
     g.id

@@ -137,6 +137,7 @@ async fn grant_with_code(grants: &GrantStore, code_ttl: i64) -> (String, String)
             Some("session-hash"),
             "openid profile",
             1_700_000_000,
+            Some(1_699_990_000),
             &["pwd".to_string()],
             3600,
             &code(code_ttl),
@@ -340,6 +341,61 @@ both_backends!(directory_class_roster, |db| async move {
     let empty = dir.class_roster("c1b").await.expect("roster").expect("class");
     assert!(empty.teachers.is_empty() && empty.pupils.is_empty());
     assert!(dir.class_roster("nope").await.expect("roster").is_none());
+});
+
+// A school's staff: listed in it, teaching one of its classes, or holding a role in it; only
+// active teachers, directors and staff, with their roles there; in two queries.
+both_backends!(directory_school_staff_and_schools, |db| async move {
+    let dir = DirectoryStore::new(db);
+    dir.import(&snapshot()).await.expect("import");
+    let mut gone = person("teacher2", "gone.teacher", Profile::Teacher, None);
+    gone.disabled = true;
+    dir.import(&Snapshot {
+        people: vec![
+            person("director1", "la.directrice", Profile::Director, Some("dir@example.org")),
+            person("staff1", "le.secretaire", Profile::Staff, None),
+            person("teacher3", "prof.cm1b", Profile::Teacher, None),
+            gone,
+        ],
+        person_schools: vec![("staff1".into(), "s1".into()), ("teacher2".into(), "s1".into())],
+        class_members: vec![("c1b".into(), "teacher3".into(), ClassRole::Teacher)],
+        staff_roles: vec![
+            ("director1".into(), "s1".into(), "director".into()),
+            ("parent1".into(), "s1".into(), "director".into()),
+            ("pupil1".into(), "s1".into(), "delegate".into()),
+        ],
+        ..Snapshot::default()
+    })
+    .await
+    .expect("import staff");
+
+    let staff = dir.school_staff("0750001A").await.expect("staff").expect("school");
+    assert_eq!(
+        serde_json::to_value(&staff).expect("json"),
+        json!({"school": "0750001A", "staff": [
+            {"sub": "sub-director1", "name": "Given director1 Family director1", "profile": "director",
+             "roles": ["director"]},
+            {"sub": "sub-staff1", "name": "Given staff1 Family staff1", "profile": "staff", "roles": []},
+            {"sub": "sub-teacher1", "name": "Given teacher1 Family teacher1", "profile": "teacher",
+             "roles": ["teacher"]},
+            {"sub": "sub-teacher3", "name": "Given teacher3 Family teacher3", "profile": "teacher", "roles": []},
+        ]})
+    );
+    // The other school: its teacher through its class, without the first school's role.
+    let other = dir.school_staff("0750002B").await.expect("staff").expect("school");
+    assert_eq!(
+        serde_json::to_value(&other).expect("json"),
+        json!({"school": "0750002B", "staff": [
+            {"sub": "sub-teacher1", "name": "Given teacher1 Family teacher1", "profile": "teacher", "roles": []},
+        ]})
+    );
+    assert!(dir.school_staff("9999999Z").await.expect("staff").is_none());
+
+    let schools = serde_json::to_value(dir.schools().await.expect("schools")).expect("json");
+    assert_eq!(
+        schools,
+        json!([{"uai": "0750001A", "name": "École 0750001A"}, {"uai": "0750002B", "name": "École 0750002B"}])
+    );
 });
 
 both_backends!(directory_import_is_all_or_nothing, |db| async move {
@@ -626,6 +682,7 @@ both_backends!(codes_redeem_once, |db| async move {
     assert_eq!(redeemed.grant.session_id.as_deref(), Some("session-hash"));
     assert_eq!(redeemed.grant.scope, "openid profile");
     assert_eq!(redeemed.grant.auth_time, 1_700_000_000);
+    assert_eq!(redeemed.grant.session_start, Some(1_699_990_000));
     assert_eq!(redeemed.grant.amr, vec!["pwd".to_string()]);
     assert!(!redeemed.grant.revoked);
     assert_eq!(redeemed.redirect_uri, "https://portal.example.org/cb");
@@ -795,7 +852,7 @@ both_backends!(refresh_of_expired_grant_is_not_live, |db| async move {
     let grants = GrantStore::new(db);
     // A grant whose absolute lifetime is over, with a refresh token that would outlive it.
     let (grant, _code) = grants
-        .create_with_code(PORTAL, "pupil1", None, "openid", 1_700_000_000, &["pwd".to_string()], -1, &code(60))
+        .create_with_code(PORTAL, "pupil1", None, "openid", 1_700_000_000, None, &["pwd".to_string()], -1, &code(60))
         .await
         .expect("create");
     let token = grants.issue_refresh(&grant.id, 3600).await.expect("issue");
@@ -830,6 +887,72 @@ both_backends!(sessions_create_find_delete, |db| async move {
     let (expired, _) = sessions.create("pupil1", &amr, -1).await.expect("create expired");
     assert!(sessions.find(&expired).await.expect("find").is_none());
     sessions.purge_expired().await.expect("purge");
+});
+
+// A sign-in of the same person over a live session of theirs goes on with that session: its
+// start kept, its grants moved, the old cookie dead. Anyone else's session, an ended one or an
+// expired one, and the session starts anew.
+both_backends!(sessions_reopened_by_their_person_keep_their_start, |db| async move {
+    seed(&db).await;
+    let sessions = SessionStore::new(db.clone());
+    let grants = GrantStore::new(db);
+    let amr = vec!["pwd".to_string()];
+    let t = ent_idp::db::now();
+    let (c1, s1) = sessions.open("pupil1", &amr, 3600, t, None).await.expect("open");
+    assert_eq!((s1.auth_time, s1.started_at), (t, t));
+    let (grant, _) = grants
+        .create_with_code(PORTAL, "pupil1", Some(&s1.id_hash), "openid", t, Some(t), &amr, 3600, &code(60))
+        .await
+        .expect("grant");
+
+    let again = vec!["pwd".to_string(), "hwk".to_string()];
+    let (c2, s2) = sessions.open("pupil1", &again, 3600, t + 100, Some(&s1.id_hash)).await.expect("reopen");
+    assert_eq!((s2.auth_time, s2.started_at, s2.amr.clone()), (t + 100, t, again));
+    assert_eq!(sessions.find(&c2).await.expect("find"), Some(s2.clone()));
+    assert!(sessions.find(&c1).await.expect("find").is_none(), "the old cookie opens nothing");
+    assert_eq!(grants.grants_of_session(&s2.id_hash).await.expect("grants"), vec![grant.id.clone()]);
+    assert!(grants.grants_of_session(&s1.id_hash).await.expect("grants").is_empty());
+    // A logout now ends the grant given before the re-authentication.
+    assert!(sessions.end(&s2.id_hash).await.expect("end"));
+    assert!(!grants.is_active(&grant.id).await.expect("active"));
+
+    // After the logout: a new session.
+    let (_, s3) = sessions.open("pupil1", &amr, 3600, t + 200, Some(&s2.id_hash)).await.expect("open");
+    assert_eq!(s3.started_at, t + 200);
+    // Someone else in the same browser: a new session, and the pupil's is not touched.
+    let (_, other) = sessions.open("parent1", &amr, 3600, t + 300, Some(&s3.id_hash)).await.expect("open");
+    assert_eq!(other.started_at, t + 300);
+    let (c3, _) = sessions.open("pupil1", &amr, 3600, t + 400, Some(&s3.id_hash)).await.expect("reopen");
+    assert_eq!(sessions.find(&c3).await.expect("find").expect("live").started_at, t + 200);
+    // An expired session is not continued.
+    let (_, dead) = sessions.open("teacher1", &amr, -1, t, None).await.expect("open");
+    let (_, fresh) = sessions.open("teacher1", &amr, 3600, t + 500, Some(&dead.id_hash)).await.expect("open");
+    assert_eq!(fresh.started_at, t + 500);
+});
+
+// Two sign-ins racing on one session: at most one continues it.
+both_backends!(a_session_is_continued_once, |db| async move {
+    seed(&db).await;
+    let sessions = SessionStore::new(db);
+    let amr = vec!["pwd".to_string()];
+    let t = ent_idp::db::now();
+    let (_, s1) = sessions.open("pupil1", &amr, 3600, t - 1000, None).await.expect("open");
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let (sessions, amr, old) = (sessions.clone(), amr.clone(), s1.id_hash.clone());
+            tokio::spawn(async move { sessions.open("pupil1", &amr, 3600, t + i, Some(&old)).await })
+        })
+        .collect();
+    let mut continued = 0;
+    for task in tasks {
+        let (_, s) = task.await.expect("task").expect("open");
+        if s.started_at == t - 1000 {
+            continued += 1;
+        } else {
+            assert_eq!(s.started_at, s.auth_time);
+        }
+    }
+    assert_eq!(continued, 1);
 });
 
 fn parking<'a>(params: &'a str, step: Step, browser: &'a str, session: Option<&'a str>) -> Parking<'a> {
@@ -1084,4 +1207,35 @@ ent_storage::both_backends!(migrations_before(8); upgrading_refuses_shared_audie
     insert_raw_client(&old.db, "impostor", false, cc, "[]", Some("urn:ent:portlet:homework")).await;
     let upgraded = Db::connect(&old.url, &ent_idp::db::MIGRATIONS).await;
     assert!(matches!(upgraded, Err(ent_idp::db::DbError::Migrate(_))), "{upgraded:?}");
+});
+
+// Sessions and grants of before the session start: each began with its sign-in.
+ent_storage::both_backends!(migrations_before(12); upgrading_gives_sessions_and_grants_their_start, |old: &TestDb| async move {
+    seed(&old.db).await;
+    sqlx::query(
+        "INSERT INTO sessions (id_hash, person_id, auth_time, amr, created_at, expires_at) \
+         VALUES ('old-session', 'pupil1', 1700000000, '[\"pwd\"]', 1700000000, $1)",
+    )
+    .bind(ent_idp::db::now() + 3600)
+    .execute(&old.db.writer)
+    .await
+    .expect("an old session");
+    sqlx::query(
+        "INSERT INTO grants (id, client_id, person_id, session_id, scope, auth_time, amr, created_at, expires_at) \
+         VALUES ('old-grant', 'portal', 'pupil1', 'old-session', 'openid', 1700000000, '[\"pwd\"]', 1700000000, $1)",
+    )
+    .bind(ent_idp::db::now() + 3600)
+    .execute(&old.db.writer)
+    .await
+    .expect("an old grant");
+    let upgraded = Db::connect(&old.url, &ent_idp::db::MIGRATIONS).await.expect("upgrade");
+    let started: Option<i64> = sqlx::query_scalar("SELECT started_at FROM sessions WHERE id_hash = 'old-session'")
+        .fetch_one(&upgraded.pool)
+        .await
+        .expect("session");
+    assert_eq!(started, Some(1_700_000_000));
+    let grant = GrantStore::new(upgraded.clone()).get("old-grant").await.expect("get").expect("grant");
+    assert_eq!(grant.session_start, Some(1_700_000_000));
+    upgraded.pool.close().await;
+    upgraded.writer.close().await;
 });

@@ -25,6 +25,9 @@ pub enum PortalError {
     TooMany(i64),
     #[error("sign-in failed: {0}")]
     Login(String),
+    /// A sign-in asked with `max_age` (a portlet's step-up) whose `auth_time` is older.
+    #[error("sign-in not recent enough: {0}")]
+    NotRecent(String),
     #[error("portlet unavailable: {0}")]
     Upstream(String),
     #[error("internal error: {0}")]
@@ -36,6 +39,7 @@ impl PortalError {
         match self {
             PortalError::NotFound => StatusCode::NOT_FOUND,
             PortalError::BadRequest | PortalError::Login(_) => StatusCode::BAD_REQUEST,
+            PortalError::NotRecent(_) => StatusCode::UNAUTHORIZED,
             PortalError::Csrf => StatusCode::FORBIDDEN,
             PortalError::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             PortalError::TooMany(_) => StatusCode::TOO_MANY_REQUESTS,
@@ -54,6 +58,7 @@ impl PortalError {
             PortalError::TooLarge => t.too_large,
             PortalError::TooMany(_) => t.too_many,
             PortalError::Login(_) => t.login_failed,
+            PortalError::NotRecent(_) => t.not_recent,
             PortalError::Upstream(_) => t.upstream,
             PortalError::Internal(_) => t.server,
         };
@@ -79,7 +84,9 @@ impl IntoResponse for PortalError {
     fn into_response(self) -> Response {
         match &self {
             PortalError::Internal(cause) => tracing::error!(cause = %cause, "internal error"),
-            PortalError::Upstream(cause) | PortalError::Login(cause) => tracing::warn!(cause = %cause, "{self}"),
+            PortalError::Upstream(cause) | PortalError::Login(cause) | PortalError::NotRecent(cause) => {
+                tracing::warn!(cause = %cause, "{self}")
+            }
             _ => {}
         }
         let mut res = self.status().into_response();

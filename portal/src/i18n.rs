@@ -44,6 +44,7 @@ pub struct Messages {
     pub upstream: &'static str,
     pub server: &'static str,
     pub login_failed: &'static str,
+    pub not_recent: &'static str,
     pub back_home: &'static str,
     pub profile_names: [&'static str; 7],
 }
@@ -73,6 +74,8 @@ pub static FR: Messages = Messages {
     upstream: "Ce service ne répond pas pour le moment. Réessayez dans un instant.",
     server: "Le service est momentanément indisponible. Réessayez dans un instant.",
     login_failed: "La connexion n'a pas abouti. Recommencez.",
+    not_recent: "Ce service demande que vous confirmiez votre identité, et la connexion ne l'a pas confirmée. \
+                 Vous êtes toujours connecté : rouvrez la page et identifiez-vous de nouveau quand cela vous est demandé.",
     back_home: "Retour à l'accueil",
     profile_names: ["Élève", "Parent", "Enseignant", "Direction", "Personnel", "Agent de la ville", "Administration"],
 };
@@ -102,6 +105,8 @@ pub static EN: Messages = Messages {
     upstream: "This service is not answering right now. Try again in a moment.",
     server: "The service is briefly unavailable. Try again in a moment.",
     login_failed: "Signing in did not succeed. Please start again.",
+    not_recent: "This service needs you to confirm who you are, and the sign-in did not confirm it. \
+                 You are still signed in: open the page again and sign in again when asked.",
     back_home: "Back to the home page",
     profile_names: ["Pupil", "Parent", "Teacher", "Head teacher", "Staff", "City agent", "Administration"],
 };

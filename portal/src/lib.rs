@@ -20,6 +20,7 @@ pub mod public;
 pub mod redirect;
 pub mod secret;
 pub mod state;
+pub mod step_up;
 pub mod store;
 #[cfg(any(test, feature = "testing"))]
 pub mod testing;

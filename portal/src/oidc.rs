@@ -1,15 +1,16 @@
 //! Signing in and out with the provider (OpenID Connect, through the `openidconnect` crate):
 //! authorization code with PKCE S256, state and nonce kept server-side for ten minutes and used
 //! once, the state also bound to the browser by a cookie (no login CSRF); the ID token checked by
-//! the crate (signature, issuer, audience, expiry, nonce); RFC 9207 `iss` checked.
+//! the crate (signature, issuer, audience, expiry, nonce, and `auth_time` against the `max_age`
+//! of a portlet's step-up); RFC 9207 `iss` checked.
 
 use axum::extract::{Form, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use openidconnect::core::{CoreAuthenticationFlow, CoreJsonWebKey, CoreJwsSigningAlgorithm};
 use openidconnect::{
-    AuthorizationCode, CsrfToken, LanguageTag, Nonce, OAuth2TokenResponse, PkceCodeChallenge, PkceCodeVerifier, Scope,
-    TokenResponse,
+    AuthorizationCode, ClaimsVerificationError, CsrfToken, LanguageTag, Nonce, OAuth2TokenResponse, PkceCodeChallenge,
+    PkceCodeVerifier, Scope, TokenResponse,
 };
 use serde::Deserialize;
 
@@ -32,7 +33,13 @@ const DEFAULT_TOKEN_SECS: i64 = 300;
 pub struct LoginQuery {
     #[serde(rename = "return")]
     return_to: Option<String>,
+    /// A portlet's step-up (`step_up`): the sign-in must be at most this many seconds old.
+    max_age: Option<String>,
 }
+
+/// How far the provider's clock and ours may disagree when `auth_time` is checked against a
+/// `max_age`.
+const AUTH_TIME_LEEWAY: i64 = 30;
 
 /// The window of the sign-ins an address may start.
 pub(crate) const LOGIN_WINDOW_SECS: i64 = 60;
@@ -54,19 +61,29 @@ pub async fn login(
             return Err(PortalError::TooMany(wait));
         }
     }
+    let max_age = match q.max_age.as_deref().filter(|m| !m.is_empty()) {
+        None => None,
+        Some(m) => Some(m.parse::<u32>().map_err(|_| PortalError::BadRequest)?),
+    };
     let meta = state.provider.metadata().await?;
     let client = state.provider.client(&meta)?;
     let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
-    let (url, csrf, nonce) = client
+    let mut request = client
         .authorize_url(CoreAuthenticationFlow::AuthorizationCode, CsrfToken::new_random, Nonce::new_random)
         .add_scopes(["profile", "ent", "offline_access"].map(|s| Scope::new(s.into())))
         .set_pkce_challenge(challenge)
-        .add_ui_locale(LanguageTag::new(lang.code().into()))
-        .url();
+        .add_ui_locale(LanguageTag::new(lang.code().into()));
+    if let Some(m) = max_age {
+        // OIDC Core §3.1.2.1: the provider makes the person sign in again unless they did
+        // within `max_age` seconds.
+        request = request.set_max_age(std::time::Duration::from_secs(u64::from(m)));
+    }
+    let (url, csrf, nonce) = request.url();
     let req = LoginRequest {
         nonce: nonce.secret().clone(),
         verifier: verifier.secret().clone(),
         return_to: local_return(&state.config.public_url, q.return_to.as_deref()),
+        max_age: max_age.map(i64::from),
     };
     state.store.put_login(csrf.secret(), &req, now() + LOGIN_TTL).await?;
     let mut res = see_other(url.as_str());
@@ -119,14 +136,15 @@ pub async fn callback(
         .map_err(|e| PortalError::Login(format!("code exchange failed: {e}")))?;
     let id_token = token.id_token().ok_or_else(|| PortalError::Login("no ID token".into()))?;
     let nonce = Nonce::new(req.nonce);
-    let claims = match id_token.claims(&verifier(&client), &nonce) {
+    let claims = match id_token.claims(&verifier(&client, req.max_age), &nonce) {
         Ok(c) => c.clone(),
+        Err(ClaimsVerificationError::InvalidAuthTime(why)) => return Err(PortalError::NotRecent(why)),
         Err(first) => {
             // Perhaps a key published since our copy of the JWKS: read it again, once.
             let meta = state.provider.refetch().await?;
             let client = state.provider.client(&meta)?;
             id_token
-                .claims(&verifier(&client), &nonce)
+                .claims(&verifier(&client, req.max_age), &nonce)
                 .map_err(|e| PortalError::Login(format!("ID token refused: {first}; {e}")))?
                 .clone()
         }
@@ -163,15 +181,33 @@ pub async fn callback(
     Ok(res)
 }
 
+/// OIDC Core §3.1.2.1: after a sign-in asked with `max_age`, the ID token's `auth_time` must be
+/// present and at most `max_age` seconds old (with a little leeway for the clocks), or the
+/// sign-in is refused: the provider did not make the person prove who they are again.
+fn recent_enough(auth_time: Option<i64>, max_age: Option<i64>, now: i64) -> Result<(), String> {
+    let Some(max_age) = max_age else { return Ok(()) };
+    match auth_time {
+        None => Err("no auth_time in the ID token".into()),
+        Some(at) if now - at > max_age + AUTH_TIME_LEEWAY => {
+            Err(format!("auth_time is {}s old, more than max_age {max_age}s", now - at))
+        }
+        Some(_) => Ok(()),
+    }
+}
+
 /// The ID token check: the crate's (signature, `iss`, `aud`, `azp`, `exp`, `iat`), with the
 /// provider's three asymmetric algorithms allowed (RS256 by default; ES256 or EdDSA when the
-/// client is registered so); HMAC and `none` stay refused.
-fn verifier(client: &EntClient) -> openidconnect::IdTokenVerifier<'_, CoreJsonWebKey> {
-    client.id_token_verifier().set_allowed_algs([
-        CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
-        CoreJwsSigningAlgorithm::EcdsaP256Sha256,
-        CoreJwsSigningAlgorithm::EdDsa,
-    ])
+/// client is registered so); HMAC and `none` stay refused; and `auth_time` within `max_age` when
+/// the sign-in asked for one.
+fn verifier(client: &EntClient, max_age: Option<i64>) -> openidconnect::IdTokenVerifier<'_, CoreJsonWebKey> {
+    client
+        .id_token_verifier()
+        .set_allowed_algs([
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            CoreJwsSigningAlgorithm::EcdsaP256Sha256,
+            CoreJwsSigningAlgorithm::EdDsa,
+        ])
+        .set_auth_time_verifier_fn(move |at| recent_enough(at.map(|a| a.timestamp()), max_age, now()))
 }
 
 #[derive(Deserialize)]
@@ -216,4 +252,22 @@ pub async fn logout(
     let mut res = see_other(&target);
     res.headers_mut().append(header::SET_COOKIE, cookies.clear(SESSION));
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::recent_enough;
+
+    #[test]
+    fn auth_time_must_be_within_max_age() {
+        let now = 1_800_000_000;
+        assert!(recent_enough(None, None, now).is_ok(), "no max_age asked: nothing to check");
+        assert!(recent_enough(Some(now - 100_000), None, now).is_ok());
+        assert!(recent_enough(Some(now - 10), Some(300), now).is_ok());
+        assert!(recent_enough(Some(now - 300), Some(300), now).is_ok());
+        assert!(recent_enough(Some(now - 20), Some(0), now).is_ok(), "within the clocks' leeway");
+        assert!(recent_enough(Some(now - 400), Some(300), now).is_err());
+        assert!(recent_enough(Some(now - 3600), Some(0), now).is_err());
+        assert!(recent_enough(None, Some(300), now).is_err(), "a max_age asked needs an auth_time");
+    }
 }

@@ -1,7 +1,8 @@
 //! Full views under `/p/{portlet}/…`: the portal forwards the request to the portlet's
 //! `/view/…` with the portlet token, then shows an HTML answer inside its chrome, passes any
 //! other content type through as a download, and rewrites a `303` under its own base. Form posts
-//! are checked against the session's CSRF token first, which is then stripped.
+//! are checked against the session's CSRF token first, which is then stripped. A portlet that
+//! asks for a more recent sign-in (RFC 9470) sends the person to sign in again (`step_up`).
 
 use std::convert::Infallible;
 
@@ -19,6 +20,7 @@ use crate::i18n::Lang;
 use crate::pages::{self, Chrome, ViewPage};
 use crate::redirect::see_other;
 use crate::state::PortalState;
+use crate::step_up;
 use crate::store::Session;
 use crate::tokens::{self, TokenError};
 use crate::upstream;
@@ -66,6 +68,13 @@ pub async fn get(
                 state.breakers.failure(&portlet.name);
                 PortalError::Upstream(e.without_url().to_string())
             })?;
+        if res.status() == reqwest::StatusCode::UNAUTHORIZED
+            && let Some(max_age) = step_up::requested(res.headers())
+        {
+            // A sign-in more recent than `max_age` is wanted: a new token would not be one.
+            let here = (&Method::GET, &uri, &headers);
+            return Ok(step_up::sign_in_again(&state, &portlet, max_age, res.headers(), here));
+        }
         if res.status() == reqwest::StatusCode::UNAUTHORIZED && !retried {
             // A token the portlet no longer takes (keys rotated, revoked): exchange anew, once.
             state.tokens.drop_token(&session.id_hash, &portlet.name);
@@ -109,6 +118,13 @@ pub async fn post(
         .send()
         .await
         .map_err(|e| PortalError::Upstream(e.without_url().to_string()))?;
+    if res.status() == reqwest::StatusCode::UNAUTHORIZED
+        && let Some(max_age) = step_up::requested(res.headers())
+    {
+        // The post is not kept: once signed in again, the person comes back to its page.
+        let here = (&Method::POST, &uri, &headers);
+        return Ok(step_up::sign_in_again(&state, &portlet, max_age, res.headers(), here));
+    }
     if res.status() == reqwest::StatusCode::UNAUTHORIZED {
         // Not retried: a post is not repeated behind the user's back.
         state.tokens.drop_token(&session.id_hash, &portlet.name);

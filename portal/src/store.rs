@@ -49,6 +49,9 @@ pub struct LoginRequest {
     pub nonce: String,
     pub verifier: String,
     pub return_to: String,
+    /// The `max_age` asked of the provider (a portlet's step-up): the ID token's `auth_time`
+    /// must be at most this many seconds old.
+    pub max_age: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -208,13 +211,15 @@ impl Store {
     /// Parks a sign-in until `expires_at`.
     pub async fn put_login(&self, state: &str, req: &LoginRequest, expires_at: i64) -> Result<(), DbError> {
         sqlx::query(
-            "INSERT INTO login_requests (state_hash, nonce, verifier, return_to, expires_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO login_requests (state_hash, nonce, verifier, return_to, expires_at, max_age) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(secret::sha256_hex(state))
         .bind(&req.nonce)
         .bind(&req.verifier)
         .bind(&req.return_to)
         .bind(expires_at)
+        .bind(req.max_age)
         .execute(&self.db.writer)
         .await?;
         Ok(())
@@ -222,13 +227,18 @@ impl Store {
 
     /// Takes a parked sign-in back: once, and only before it expires.
     pub async fn take_login(&self, state: &str, now: i64) -> Result<Option<LoginRequest>, DbError> {
-        let row: Option<(String, String, String, i64)> = sqlx::query_as(
-            "DELETE FROM login_requests WHERE state_hash = $1 RETURNING nonce, verifier, return_to, expires_at",
+        let row: Option<(String, String, String, i64, Option<i64>)> = sqlx::query_as(
+            "DELETE FROM login_requests WHERE state_hash = $1 RETURNING nonce, verifier, return_to, expires_at, max_age",
         )
         .bind(secret::sha256_hex(state))
         .fetch_optional(&self.db.writer)
         .await?;
-        Ok(row.filter(|r| r.3 > now).map(|(nonce, verifier, return_to, _)| LoginRequest { nonce, verifier, return_to }))
+        Ok(row.filter(|r| r.3 > now).map(|(nonce, verifier, return_to, _, max_age)| LoginRequest {
+            nonce,
+            verifier,
+            return_to,
+            max_age,
+        }))
     }
 
     /// Records a logout token's `jti` until `expires_at`; false when it was seen before.

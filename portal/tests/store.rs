@@ -63,7 +63,7 @@ async fn exercise(db: Db) {
     assert!(store.load(&c4, t, 600).await.unwrap().is_none());
 
     // Sign-ins: once, and not after they expire.
-    let req = LoginRequest { nonce: "n".into(), verifier: "v".into(), return_to: "/".into() };
+    let req = LoginRequest { nonce: "n".into(), verifier: "v".into(), return_to: "/".into(), max_age: None };
     store.put_login("state-1", &req, t + 600).await.unwrap();
     assert_eq!(store.take_login("state-1", t).await.unwrap().unwrap().verifier, "v");
     assert!(store.take_login("state-1", t).await.unwrap().is_none());

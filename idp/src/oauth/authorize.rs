@@ -16,7 +16,6 @@ use url::Url;
 use super::attempts::{admit_parking, retry_after};
 use super::claims::SUPPORTED_SCOPES;
 use super::flow::{self, Step};
-use crate::db::now;
 use crate::state::AppState;
 use crate::store::clients::Client;
 use crate::store::grants::NewCode;
@@ -207,7 +206,7 @@ pub async fn proceed(
         },
         None => None,
     };
-    let too_old = |s: &Session| req.max_age.is_some_and(|m| m == 0 || now() - s.auth_time > m);
+    let too_old = |s: &Session| req.max_age.is_some_and(|m| m == 0 || state.clock.now() - s.auth_time > m);
     // A client that asks for a passkey sends a session opened without one back to the login.
     let too_weak = |s: &Session| req.requires_passkey() && !crate::passkey::has_passkey(&s.amr);
     let need_login = match (&session, &person) {
@@ -270,6 +269,7 @@ pub async fn issue_code(state: &AppState, req: &AuthRequest, session: &Session, 
             Some(&session.id_hash),
             &req.scopes.join(" "),
             session.auth_time,
+            Some(session.started_at),
             &session.amr,
             state.config.grant_max_age.as_secs() as i64,
             &code,

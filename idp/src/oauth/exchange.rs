@@ -6,7 +6,9 @@
 //! The subject token must be one of ours, alive, issued to the requesting client and addressed
 //! to it: a token already exchanged (addressed to a portlet) cannot be exchanged again. The new
 //! token hangs on the same grant, so revoking the grant (logout, `/revoke`, a deactivation)
-//! kills it at introspection too.
+//! kills it at introspection too. It carries the subject token's `auth_time` and the grant's
+//! session start (`ent_session_start`): how recently the person proved who they are, and how old
+//! their session is.
 
 use axum::http::StatusCode;
 use serde_json::{Map, Value, json};
@@ -117,6 +119,7 @@ pub async fn exchange(state: &AppState, client: &Client, p: &[(String, String)])
         jti: secret::new_id(),
         auth_time: subject.auth_time,
         gid: Some(grant.id.clone()),
+        ent_session_start: grant.session_start,
         extra,
     };
     let access = mint_access(state, &claims)?;

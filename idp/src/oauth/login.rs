@@ -268,8 +268,12 @@ pub(crate) async fn sign_in(
         return res;
     }
 
+    // The session this browser already has, if it is this person's, goes on (its start kept);
+    // anyone else's, or none, and a new session starts now.
+    let previous = state.cookies.get(headers, SESSION).map(|v| crate::secret::sha256_hex(&v));
+    let ttl = state.config.session_ttl.as_secs() as i64;
     let (cookie, session) =
-        match state.sessions.create(&person.id, &proof.amr, state.config.session_ttl.as_secs() as i64).await {
+        match state.sessions.open(&person.id, &proof.amr, ttl, state.clock.now(), previous.as_deref()).await {
             Ok(s) => s,
             Err(e) => return server_error_page(lang, e),
         };

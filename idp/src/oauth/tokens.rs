@@ -11,8 +11,8 @@ use crate::state::AppState;
 
 /// RFC 9068 §2.2 claims, plus `gid`: the grant the token hangs on (opaque), so that revoking
 /// the grant ends the token's life at introspection and userinfo; plus, for tokens minted by
-/// token exchange only, the user's claims for the resource (`extra`: empty, hence absent, in
-/// ordinary access tokens).
+/// token exchange only, when the person's browser session began (`ent_session_start`) and the
+/// user's claims for the resource (`extra`) — both absent from ordinary access tokens.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub iss: String,
@@ -27,6 +27,10 @@ pub struct AccessClaims {
     pub auth_time: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub gid: Option<String>,
+    /// Unix time the person's sign-in session at the provider began: a re-authentication keeps
+    /// it where `auth_time` moves, so a portlet can tell an old session from a young one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ent_session_start: Option<i64>,
     #[serde(flatten, default)]
     pub extra: Map<String, Value>,
 }
@@ -66,6 +70,7 @@ pub fn access_claims(
         jti: secret::new_id(),
         auth_time,
         gid,
+        ent_session_start: None,
         extra: Map::new(),
     }
 }

@@ -1,11 +1,12 @@
 //! The directory tables: schools, classes, people and their links. Written by directory-sync
-//! and the admin tools; read by login and by the claims of tokens.
+//! and the admin tools; read by login, by the claims of tokens and by the directory API.
 
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
 
 use super::{Db, DbError, now};
 use crate::model::{City, Profile};
+use ent_claims::StaffRole;
 
 /// A school, known by its UAI code.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -139,6 +140,34 @@ pub struct ClassName {
     pub id: String,
     pub name: String,
 }
+
+/// Someone who works at a school, as the directory API names them: public subject, display
+/// name, profile and their roles at that school. Nothing else (no login, e-mail or birth date).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct StaffMember {
+    pub sub: String,
+    pub name: String,
+    pub profile: Profile,
+    pub roles: Vec<StaffRole>,
+}
+
+/// The adults who work at a school (for the directory API): its teachers, director and staff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SchoolStaff {
+    /// The school's UAI.
+    pub school: String,
+    pub staff: Vec<StaffMember>,
+}
+
+/// A school of the network, as the directory API lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SchoolName {
+    pub uai: String,
+    pub name: String,
+}
+
+/// The profiles of the people who work at a school (the directory API's staff list).
+pub const STAFF_PROFILES: [Profile; 3] = [Profile::Teacher, Profile::Director, Profile::Staff];
 
 #[derive(Clone, Debug)]
 pub struct DirectoryStore {
@@ -498,6 +527,69 @@ impl DirectoryStore {
             .map(|r| Ok(ClassName { id: r.try_get(0)?, name: r.try_get(1)? }))
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         Ok(Some(SchoolClasses { school: uai.to_string(), classes }))
+    }
+
+    /// The active teachers, directors and staff of the school with this UAI, by family then
+    /// given name (as rosters are), each with their roles at that school; `None` when there is
+    /// no such school. Attached to a school is: listed in it, teaching one of its classes, or
+    /// holding a role in it (a director named by the school's `director` role). Two queries
+    /// whatever the size of the school: the school, then its people with their roles there.
+    pub async fn school_staff(&self, uai: &str) -> Result<Option<SchoolStaff>, DbError> {
+        let pool = &self.db.pool;
+        let Some(school_id) = sqlx::query_scalar::<_, String>("SELECT id FROM schools WHERE uai = $1")
+            .bind(uai)
+            .fetch_optional(pool)
+            .await?
+        else {
+            return Ok(None);
+        };
+        // One row per person and role at this school (a NULL role for someone without any).
+        let rows = sqlx::query(
+            "WITH attached AS ( \
+                 SELECT person_id FROM person_schools WHERE school_id = $1 \
+                 UNION SELECT m.person_id FROM class_members m JOIN classes c ON c.id = m.class_id \
+                     WHERE c.school_id = $1 AND m.role = 'teacher' \
+                 UNION SELECT person_id FROM staff_roles WHERE school_id = $1) \
+             SELECT p.public_sub, p.given_name, p.family_name, p.profile, r.role \
+             FROM attached a JOIN people p ON p.id = a.person_id \
+             LEFT JOIN staff_roles r ON r.person_id = p.id AND r.school_id = $1 \
+             WHERE p.disabled = 0 AND p.profile IN ($2, $3, $4) \
+             ORDER BY p.family_name, p.given_name, p.public_sub, r.role",
+        )
+        .bind(&school_id)
+        .bind(STAFF_PROFILES[0].as_str())
+        .bind(STAFF_PROFILES[1].as_str())
+        .bind(STAFF_PROFILES[2].as_str())
+        .fetch_all(pool)
+        .await?;
+        let mut staff: Vec<StaffMember> = Vec::new();
+        for r in &rows {
+            let sub: String = r.try_get(0)?;
+            let role = r.try_get::<Option<String>, _>(4)?.map(|role| StaffRole::parse(&role));
+            // Rows of one person are adjacent (ordered by their subject after the names).
+            if let Some(last) = staff.last_mut().filter(|m| m.sub == sub) {
+                last.roles.extend(role);
+                continue;
+            }
+            let profile: Profile = r.try_get::<String, _>(3)?.parse().map_err(|e| DbError::Corrupt(format!("{e}")))?;
+            staff.push(StaffMember {
+                sub,
+                name: display_name(&r.try_get::<String, _>(1)?, &r.try_get::<String, _>(2)?),
+                profile,
+                roles: role.into_iter().collect(),
+            });
+        }
+        Ok(Some(SchoolStaff { school: uai.to_string(), staff }))
+    }
+
+    /// The network's schools (UAI and name), by name.
+    pub async fn schools(&self) -> Result<Vec<SchoolName>, DbError> {
+        Ok(sqlx::query("SELECT uai, name FROM schools ORDER BY name, uai")
+            .fetch_all(&self.db.pool)
+            .await?
+            .iter()
+            .map(|r| Ok(SchoolName { uai: r.try_get(0)?, name: r.try_get(1)? }))
+            .collect::<Result<Vec<_>, sqlx::Error>>()?)
     }
 
     /// Sets (or replaces) a person's password hash.

@@ -16,6 +16,9 @@ pub struct Grant {
     pub session_id: Option<String>,
     pub scope: String,
     pub auth_time: i64,
+    /// When the browser session the grant was given in began (`ent_session_start`); `None`
+    /// for a grant given outside a session.
+    pub session_start: Option<i64>,
     pub amr: Vec<String>,
     pub expires_at: i64,
     pub revoked: bool,
@@ -53,8 +56,8 @@ pub struct GrantStore {
     db: Db,
 }
 
-const GRANT_COLUMNS: &str =
-    "g.id, g.client_id, g.person_id, g.session_id, g.scope, g.auth_time, g.amr, g.expires_at, g.revoked_at";
+const GRANT_COLUMNS: &str = "g.id, g.client_id, g.person_id, g.session_id, g.scope, g.auth_time, g.session_start, \
+     g.amr, g.expires_at, g.revoked_at";
 
 fn grant_from_row(r: &sqlx::any::AnyRow) -> Result<Grant, DbError> {
     Ok(Grant {
@@ -64,6 +67,7 @@ fn grant_from_row(r: &sqlx::any::AnyRow) -> Result<Grant, DbError> {
         session_id: r.try_get("session_id")?,
         scope: r.try_get("scope")?,
         auth_time: r.try_get("auth_time")?,
+        session_start: r.try_get("session_start")?,
         amr: json_list(&r.try_get::<String, _>("amr")?)?,
         expires_at: r.try_get("expires_at")?,
         revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
@@ -84,6 +88,7 @@ impl GrantStore {
         session_id: Option<&str>,
         scope: &str,
         auth_time: i64,
+        session_start: Option<i64>,
         amr: &[String],
         grant_ttl_secs: i64,
         code: &NewCode,
@@ -96,6 +101,7 @@ impl GrantStore {
             session_id: session_id.map(Into::into),
             scope: scope.into(),
             auth_time,
+            session_start,
             amr: amr.to_vec(),
             expires_at: t + grant_ttl_secs,
             revoked: false,
@@ -103,8 +109,8 @@ impl GrantStore {
         let code_value = secret::new_secret();
         let mut tx = self.db.writer.begin().await?;
         sqlx::query(
-            "INSERT INTO grants (id, client_id, person_id, session_id, scope, auth_time, amr, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            "INSERT INTO grants (id, client_id, person_id, session_id, scope, auth_time, session_start, amr, \
+             created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(&grant.id)
         .bind(client_id)
@@ -112,6 +118,7 @@ impl GrantStore {
         .bind(session_id)
         .bind(scope)
         .bind(auth_time)
+        .bind(session_start)
         .bind(to_json_list(amr))
         .bind(t)
         .bind(grant.expires_at)

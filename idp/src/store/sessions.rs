@@ -12,7 +12,12 @@ pub struct Session {
     /// SHA-256 of the cookie value.
     pub id_hash: String,
     pub person_id: String,
+    /// When the person last proved who they are (a sign-in or a re-authentication).
     pub auth_time: i64,
+    /// When this browser's sign-in session began: a re-authentication of the same person in
+    /// the same browser keeps it (see [`SessionStore::open`]), so it says how old the session
+    /// is whatever `auth_time` says.
+    pub started_at: i64,
     pub amr: Vec<String>,
     pub expires_at: i64,
 }
@@ -81,35 +86,81 @@ impl SessionStore {
         SessionStore { db }
     }
 
-    /// Opens a session; returns the cookie value (only its hash is stored).
+    /// Opens a new session now; returns the cookie value (only its hash is stored).
     pub async fn create(&self, person_id: &str, amr: &[String], ttl_secs: i64) -> Result<(String, Session), DbError> {
+        self.open(person_id, amr, ttl_secs, now(), None).await
+    }
+
+    /// Opens a session for a sign-in at `at`; returns the cookie value (only its hash is
+    /// stored). `previous` is the hash of the session cookie the browser came with: when it
+    /// names a live session of the same person, this sign-in is a re-authentication and the
+    /// session goes on under the new cookie: it keeps its start, its grants move to it (a
+    /// logout still ends them), and the old cookie opens nothing any more. Otherwise (no
+    /// session, another person's, one that ended meanwhile) the session starts at `at`. One
+    /// transaction, whose first statement takes the old session out: of two sign-ins racing on
+    /// one old session, at most one carries its start over.
+    pub async fn open(
+        &self,
+        person_id: &str,
+        amr: &[String],
+        ttl_secs: i64,
+        at: i64,
+        previous: Option<&str>,
+    ) -> Result<(String, Session), DbError> {
         let token = secret::new_secret();
-        let t = now();
+        let id_hash = secret::sha256_hex(&token);
+        let mut tx = self.db.writer.begin().await?;
+        let continued: Option<i64> = match previous {
+            Some(old) => {
+                sqlx::query_scalar(
+                    "DELETE FROM sessions WHERE id_hash = $1 AND person_id = $2 AND expires_at > $3 \
+                     RETURNING COALESCE(started_at, created_at)",
+                )
+                .bind(old)
+                .bind(person_id)
+                .bind(now())
+                .fetch_optional(&mut *tx)
+                .await?
+            }
+            None => None,
+        };
         let session = Session {
-            id_hash: secret::sha256_hex(&token),
+            id_hash,
             person_id: person_id.to_string(),
-            auth_time: t,
+            auth_time: at,
+            started_at: continued.unwrap_or(at),
             amr: amr.to_vec(),
-            expires_at: t + ttl_secs,
+            expires_at: at + ttl_secs,
         };
         sqlx::query(
-            "INSERT INTO sessions (id_hash, person_id, auth_time, amr, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO sessions (id_hash, person_id, auth_time, amr, created_at, expires_at, started_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(&session.id_hash)
         .bind(person_id)
-        .bind(t)
+        .bind(at)
         .bind(to_json_list(amr))
-        .bind(t)
+        .bind(at)
         .bind(session.expires_at)
-        .execute(&self.db.writer)
+        .bind(session.started_at)
+        .execute(&mut *tx)
         .await?;
+        if let (Some(old), Some(_)) = (previous, continued) {
+            sqlx::query("UPDATE grants SET session_id = $2 WHERE session_id = $1")
+                .bind(old)
+                .bind(&session.id_hash)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
         Ok((token, session))
     }
 
     /// The live session a cookie value names, if any.
     pub async fn find(&self, cookie_value: &str) -> Result<Option<Session>, DbError> {
         let row = sqlx::query(
-            "SELECT id_hash, person_id, auth_time, amr, expires_at FROM sessions WHERE id_hash = $1 AND expires_at > $2",
+            "SELECT id_hash, person_id, auth_time, COALESCE(started_at, created_at) AS started_at, amr, expires_at \
+             FROM sessions WHERE id_hash = $1 AND expires_at > $2",
         )
         .bind(secret::sha256_hex(cookie_value))
         .bind(now())
@@ -120,6 +171,7 @@ impl SessionStore {
                 id_hash: r.try_get("id_hash")?,
                 person_id: r.try_get("person_id")?,
                 auth_time: r.try_get("auth_time")?,
+                started_at: r.try_get("started_at")?,
                 amr: json_list(&r.try_get::<String, _>("amr")?)?,
                 expires_at: r.try_get("expires_at")?,
             })

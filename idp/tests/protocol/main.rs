@@ -18,6 +18,7 @@ mod login;
 mod logout;
 mod passkeys;
 mod resources;
+mod session_start;
 mod start;
 mod steps;
 mod token;

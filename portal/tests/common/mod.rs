@@ -53,6 +53,10 @@ pub struct Provider {
     pub discovery_delay_ms: Arc<AtomicUsize>,
     /// How long a refresh of a `slow…` refresh token takes beyond the usual 300 ms (milliseconds).
     pub slow_refresh_ms: Arc<AtomicUsize>,
+    /// The query of every authorization request, in order.
+    pub authorize_queries: Arc<Mutex<Vec<HashMap<String, String>>>>,
+    /// How long ago the person last proved who they are, as ID tokens say (`auth_time`, seconds).
+    pub auth_age: Arc<AtomicUsize>,
 }
 
 impl Provider {
@@ -78,6 +82,8 @@ impl Provider {
             codes: Arc::default(),
             discovery_delay_ms: Arc::default(),
             slow_refresh_ms: Arc::new(AtomicUsize::new(5000)),
+            authorize_queries: Arc::default(),
+            auth_age: Arc::default(),
         };
         let meta = json!({
             "issuer": url,
@@ -148,12 +154,14 @@ async fn token(State(p): State<Provider>, headers: HeaderMap, Form(f): Form<Hash
                 return (StatusCode::BAD_REQUEST, axum::Json(json!({"error": "invalid_grant"}))).into_response();
             }
             let now = ent_portal::db::now();
+            let auth_time = now - p.auth_age.load(Ordering::SeqCst) as i64;
             let id_token = p.sign(
                 None,
                 "k1",
                 &json!({
                     "iss": p.url, "aud": CLIENT_ID, "sub": "pupil-login", "iat": now, "exp": now + 600,
                     "nonce": nonce, "sid": "sid-login", "name": "Léa Dupont", "ent_profile": "pupil",
+                    "auth_time": auth_time,
                 }),
             );
             axum::Json(json!({
@@ -192,6 +200,7 @@ async fn authorize(
 ) -> Response {
     assert_eq!(q["response_type"], "code");
     assert_eq!(q["code_challenge_method"], "S256");
+    p.authorize_queries.lock().unwrap().push(q.clone());
     let code = format!("code-{}", q["state"]);
     p.codes
         .lock()
@@ -295,9 +304,40 @@ fn html(status: StatusCode, body: String) -> Response {
     (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
 }
 
-async fn view(State(st): State<PortletState>, Path(path): Path<String>, headers: HeaderMap) -> Response {
+/// `401` asking for a sign-in within five minutes (RFC 9470), with the way back the request's
+/// `back` query names (as the portlet would write it, unchecked).
+fn step_up(uri: &axum::http::Uri) -> Response {
+    let back = uri
+        .query()
+        .and_then(|q| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "back"))
+        .map(|(_, v)| v.into_owned());
+    let mut res = html(StatusCode::UNAUTHORIZED, "<p>confirm who you are</p>".into());
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        "Bearer error=\"insufficient_user_authentication\", max_age=\"300\"".parse().unwrap(),
+    );
+    if let Some(b) = back.and_then(|b| axum::http::HeaderValue::from_str(&b).ok()) {
+        res.headers_mut().insert("x-ent-return", b);
+    }
+    res
+}
+
+async fn view(
+    State(st): State<PortletState>,
+    Path(path): Path<String>,
+    uri: axum::http::Uri,
+    headers: HeaderMap,
+) -> Response {
     if !record(&st, "GET", &format!("/view/{path}"), &headers, b"") {
         return StatusCode::UNAUTHORIZED.into_response();
+    }
+    if path == "step-up" {
+        return step_up(&uri);
+    }
+    if path == "refused" {
+        let mut res = html(StatusCode::UNAUTHORIZED, "<p>token refused</p>".into());
+        res.headers_mut().insert(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"".parse().unwrap());
+        return res;
     }
     let base = headers.get("x-ent-base").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let csrf = headers.get("x-ent-csrf").and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
@@ -358,6 +398,7 @@ async fn public(
 async fn view_post(
     State(st): State<PortletState>,
     Path(path): Path<String>,
+    uri: axum::http::Uri,
     headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
@@ -365,6 +406,7 @@ async fn view_post(
         return StatusCode::UNAUTHORIZED.into_response();
     }
     match path.as_str() {
+        "step-up" => step_up(&uri),
         "items" => (StatusCode::SEE_OTHER, [(header::LOCATION, "/view/items/42?saved=1")]).into_response(),
         _ => html(StatusCode::UNPROCESSABLE_ENTITY, "<p class=\"error\">title missing</p>".into()),
     }
