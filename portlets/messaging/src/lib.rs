@@ -25,6 +25,7 @@ mod folders;
 pub mod limits;
 mod manage;
 pub mod model;
+pub mod notify;
 pub mod policy;
 pub mod sending;
 pub mod store;
@@ -41,7 +42,14 @@ pub static MIGRATIONS: Migrations = ent_portlet_kit::migrations!();
 /// Messaging, as the kit runs it. Without client credentials there is no directory: nothing
 /// new can be addressed (groups and people come from it), but replies and reading go on.
 pub static PORTLET: Portlet<Messaging> =
-    Portlet { name: "messaging", migrations: &MIGRATIONS, state: Messaging::new, routes, demo: Some(demo::fill) };
+    Portlet {
+    name: "messaging",
+    migrations: &MIGRATIONS,
+    state: Messaging::new,
+    routes,
+    demo: Some(demo::fill),
+    jobs: Some(notify::digest::jobs),
+};
 
 /// Messaging's own part of the handlers' state.
 #[derive(Debug)]
@@ -86,6 +94,8 @@ fn routes() -> Router<App> {
         .route("/view/settings/find", post(manage::find))
         .route("/view/settings/modes", post(manage::set_modes))
         .route("/view/settings/rules", post(manage::set_rules))
+        .route("/view/settings/hours", post(notify::set_hours))
+        .route("/view/notifications", get(notify::show).post(notify::post))
         .route("/view/freeze", post(manage::freeze))
         .route("/view/retract", post(manage::retract))
 }

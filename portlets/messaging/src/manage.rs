@@ -204,7 +204,7 @@ pub async fn close_report(
 }
 
 /// The school a manager acts on: one they direct, or for an admin any the directory has.
-async fn managed_school(
+pub(crate) async fn managed_school(
     state: &App,
     who: &Identity,
     ctx: &Ctx,
@@ -263,6 +263,7 @@ struct SettingsPage<'a> {
     query: String,
     found: Vec<Found>,
     hours: [i64; 5],
+    notify: crate::notify::HoursForm,
     audit: Vec<(String, String, String)>,
 }
 
@@ -270,6 +271,7 @@ fn audit_action(code: &str, t: &Texts) -> &'static str {
     match code {
         "rule" => t.audit_rule,
         "mode" => t.audit_mode,
+        "hours" => t.audit_hours,
         "freeze" => t.audit_freeze,
         "unfreeze" => t.audit_unfreeze,
         "retract" => t.audit_retract,
@@ -376,14 +378,20 @@ pub async fn settings(
             current: *s == school,
         })
         .collect::<Vec<_>>();
+    let notify = crate::notify::hours_form(&state, &ctx, &school).await?;
     views::page(&SettingsPage {
         t,
         nav: nav(&state, &who, &ctx, Folder::Settings, "").await?,
         schools: Tabs::new(t.schools, if tabs.len() > 1 { tabs } else { Vec::new() }),
         school,
-        notice: q.done.as_deref().and_then(|d| done(d, t)).map(Notice::status),
+        notice: q
+            .done
+            .as_deref()
+            .and_then(|d| done(d, t).or_else(|| crate::notify::done(d, crate::notify::texts(ctx.lang))))
+            .map(Notice::status),
         csrf: &ctx.csrf,
         base: ctx.href(&Link::to("/view")),
+        notify,
         modes,
         audiences: Audience::ALL.iter().map(|&a| audience_label(a, t)).collect(),
         rules: rule_rows,

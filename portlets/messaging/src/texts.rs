@@ -136,6 +136,7 @@ ent_portlet_kit::texts! {
         audit_empty: "Rien pour le moment." / "Nothing yet.",
         audit_rule: "règle modifiée" / "rule changed",
         audit_mode: "ouverture modifiée" / "switch changed",
+        audit_hours: "heures des notifications modifiées" / "notification hours changed",
         audit_freeze: "envoi suspendu" / "sending suspended",
         audit_unfreeze: "envoi rétabli" / "sending restored",
         audit_retract: "messages retirés" / "messages withdrawn",

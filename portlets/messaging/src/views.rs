@@ -26,6 +26,7 @@ pub enum Folder {
     Review,
     Reports,
     Settings,
+    Notifications,
     None,
 }
 
@@ -57,6 +58,9 @@ pub async fn nav(state: &App, who: &Identity, ctx: &Ctx, current: Folder, query:
         tab(t.drafts.into(), "/view/drafts", Folder::Drafts),
         tab(t.archive.into(), "/view/archive", Folder::Archive),
     ];
+    if who.profile == Profile::Parent {
+        tabs.push(tab(crate::notify::texts(ctx.lang).tab.into(), "/view/notifications", Folder::Notifications));
+    }
     let reviewed = access::reviewed_schools(who);
     if !reviewed.is_empty() {
         let mut waiting = 0;

@@ -151,3 +151,28 @@ CREATE TABLE audit (
     detail      TEXT NOT NULL
 );
 CREATE INDEX audit_school ON audit(school, at);
+
+-- A school's hours for notifications that leave the ENT (the kit's `Window` text form, Paris
+-- time); no row: the default, Monday to Friday 07:00-20:00.
+CREATE TABLE school_windows (
+    school     TEXT PRIMARY KEY,
+    hours      TEXT NOT NULL,
+    updated_by TEXT NOT NULL,
+    updated_at BIGINT NOT NULL
+);
+
+-- A parent's daily e-mail digest ("you have N messages from …", never a message's text). The
+-- address is kept only while the digest is wanted; it is used once confirmed with the code mailed
+-- to it (only its SHA-256 is kept, and only until confirmed).
+CREATE TABLE digests (
+    sub          TEXT PRIMARY KEY,
+    email        TEXT NOT NULL,
+    lang         TEXT NOT NULL,                   -- 'fr' or 'en'
+    schools      TEXT NOT NULL,                   -- the person's schools (JSON): whose hours apply
+    link         TEXT,                            -- the inbox's address at the portal, when it said it
+    code_hash    TEXT,                            -- NULL once confirmed
+    attempts     BIGINT NOT NULL DEFAULT 0,       -- wrong codes typed
+    confirmed_at BIGINT,
+    created_at   BIGINT NOT NULL,
+    last_sent_at BIGINT                           -- the last digest covered what was delivered before it
+);

@@ -12,6 +12,7 @@ use sqlx::any::AnyRow;
 
 use crate::model::{HoldReason, State, ToPart, fold};
 
+pub mod digest;
 mod lists;
 pub mod school;
 
