@@ -557,11 +557,11 @@ impl Store {
 
     /// The bytes of every file this person attached (their quota's use).
     pub async fn quota_used(&self, owner: &str) -> Result<i64, DbError> {
-        let used: Option<i64> = sqlx::query_scalar("SELECT SUM(size) FROM attachments WHERE owner_sub = $1")
+        // PostgreSQL sums BIGINTs as NUMERIC, which the `Any` driver does not read: cast back.
+        Ok(sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments WHERE owner_sub = $1")
             .bind(owner)
             .fetch_one(&self.db.pool)
-            .await?;
-        Ok(used.unwrap_or(0))
+            .await?)
     }
 }
 
