@@ -257,9 +257,11 @@ impl Store {
             .collect();
         let search = fold(&format!("{} {} {} {}", m.subject, m.body, m.author_name, names.join(" ")));
         let state = if out.hold.is_some() { State::Held } else { State::Sent };
-        sqlx::query(
+        // Conditional on the draft still being one: a concurrent send of the same draft (another
+        // tab, another instance) that committed first leaves nothing to do here.
+        let done = sqlx::query(
             "UPDATE messages SET conversation_id = $1, to_label = $2, search = $3, state = $4, hold_reason = $5, \
-             recipient_count = $6, session_start = $7, updated_at = $8, sent_at = $9 WHERE id = $10",
+             recipient_count = $6, session_start = $7, updated_at = $8, sent_at = $9 WHERE id = $10 AND state = 'draft'",
         )
         .bind(&conversation)
         .bind(serde_json::to_string(out.to).map_err(corrupt)?)
@@ -273,6 +275,9 @@ impl Store {
         .bind(id)
         .execute(&mut *tx)
         .await?;
+        if done.rows_affected() != 1 {
+            return Ok(None);
+        }
         for chunk in recipients.chunks(200) {
             let mut sql = String::from("INSERT INTO recipients (message_id, sub, name) VALUES ");
             for i in 0..chunk.len() {
