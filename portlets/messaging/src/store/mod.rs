@@ -475,9 +475,22 @@ impl Store {
             .await?)
     }
 
-    /// Adds accepted files to a draft of the owner.
-    pub async fn attach(&self, message_id: &str, owner: &str, files: &[Accepted], now: i64) -> Result<(), DbError> {
+    /// Adds accepted files to a draft of the owner; whether it was one (nothing is added to
+    /// someone else's draft, nor to a message sent meanwhile from another tab).
+    pub async fn attach(&self, message_id: &str, owner: &str, files: &[Accepted], now: i64) -> Result<bool, DbError> {
         let mut tx = self.db.writer.begin().await?;
+        // Checked by a write, so that the draft's row stays locked until the files are in: a
+        // concurrent send waits for them (PostgreSQL) instead of going out without them.
+        let draft = sqlx::query(
+            "UPDATE messages SET updated_at = updated_at WHERE id = $1 AND author_sub = $2 AND state = 'draft'",
+        )
+        .bind(message_id)
+        .bind(owner)
+        .execute(&mut *tx)
+        .await?;
+        if draft.rows_affected() != 1 {
+            return Ok(false);
+        }
         for f in files {
             sqlx::query(
                 "INSERT INTO attachments (id, message_id, owner_sub, name, content_type, size, data, created_at) \
@@ -495,7 +508,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Removes a file from a draft of its owner; whether there was one.
