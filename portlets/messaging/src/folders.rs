@@ -152,7 +152,8 @@ pub async fn search(
     let (items, more, empty) = if query.chars().count() < 2 {
         (Vec::new(), false, t.search_too_short)
     } else {
-        let (found, more) = state.store.search(&who.sub, &query, page).await?;
+        let hidden = state.store.schools_off(who.profile).await?;
+        let (found, more) = state.store.search_except(&who.sub, &query, &hidden, page).await?;
         let items = found.iter().map(|f| message_item(&ctx, t, &f.message, f.message.author_sub == who.sub)).collect();
         (items, more, t.search_nothing)
     };

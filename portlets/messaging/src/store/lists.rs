@@ -134,17 +134,35 @@ impl Store {
 
     /// The messages a person sees whose subject, text or people match the query.
     pub async fn search(&self, sub: &str, query: &str, page: Page) -> Result<(Vec<Found>, bool), DbError> {
+        self.search_except(sub, query, &[], page).await
+    }
+
+    /// [`Store::search`], leaving out the schools whose messaging is off for the person.
+    pub async fn search_except(
+        &self,
+        sub: &str,
+        query: &str,
+        hidden_schools: &[String],
+        page: Page,
+    ) -> Result<(Vec<Found>, bool), DbError> {
+        let hidden = if hidden_schools.is_empty() {
+            String::new()
+        } else {
+            format!("AND m.school NOT IN ({})", placeholders(5, hidden_schools.len()))
+        };
         let sql = format!(
-            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE {SEES} AND m.search LIKE $2 ESCAPE '\\' \
+            "SELECT {MESSAGE_COLUMNS} FROM messages m WHERE {SEES} AND m.search LIKE $2 ESCAPE '\\' {hidden} \
              ORDER BY COALESCE(m.sent_at, m.created_at) DESC, m.id DESC LIMIT $3 OFFSET $4"
         );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(sub)
             .bind(like_pattern(query))
             .bind(page.size + 1)
-            .bind(page.offset())
-            .fetch_all(&self.db.pool)
-            .await?;
+            .bind(page.offset());
+        for s in hidden_schools {
+            q = q.bind(s);
+        }
+        let rows = q.fetch_all(&self.db.pool).await?;
         let more = rows.len() as i64 > page.size;
         let items = rows
             .iter()
