@@ -73,6 +73,10 @@ pub async fn download(
     let lang = ctx.lang;
     let Some((file, data)) = state.store.attachment(&id).await? else { return Err(PortletError::NotFound(lang)) };
     let Some(m) = state.store.message(&file.message_id).await? else { return Err(PortletError::NotFound(lang)) };
+    // The school's messages are out of sight for a profile whose messaging is off there.
+    if state.store.schools_off(who.profile).await?.contains(&m.school) {
+        return Err(PortletError::NotFound(lang));
+    }
     let received = state.store.received(&m.id, &who.sub).await?;
     let reported = who.is_director_of(&m.school) && state.store.is_reported(&m.id, &m.school).await?;
     if !access::can_see(&who, &m, received, reported) {
