@@ -70,10 +70,15 @@ impl Store {
         } else {
             format!("AND c.school NOT IN ({})", placeholders(5, hidden_schools.len()))
         };
+        // The unread count starts from the conversation's messages (a few), then looks the
+        // reader up by the recipients' key: written as a join, SQLite started from the reader's
+        // unread deliveries (every one of them, for every conversation listed: quadratic in the
+        // inbox's size, 1,000 inboxes opened at once took seconds; docs/benchmarks.md).
         let sql = format!(
             "SELECT c.id, c.school, c.subject, mb.last_at, \
-               (SELECT COUNT(*) FROM recipients r JOIN messages m ON m.id = r.message_id \
-                  WHERE m.conversation_id = c.id AND r.sub = $1 AND r.read_at IS NULL AND m.state = 'sent') AS unread, \
+               (SELECT COUNT(*) FROM messages m WHERE m.conversation_id = c.id AND m.state = 'sent' \
+                  AND EXISTS (SELECT 1 FROM recipients r WHERE r.message_id = m.id AND r.sub = $1 \
+                  AND r.read_at IS NULL)) AS unread, \
                (SELECT m.author_name FROM messages m WHERE m.conversation_id = c.id AND {SEES} \
                   ORDER BY COALESCE(m.sent_at, m.created_at) DESC, m.id DESC LIMIT 1) AS last_author \
              FROM mailboxes mb JOIN conversations c ON c.id = mb.conversation_id \
