@@ -41,8 +41,7 @@ pub static MIGRATIONS: Migrations = ent_portlet_kit::migrations!();
 
 /// Messaging, as the kit runs it. Without client credentials there is no directory: nothing
 /// new can be addressed (groups and people come from it), but replies and reading go on.
-pub static PORTLET: Portlet<Messaging> =
-    Portlet {
+pub static PORTLET: Portlet<Messaging> = Portlet {
     name: "messaging",
     migrations: &MIGRATIONS,
     state: Messaging::new,

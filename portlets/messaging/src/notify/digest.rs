@@ -48,18 +48,38 @@ pub fn next_due(last: i64, windows: &[Window]) -> i64 {
     if at <= last {
         at = day.add_days(1).paris_noon() + DIGEST_HOUR;
     }
-    let Some(first) = windows.first() else { return Window::default().next_open(at) };
-    let mut t = at;
+    match windows.first() {
+        None => Window::default().next_open(at),
+        Some(first) => together(windows, at).unwrap_or_else(|| first.next_open(at)),
+    }
+}
+
+/// Whether a digest may leave at `now`: every school's hours allow it, or (when they are never
+/// open together) the first school's do — the rule [`next_due`] follows, checked again because a
+/// run may come long after the moment it found (the service was down over a weekend).
+pub fn open(now: i64, windows: &[Window]) -> bool {
+    match windows.first() {
+        None => Window::default().allows(now),
+        Some(first) => match together(windows, now) {
+            Some(t) => t == now,
+            None => first.allows(now),
+        },
+    }
+}
+
+/// The first moment from `from` at which all these hours are open, within about a week.
+fn together(windows: &[Window], from: i64) -> Option<i64> {
+    let mut t = from;
     for _ in 0..64 {
         t = windows.iter().fold(t, |t, w| w.next_open(t));
         if windows.iter().all(|w| w.allows(t)) {
-            return t;
+            return Some(t);
         }
-        if t - at > 8 * 24 * 3600 {
+        if t - from > 8 * 24 * 3600 {
             break;
         }
     }
-    first.next_open(at)
+    None
 }
 
 /// What one run did (counts only: nothing personal).
@@ -89,7 +109,7 @@ pub async fn run(store: &Store, mailer: &Mailer, now: i64) -> Result<Sent, JobEr
                 hours.extend(windows.get(school).cloned());
             }
             let since = s.last_sent_at.or(s.confirmed_at).unwrap_or(s.created_at);
-            if now < next_due(since, &hours) {
+            if now < next_due(since, &hours) || !open(now, &hours) {
                 continue;
             }
             one(store, mailer, s, since, now, &mut sent).await?;
@@ -156,6 +176,17 @@ mod tests {
         assert_eq!(next_due(paris(2026, 12, 8, 17, 0), &w), paris(2026, 12, 9, 17, 0));
         // Friday's → Saturday 17:00 is closed: Monday 07:00.
         assert_eq!(next_due(paris(2026, 12, 11, 17, 5), &w), paris(2026, 12, 14, 7, 0));
+    }
+
+    #[test]
+    fn an_overdue_digest_still_waits_for_the_hours() {
+        let w = [Window::default()];
+        assert!(!open(paris(2026, 12, 11, 21, 0), &w), "Friday 21:00");
+        assert!(!open(paris(2026, 12, 12, 10, 0), &w), "Saturday morning");
+        assert!(open(paris(2026, 12, 14, 7, 0), &w), "Monday 07:00");
+        assert!(open(paris(2026, 12, 14, 7, 0), &[]), "no hours stored: the default");
+        let never_together: Window = "sat 08:00-12:00".parse().expect("hours");
+        assert!(open(paris(2026, 12, 14, 9, 0), &[Window::default(), never_together]));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use axum::response::Response;
 use ent_portlet_kit::mail::Mail;
 use ent_portlet_kit::views::{self, Html, Notice};
 use ent_portlet_kit::window::Window;
-use ent_portlet_kit::{Ctx, Identity, Lang, Link, PortletError, Posted, Profile, see_other};
+use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Posted, Profile, see_other};
 use ent_storage::bucket::{Rate, Taken};
 use ent_web::secret::{random_bytes, sha256_hex};
 
@@ -52,7 +52,10 @@ impl Shown {
     fn is(&self, what: &str) -> bool {
         matches!(
             (self, what),
-            (Shown::Closed(_), "closed") | (Shown::Ask, "ask") | (Shown::Pending(_), "pending") | (Shown::Active(_), "active")
+            (Shown::Closed(_), "closed")
+                | (Shown::Ask, "ask")
+                | (Shown::Pending(_), "pending")
+                | (Shown::Active(_), "active")
         )
     }
 
@@ -170,7 +173,9 @@ pub async fn post(State(state): State<App>, who: Identity, ctx: Ctx, form: Poste
             if !plausible_email(&email) {
                 return refuse(t.bad_email).await;
             }
-            if let Taken::Refused(_) = state.store.buckets.take(&format!("digest-code:{}", who.sub), 1, CODES, now).await? {
+            if let Taken::Refused(_) =
+                state.store.buckets.take(&format!("digest-code:{}", who.sub), 1, CODES, now).await?
+            {
                 return refuse(t.slow_down).await;
             }
             let code = format!("{:06}", u32::from_be_bytes(random_bytes(4).try_into().unwrap_or([0; 4])) % 1_000_000);
@@ -182,11 +187,10 @@ pub async fn post(State(state): State<App>, who: Identity, ctx: Ctx, form: Poste
             }
             let schools = book::own_schools(&who);
             let link = inbox_link(&ctx);
-            let lang = if ctx.lang == Lang::En { Lang::En } else { Lang::Fr };
             let s = NewSubscription {
                 sub: &who.sub,
                 email: &email,
-                lang,
+                lang: ctx.lang,
                 schools: &schools,
                 link: link.as_deref(),
                 code_hash: &sha256_hex(&code),
@@ -228,7 +232,12 @@ pub async fn hours_form(state: &App, ctx: &Ctx, school: &str) -> Result<HoursFor
 }
 
 /// POST /view/settings/hours (`school`, `hours`)
-pub async fn set_hours(State(state): State<App>, who: Identity, ctx: Ctx, form: Posted) -> Result<Response, PortletError> {
+pub async fn set_hours(
+    State(state): State<App>,
+    who: Identity,
+    ctx: Ctx,
+    form: Posted,
+) -> Result<Response, PortletError> {
     let (school, _) = crate::manage::managed_school(&state, &who, &ctx, Some(form.text("school"))).await?;
     let Ok(window) = form.text("hours").parse::<Window>() else {
         return Ok(see_other(&Link::to("/view/settings").q("school", &school).q("done", "bad_hours")));
@@ -246,7 +255,16 @@ mod tests {
         for ok in ["marie.dupont@example.fr", "a+ent@mail.example.org", "élodie@exemple.fr"] {
             assert!(plausible_email(ok), "{ok}");
         }
-        for bad in ["", "no-at.example.fr", "a@b", "a@.fr", "a b@example.fr", "a@example.fr\r\nBcc: x@y.z", "<a@b.fr>", "a@b@c.fr"] {
+        for bad in [
+            "",
+            "no-at.example.fr",
+            "a@b",
+            "a@.fr",
+            "a b@example.fr",
+            "a@example.fr\r\nBcc: x@y.z",
+            "<a@b.fr>",
+            "a@b@c.fr",
+        ] {
             assert!(!plausible_email(bad), "{bad}");
         }
     }

@@ -52,8 +52,13 @@ impl Texts {
     /// "from A, B and 2 other people".
     pub fn from_whom(&self, names: &[String], others: i64) -> String {
         let (and, other) = match self.lang {
-            ent_portlet_kit::Lang::Fr => (" et ", if others == 1 { "1 autre personne".to_string() } else { format!("{others} autres personnes") }),
-            ent_portlet_kit::Lang::En => (" and ", if others == 1 { "1 other person".to_string() } else { format!("{others} other people") }),
+            ent_portlet_kit::Lang::Fr => (
+                " et ",
+                if others == 1 { "1 autre personne".to_string() } else { format!("{others} autres personnes") },
+            ),
+            ent_portlet_kit::Lang::En => {
+                (" and ", if others == 1 { "1 other person".to_string() } else { format!("{others} other people") })
+            }
         };
         let mut parts: Vec<String> = names.to_vec();
         if others > 0 {
@@ -70,7 +75,8 @@ impl Texts {
     pub fn digest_text(&self, count: i64, from: &str, link: Option<&str>) -> String {
         match self.lang {
             ent_portlet_kit::Lang::Fr => {
-                let what = if count == 1 { "1 message non lu".to_string() } else { format!("{count} messages non lus") };
+                let what =
+                    if count == 1 { "1 message non lu".to_string() } else { format!("{count} messages non lus") };
                 let open = match link {
                     Some(l) => format!("Pour les lire, connectez-vous à l'ENT : {l}"),
                     None => "Pour les lire, connectez-vous à l'ENT.".to_string(),

@@ -57,8 +57,7 @@ impl Unread {
     pub const NAMES: usize = 3;
 }
 
-const COLUMNS: &str =
-    "sub, email, lang, schools, link, code_hash, attempts, confirmed_at, created_at, last_sent_at";
+const COLUMNS: &str = "sub, email, lang, schools, link, code_hash, attempts, confirmed_at, created_at, last_sent_at";
 
 fn subscription_from(r: &AnyRow) -> Result<Subscription, DbError> {
     let schools: String = r.try_get("schools")?;
@@ -104,7 +103,7 @@ impl Store {
     pub async fn subscribe(&self, s: &NewSubscription<'_>, now: i64) -> Result<(), DbError> {
         let lang = match s.lang {
             Lang::En => "en",
-            _ => "fr",
+            Lang::Fr => "fr",
         };
         sqlx::query(
             "INSERT INTO digests (sub, email, lang, schools, link, code_hash, attempts, confirmed_at, created_at) \
@@ -135,14 +134,13 @@ impl Store {
         let Some(stored) = stored else { return Ok(Confirmation::Nothing) };
         if ent_web::secret::ct_eq(&stored, typed_hash) {
             // Conditional on the same code: a code asked for again meanwhile is not confirmed by the old.
-            let done = sqlx::query(
-                "UPDATE digests SET code_hash = NULL, confirmed_at = $1, last_sent_at = $1 WHERE sub = $2 AND code_hash = $3",
-            )
-            .bind(now)
-            .bind(sub)
-            .bind(&stored)
-            .execute(&self.db.writer)
-            .await?;
+            let done =
+                sqlx::query("UPDATE digests SET code_hash = NULL, confirmed_at = $1 WHERE sub = $2 AND code_hash = $3")
+                    .bind(now)
+                    .bind(sub)
+                    .bind(&stored)
+                    .execute(&self.db.writer)
+                    .await?;
             return Ok(if done.rows_affected() == 1 { Confirmation::Confirmed } else { Confirmation::Nothing });
         }
         if s.attempts + 1 >= MAX_ATTEMPTS {
