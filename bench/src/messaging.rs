@@ -475,8 +475,12 @@ fn portal_headers(req: reqwest::RequestBuilder, token: Option<&str>) -> reqwest:
 async fn measure(args: &Args, school: &School, url: &str) -> Result<Measured> {
     let db = Db::connect(url, &MIGRATIONS).await.context("the messaging database")?;
     let issuer = TestIssuer::new();
-    let kit =
-        Kit { verifier: issuer.verifier(AUDIENCE), directory: Some(school.directory.clone()), clock: Clock::system() };
+    let kit = Kit {
+        verifier: issuer.verifier(AUDIENCE),
+        directory: Some(school.directory.clone()),
+        clock: Clock::system(),
+        mailer: None,
+    };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let server = ent_portlet_kit::server::serve(listener, PORTLET.app(kit, db.clone()))?;
     let http = reqwest::Client::builder()
