@@ -17,6 +17,9 @@ use tokio::net::TcpListener;
 /// The password of every demo account (the demo is for trying, never for real data).
 pub const DEMO_PASSWORD: &str = "ecole-demo-2026";
 
+/// Who the demo's mail comes from.
+const DEMO_SENDER: &str = "ENT démo <ne-pas-repondre@ent.localhost>";
+
 #[derive(Args)]
 pub struct DemoArgs {
     /// Where the demo keeps its SQLite files.
@@ -39,6 +42,11 @@ pub struct DemoArgs {
     /// passkey and register one at their first login); `offered`: everyone is only invited.
     #[arg(long, default_value = "policy", value_parser = ["policy", "offered"])]
     passkeys: String,
+    /// An SMTP server for the mail the ENT sends (messaging's daily digest to parents who ask
+    /// for it), e.g. `smtp://127.0.0.1:1025` for a local mail catcher; without it no mail is
+    /// sent and the digest page says so.
+    #[arg(long, value_name = "URL")]
+    smtp: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -79,6 +87,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
             idp_url: issuer.clone(),
             fragment_deadline_ms: None,
             demo: Some(school),
+            mail: args.smtp.as_ref().map(|url| ent_portlet_kit::mail::MailConfig::new(url, DEMO_SENDER)),
         },
     )
     .await?;
@@ -93,6 +102,10 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  identity provider  {issuer}   (discovery: {issuer}/.well-known/openid-configuration)");
     println!("  demo school tool   {app_url}   (signs in with the provider; open it in a browser)");
     println!("  demo client        client_id={}  client_secret={}", client.client_id, client.client_secret);
+    match &args.smtp {
+        Some(url) => println!("  mail               {url}   (messaging's digest to parents who ask for it)"),
+        None => println!("  mail               off   (--smtp URL to send messaging's digest)"),
+    }
     println!();
     println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
     for (profile, login, description) in &accounts {

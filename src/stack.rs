@@ -42,6 +42,8 @@ pub struct StackOptions {
     /// The demo school, written by each portlet into a database this start creates (`ent
     /// demo`); `None`: portlets start empty.
     pub demo: Option<ent_portlet_kit::DemoSchool>,
+    /// Outgoing mail for the portlets that send it (messaging's digest); `None`: no mail.
+    pub mail: Option<ent_portlet_kit::mail::MailConfig>,
 }
 
 /// Every registered portlet on any free port (tests, benchmarks).
@@ -103,7 +105,7 @@ pub async fn start(idp: &AppState, opts: &StackOptions) -> anyhow::Result<Stack>
             database_url: sqlite_url(&opts.data, kind.name()),
             client_id: Some(kind.client_id()),
             client_secret: Some(secret),
-            mail: None,
+            mail: opts.mail.clone(),
         };
         let server = kind
             .entry

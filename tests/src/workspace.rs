@@ -45,6 +45,7 @@ impl Workspace {
                 idp_url: idp.base_url().to_string(),
                 fragment_deadline_ms: Some(deadline_ms),
                 demo: None,
+                mail: None,
             },
         )
         .await?;
