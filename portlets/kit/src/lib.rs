@@ -47,6 +47,7 @@ mod killable;
 pub mod link;
 pub mod mail;
 pub mod public;
+pub mod richtext;
 pub mod server;
 pub mod service;
 pub mod tables;
