@@ -30,13 +30,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::{Parser, ValueEnum};
+use ent_bench::db::BenchDb;
 use ent_portlet_kit::directory::{Guardian, Member, Pupil};
 use ent_portlet_kit::testing::TestIssuer;
 use ent_portlet_kit::{
     Backend, Child, ClassRef, ClassRole, ClassRoster, Clock, Db, Directory, Identity, Kit, Profile, SchoolName,
     SchoolRole, SchoolStaff, StaffMember, StaffRole,
 };
-use ent_bench::db::BenchDb;
 use ent_portlet_messaging::{MIGRATIONS, PORTLET};
 use reqwest::StatusCode;
 use tokio::sync::Barrier;
@@ -712,4 +712,3 @@ fn total_cpu(s: &Stats) -> f64 {
     let (own, postgres) = s.cpu_per_request_ms();
     own + postgres
 }
-
