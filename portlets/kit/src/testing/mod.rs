@@ -451,7 +451,10 @@ pub fn assert_fragment_rules(html: &str, base: &str) {
         if let Some(value) = tag.split("href=\"").nth(1).map(|v| v.split('"').next().unwrap_or(""))
             && (value.starts_with("https://") || value.starts_with("http://"))
         {
-            assert!(tag.contains("rel=\"noopener noreferrer nofollow\""), "an outside link without rel: {tag}");
+            // What people write (`richtext`) adds `ugc`: the same, and marked as written by users.
+            let rel = tag.contains("rel=\"noopener noreferrer nofollow\"")
+                || tag.contains(&format!("rel=\"{}\"", crate::richtext::LINK_REL));
+            assert!(rel, "an outside link without rel: {tag}");
         }
     }
     for part in html.split("href=\"").skip(1).chain(html.split("action=\"").skip(1)) {
