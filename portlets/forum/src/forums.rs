@@ -6,7 +6,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use ent_portlet_kit::views::{self, Anchor, Badge, Item, Items, Notice, Pagination, Tab, Tabs};
-use ent_portlet_kit::{Ctx, Identity, Link, PortletError};
+use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Profile};
 
 use crate::App;
 use crate::access::{can_moderate, can_write};
@@ -27,7 +27,7 @@ struct HomePage {
 pub async fn home(State(state): State<App>, who: Identity, ctx: Ctx) -> Result<Response, PortletError> {
     let t = texts(ctx.lang);
     let forums = my_forums(&state, &who).await?;
-    if forums.is_empty() && !who.has_class_content() && who.profile != ent_portlet_kit::Profile::Staff {
+    if forums.is_empty() && !who.has_class_content() && who.profile != Profile::Staff {
         return Err(PortletError::Forbidden(ctx.lang));
     }
     let items = forums.iter().map(|f| forum_item(&ctx, t, &who, f)).collect();

@@ -4,7 +4,7 @@
 //! in every forum one moderates: held posts and open reports. Every act is audited by the store.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use ent_portlet_kit::field::{self, Errors, Problem};
 use ent_portlet_kit::views::{self, Cell, Html, Notice, Row, Table};
@@ -13,11 +13,11 @@ use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Posted, see_other};
 use crate::App;
 use crate::access::can_moderate;
 use crate::forums::forum_title;
-use crate::model::{CategoryId, Mode, ReportId, Scope};
+use crate::model::{CategoryId, Mode, PostState, ReportId, Scope};
 use crate::store::{Forum, Post};
 use crate::texts::{Texts, texts};
 use crate::threads::{BODY_MAX, actor, body_problem};
-use crate::views::{moderated_forums, post_html, readable_forum, readable_post, readable_thread, when};
+use crate::views::{PageQuery, moderated_forums, post_html, readable_forum, readable_post, readable_thread, when};
 
 /// After an act on a post: back to its thread, or to the queue.
 fn back(posted: &Posted, post: &Post, done: &str) -> Response {
@@ -176,7 +176,7 @@ pub async fn report(
     posted: Posted,
 ) -> Result<Response, PortletError> {
     let (_, _, post) = readable_post(&state, &who, ctx.lang, &id).await?;
-    if post.state != crate::model::PostState::Visible {
+    if post.state != PostState::Visible {
         return Err(PortletError::NotFound(ctx.lang));
     }
     let reason = field::optional(&field::one_line(posted.text("reason")), 500)
@@ -214,7 +214,7 @@ pub async fn queue(
     State(state): State<App>,
     who: Identity,
     ctx: Ctx,
-    axum::extract::Query(q): axum::extract::Query<crate::views::PageQuery>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, PortletError> {
     let t = texts(ctx.lang);
     let forums = moderated_forums(&state, &who).await?;
@@ -230,7 +230,7 @@ pub async fn queue(
         at: when(p.created_at, ctx.lang),
         body: post_html(&p.body),
         post_id: p.id.to_string(),
-        held: p.state == crate::model::PostState::Held,
+        held: p.state == PostState::Held,
         report,
     };
     let held = state.store.held(&ids).await?.iter().map(|p| shown(p, None)).collect();
@@ -336,7 +336,7 @@ pub async fn settings(
     who: Identity,
     ctx: Ctx,
     Path(id): Path<String>,
-    axum::extract::Query(q): axum::extract::Query<crate::views::PageQuery>,
+    Query(q): Query<PageQuery>,
 ) -> Result<Response, PortletError> {
     let f = moderated(&state, &who, &ctx, &id).await?;
     let notice = (q.done.as_deref() == Some("saved")).then(|| Notice::status(texts(ctx.lang).done_saved));

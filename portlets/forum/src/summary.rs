@@ -9,7 +9,7 @@ use ent_portlet_kit::views::{self, Items};
 use ent_portlet_kit::{Ctx, Identity, Link, PortletError};
 
 use crate::App;
-use crate::forums::thread_item;
+use crate::forums::{forum_title, thread_item};
 use crate::texts::{Texts, texts};
 use crate::views::{moderated_forums, my_forums};
 
@@ -29,8 +29,20 @@ pub async fn summary(State(state): State<App>, who: Identity, ctx: Ctx) -> Resul
     let t = texts(ctx.lang);
     let forums = my_forums(&state, &who).await?;
     let ids: Vec<_> = forums.iter().map(|f| &f.id).collect();
-    let items =
-        state.store.latest_threads(&ids, &who.sub, SHOWN).await?.iter().map(|l| thread_item(&ctx, t, l)).collect();
+    // Each thread says which forum it is in.
+    let items = state
+        .store
+        .latest_threads(&ids, &who.sub, SHOWN)
+        .await?
+        .iter()
+        .map(|l| {
+            let mut item = thread_item(&ctx, t, l);
+            if let Some(f) = forums.iter().find(|f| f.id == l.thread.forum_id) {
+                item.meta = format!("{} · {}", forum_title(t, f), item.meta);
+            }
+            item
+        })
+        .collect();
     let mut lines = Vec::new();
     let moderated = moderated_forums(&state, &who).await?;
     let ids: Vec<_> = moderated.iter().map(|f| &f.id).collect();

@@ -259,46 +259,34 @@ pub async fn reply(
         return Err(PortletError::Forbidden(ctx.lang));
     }
     let t = texts(ctx.lang);
-    let raw_quote = posted.text("quote").trim();
-    let quote = if raw_quote.is_empty() {
-        Ok(None)
-    } else {
-        match PostId::parse(raw_quote) {
-            Some(q) => match state.store.post(&q).await? {
-                Some(p) if quotable(&p, &thread) => Ok(Some(p)),
-                _ => Err(()),
-            },
-            None => Err(()),
-        }
+    // `None`: a quote that cannot be (said the same way whatever the reason); `Some(None)`: none.
+    let quote = match posted.text("quote").trim() {
+        "" => Some(None),
+        raw => match PostId::parse(raw) {
+            Some(id) => state.store.post(&id).await?.filter(|p| quotable(p, &thread)).map(Some),
+            None => None,
+        },
     };
     let body = field::required(&field::multiline(posted.text("body")), BODY_MAX);
-    let (quote, body) = match (quote, body) {
-        (Ok(quote), Ok(body)) => (quote, body),
-        (quote, body) => {
-            let error = match (&quote, body.as_ref().err()) {
-                (Err(()), _) => t.quote_refused.to_string(),
-                (_, Some(p)) => body_problem(t, *p),
-                _ => t.quote_refused.to_string(),
-            };
-            let form = ReplyForm {
-                body: posted.text("body").to_string(),
-                error: Some(error),
-                quote: quote.ok().flatten().map(|p| p.id.to_string()).unwrap_or_default(),
-                ..ReplyForm::default()
-            };
-            let (_, total) = state.store.posts(&thread.id, viewer(&who, &forum), 0, 1).await?;
-            let html = page(&state, &who, &ctx, &forum, &thread, pages(total), None, form).await?;
-            return Err(PortletError::Form(html));
-        }
+    let (Some(quote), Ok(body)) = (&quote, &body) else {
+        let error = match (&quote, &body) {
+            (None, _) => t.quote_refused.to_string(),
+            (_, Err(p)) => body_problem(t, *p),
+            _ => t.quote_refused.to_string(),
+        };
+        let form = ReplyForm {
+            body: posted.text("body").to_string(),
+            error: Some(error),
+            quote: quote.flatten().map(|p| p.id.to_string()).unwrap_or_default(),
+            ..ReplyForm::default()
+        };
+        let (_, total) = state.store.posts(&thread.id, viewer(&who, &forum), 0, 1).await?;
+        let html = page(&state, &who, &ctx, &forum, &thread, pages(total), None, form).await?;
+        return Err(PortletError::Form(html));
     };
     let held = is_held(&who, &forum, false);
-    let new = NewPost {
-        author_sub: &who.sub,
-        author_name: who.display_name(),
-        author_profile: who.profile,
-        body: &body,
-        held,
-    };
+    let new =
+        NewPost { author_sub: &who.sub, author_name: who.display_name(), author_profile: who.profile, body, held };
     let post_id = state.store.reply(&thread, &new, quote.as_ref().map(|p| &p.id), state.now()).await?;
     let post =
         state.store.post(&post_id).await?.ok_or_else(|| PortletError::internal("a post just written is missing"))?;
