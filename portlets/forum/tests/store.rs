@@ -156,3 +156,28 @@ both_backends!(MIGRATIONS; locks_moves_and_reports, |db: Db| async move {
     let acts: Vec<String> = store.audit_lines(&f.id, 10).await.unwrap().into_iter().map(|l| l.action).collect();
     assert_eq!(acts, ["close_report", "move", "lock", "add_category"]);
 });
+
+both_backends!(MIGRATIONS; two_moderators_at_once_act_once, |db: Db| async move {
+    let store = Store::new(db);
+    let f = store.ensure_forum(&class("class-a1"), "0750001A", "CM1 A", NOW).await.unwrap();
+    let cat = store.categories(&f.id).await.unwrap().remove(0);
+    let (tid, first) = store.create_thread(&f.id, &cat.id, "T", &by("pupil-a1", "x", true), NOW).await.unwrap();
+    let director = Actor { sub: "director-a", name: "Anne Girard" };
+    let (a, b) = tokio::join!(store.approve(&first, TEACHER, NOW + 1), store.approve(&first, director, NOW + 1));
+    assert!(a.unwrap() ^ b.unwrap(), "exactly one approval");
+    assert_eq!(store.thread(&tid).await.unwrap().unwrap().published, 1);
+    let thread = store.thread(&tid).await.unwrap().unwrap();
+    let tasks: Vec<_> = (0..6)
+        .map(|i| {
+            let (store, thread) = (store.clone(), thread.clone());
+            tokio::spawn(async move { store.reply(&thread, &by("pupil-a1-bis", "r", false), None, NOW + 2 + i).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let posts = store.posts(&tid, Viewer::Moderator { sub: "t" }, 0, 20).await.unwrap().0;
+    let nths: Vec<i64> = posts.iter().map(|p| p.nth).collect();
+    assert_eq!(nths, [1, 2, 3, 4, 5, 6, 7], "replies at once each get their place");
+    assert_eq!(store.thread(&tid).await.unwrap().unwrap().published, 7);
+});
