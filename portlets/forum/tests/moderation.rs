@@ -267,3 +267,23 @@ both_backends!(MIGRATIONS; pages_unread_marks_and_english, |db| async move {
     let quote = h.get(&n.pupil_a1, &format!("/view/t/{thread}?quote={}", last_post(&db, &thread).await)).await;
     assert!(quote.body.contains("Vous citez le message de Noé Martin."));
 });
+
+both_backends!(MIGRATIONS; a_quote_of_a_post_hidden_later_does_not_show_it, |db| async move {
+    let h = common::harness(db.clone());
+    let n = &h.net;
+    let forum = class_a1(&h, &db).await;
+    settings(&h, &n.teacher_a1, &forum, &[("mode", "none"), ("open_families", "1")]).await;
+    let thread = started(&h, &db, &forum, "Récréation", "On joue à quoi ?").await;
+    assert_eq!(reply(&h, &n.pupil_a1_bis, &thread, "Texte-à-masquer", None).await.status, 303);
+    let rude = last_post(&db, &thread).await;
+    assert_eq!(reply(&h, &n.pupil_a1, &thread, "Je ne suis pas d'accord.", Some(&rude)).await.status, 303);
+    assert!(h.get(&n.parent_a1, &format!("/view/t/{thread}")).await.body.contains("Texte-à-masquer"));
+    assert_eq!(h.post(&n.director_a, &format!("/view/p/{rude}/hide"), &[]).await.status, 303);
+    for who in [&n.parent_a1, &n.pupil_a1, &n.pupil_a1_bis] {
+        let page = h.get(who, &format!("/view/t/{thread}")).await;
+        assert!(!page.body.contains("Texte-à-masquer"), "{}: the quote does not bring it back", who.sub);
+        assert!(page.body.contains("Citation d&#39;un message masqué.") && page.body.contains("pas d'accord"));
+    }
+    let moderator = h.get(&n.teacher_a1, &format!("/view/t/{thread}")).await;
+    assert!(moderator.body.contains("Texte-à-masquer"), "moderators still read it");
+});
