@@ -30,7 +30,15 @@ pub async fn home(State(state): State<App>, who: Identity, ctx: Ctx) -> Result<R
     if forums.is_empty() && !who.has_class_content() && who.profile != Profile::Staff {
         return Err(PortletError::Forbidden(ctx.lang));
     }
-    let items = forums.iter().map(|f| forum_item(&ctx, t, &who, f)).collect();
+    let ids: Vec<_> = forums.iter().map(|f| &f.id).collect();
+    let unread = state.store.unread_threads(&ids, &who.sub).await?;
+    let items = forums
+        .iter()
+        .map(|f| {
+            let n = unread.iter().find(|(id, _)| *id == f.id).map_or(0, |(_, n)| *n);
+            forum_item(&ctx, t, &who, f, n)
+        })
+        .collect();
     let moderated = moderated_forums(&state, &who).await?;
     let ids: Vec<_> = moderated.iter().map(|f| &f.id).collect();
     let waiting = state.store.waiting(&ids).await?;
@@ -47,8 +55,11 @@ pub fn forum_title(t: &Texts, f: &Forum) -> String {
     }
 }
 
-fn forum_item(ctx: &Ctx, t: &Texts, who: &Identity, f: &Forum) -> Item {
+fn forum_item(ctx: &Ctx, t: &Texts, who: &Identity, f: &Forum, unread: i64) -> Item {
     let mut badges = Vec::new();
+    if unread > 0 {
+        badges.push(Badge::ok(t.unread_threads(unread)));
+    }
     if !can_write(who, f) {
         badges.push(Badge::plain(t.read_only));
     }

@@ -122,6 +122,16 @@ impl Texts {
         }
     }
 
+    /// "2 discussions non lues", "1 unread thread".
+    pub fn unread_threads(&self, n: i64) -> String {
+        match (self.lang, n) {
+            (Lang::Fr, 1) => "1 discussion non lue".into(),
+            (Lang::Fr, n) => format!("{n} discussions non lues"),
+            (Lang::En, 1) => "1 unread thread".into(),
+            (Lang::En, n) => format!("{n} unread threads"),
+        }
+    }
+
     /// What waits for a moderator: "2 messages à valider, 1 signalement".
     pub fn waiting_line(&self, held: i64, reports: i64) -> String {
         let held = match (self.lang, held) {

@@ -246,6 +246,7 @@ both_backends!(MIGRATIONS; pages_unread_marks_and_english, |db| async move {
     let thread = started(&h, &db, &forum, "Le potager", "Qui arrose ?").await;
     let list = h.get(&n.pupil_a1, &format!("/view/f/{forum}")).await;
     assert!(list.body.contains("nouveau"), "an unread thread: {}", list.body);
+    assert!(h.get(&n.pupil_a1, "/view").await.body.contains("1 discussion non lue"));
     h.get(&n.pupil_a1, &format!("/view/t/{thread}")).await;
     assert!(!h.get(&n.pupil_a1, &format!("/view/f/{forum}")).await.body.contains("nouveau"));
     for i in 0..25 {
@@ -260,6 +261,7 @@ both_backends!(MIGRATIONS; pages_unread_marks_and_english, |db| async move {
     assert!(page2.body.contains("Réponse numéro 24.") && !page2.body.contains("Réponse numéro 18."));
     h.assert_fragment_rules(&page2.body);
     assert!(!h.get(&n.pupil_a1, &format!("/view/f/{forum}")).await.body.contains("nouveau"), "all read");
+    assert!(!h.get(&n.pupil_a1, "/view").await.body.contains("non lue"));
     let card = h.get(&n.pupil_a1, "/fragment/summary").await;
     assert!(card.body.contains("Le potager") && card.body.contains("25 réponses"));
     let en = h.get_en(&n.pupil_a1, &format!("/view/f/{forum}")).await;

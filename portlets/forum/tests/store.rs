@@ -66,6 +66,10 @@ both_backends!(MIGRATIONS; threads_posts_quotes_and_unread_marks, |db: Db| async
     assert_eq!((reply.nth, reply.seq, reply.quote_of.as_ref()), (2, Some(2), Some(&first)));
     let (lines, _) = store.threads(&cat.id, reader, 0, 20).await.unwrap();
     assert_eq!((lines[0].unread, lines[0].replies, lines[0].thread.last_at), (true, 1, NOW + 10));
+    assert_eq!(store.unread_threads(&[&f.id], "pupil-a1").await.unwrap(), [(f.id.clone(), 1)]);
+    store.mark_read("pupil-a1", &tid, 2).await.unwrap();
+    assert!(store.unread_threads(&[&f.id], "pupil-a1").await.unwrap().is_empty());
+    assert!(store.unread_threads(&[], "pupil-a1").await.unwrap().is_empty());
     let latest = store.latest_threads(&[&f.id], "pupil-a1", 5).await.unwrap();
     assert_eq!(latest.len(), 1);
     assert!(store.latest_threads(&[], "pupil-a1", 5).await.unwrap().is_empty());

@@ -293,6 +293,26 @@ impl Store {
         q.fetch_all(&self.db.pool).await?.iter().map(line_from).collect()
     }
 
+    /// How many open threads of each of these forums this reader has not read to the end.
+    pub async fn unread_threads(&self, forums: &[&ForumId], reader: &str) -> Result<Vec<(ForumId, i64)>, DbError> {
+        if forums.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT t.forum_id, COUNT(*) FROM threads t \
+             WHERE t.state = 'open' AND t.forum_id IN ({}) \
+             AND t.published > COALESCE((SELECT r.seq FROM reads r WHERE r.thread_id = t.id AND r.reader_sub = $1), 0) \
+             GROUP BY t.forum_id",
+            placeholders(2, forums.len())
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(reader);
+        for f in forums {
+            q = q.bind(f.as_str());
+        }
+        let rows = q.fetch_all(&self.db.pool).await?;
+        rows.iter().map(|r| Ok((ForumId::stored(r.try_get(0)?), r.try_get(1)?))).collect()
+    }
+
     /// A page of a thread's posts as this viewer sees them, in order, with their number.
     pub async fn posts(
         &self,
