@@ -35,7 +35,7 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 8402)]
     portal_port: u16,
     /// A portlet's port, as NAME=PORT (repeatable); the others keep the registry's (homework
-    /// 8411, liaison 8412, agenda 8413, messaging 8414; see `ent::registry`). Portlets are reached by the portal only.
+    /// 8411, liaison 8412, agenda 8413, messaging 8414, forum 8417; see `ent::registry`). Portlets are reached by the portal only.
     #[arg(long = "portlet-port", value_name = "NAME=PORT", value_parser = portlet_port)]
     portlet_ports: Vec<(String, u16)>,
     /// `policy`: the production rule (directors, staff, city agents and admins must use a

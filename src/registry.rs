@@ -54,6 +54,14 @@ pub static PORTLETS: &[Registered] = &[
         title_en: "Messages",
         profiles: &Profile::ALL,
     },
+    // Class and school forums: the school's adults, its pupils and their families.
+    Registered {
+        entry: &ent_portlet_forum::PORTLET,
+        default_port: 8417,
+        title_fr: "Forum",
+        title_en: "Forum",
+        profiles: &[Profile::Pupil, Profile::Parent, Profile::Teacher, Profile::Director, Profile::Staff],
+    },
 ];
 
 impl Registered {

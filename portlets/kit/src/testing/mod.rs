@@ -434,34 +434,39 @@ pub fn assert_fragment_rules(html: &str, base: &str) {
     let lower = html.to_ascii_lowercase();
     assert!(!lower.contains("<html"), "a fragment has no <html>: {html}");
     assert!(!lower.contains("<script"), "script in {html}");
-    assert!(!lower.contains(" style="), "inline style in {html}");
-    for tag in lower.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("")) {
-        let event = tag.split(|c: char| c.is_whitespace()).find(|w| w.starts_with("on") && w.contains('='));
+    // Attributes are read inside tags only: text people wrote may say `style=` or `href="…"`
+    // (escaped where it matters, its quotes kept), which is no attribute.
+    let tags: Vec<&str> = html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("")).collect();
+    for tag in &tags {
+        let names = attribute_names(tag);
+        assert!(!names.iter().any(|n| n == "style"), "inline style in <{tag}> of {html}");
+        let event = names.iter().find(|n| n.starts_with("on"));
         assert!(event.is_none(), "event attribute {event:?} in {html}");
-    }
-    for part in html.split("class=\"").skip(1) {
-        let value = part.split('"').next().unwrap_or("");
-        for class in value.split_whitespace() {
-            assert!(crate::fragment::STYLE_CLASSES.contains(&class), "class {class} is not the portal's");
+        for part in tag.split("class=\"").skip(1) {
+            let value = part.split('"').next().unwrap_or("");
+            for class in value.split_whitespace() {
+                assert!(crate::fragment::STYLE_CLASSES.contains(&class), "class {class} is not the portal's");
+            }
         }
-    }
-    for tag in html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("")) {
         // A link out of the ENT (the messaging's "you are leaving" page) tells the browser to
         // send nothing of the ENT to the site and the search engines to give it no credit.
         if let Some(value) = tag.split("href=\"").nth(1).map(|v| v.split('"').next().unwrap_or(""))
             && (value.starts_with("https://") || value.starts_with("http://"))
         {
-            assert!(tag.contains("rel=\"noopener noreferrer nofollow\""), "an outside link without rel: {tag}");
+            // What people write (`richtext`) adds `ugc`: the same, and marked as written by users.
+            let rel = tag.contains("rel=\"noopener noreferrer nofollow\"")
+                || tag.contains(&format!("rel=\"{}\"", crate::richtext::LINK_REL));
+            assert!(rel, "an outside link without rel: {tag}");
         }
-    }
-    for part in html.split("href=\"").skip(1).chain(html.split("action=\"").skip(1)) {
-        let value = part.split('"').next().unwrap_or("");
-        if value.starts_with("https://") || value.starts_with("http://") {
-            continue; // an outside link: its rel is checked above
+        for part in tag.split("href=\"").skip(1).chain(tag.split("action=\"").skip(1)) {
+            let value = part.split('"').next().unwrap_or("");
+            if value.starts_with("https://") || value.starts_with("http://") {
+                continue; // an outside link: its rel is checked above
+            }
+            assert!(value.starts_with(&format!("{base}/")), "link {value} is not under the portal's base {base}");
+            // The portal adds `/view` itself: `{base}/view/…` would reach the portlet's `/view/view/…`.
+            assert!(!value.starts_with(&format!("{base}/view/")), "link {value} names /view: use ctx.href(&Link)");
         }
-        assert!(value.starts_with(&format!("{base}/")), "link {value} is not under the portal's base {base}");
-        // The portal adds `/view` itself: `{base}/view/…` would reach the portlet's `/view/view/…`.
-        assert!(!value.starts_with(&format!("{base}/view/")), "link {value} names /view: use ctx.href(&Link)");
     }
     for form in html.split("<form").skip(1) {
         let form = form.split("</form>").next().unwrap_or("");
@@ -470,6 +475,31 @@ pub fn assert_fragment_rules(html: &str, base: &str) {
             form.contains(&format!("name=\"_csrf\" value=\"{TEST_CSRF}\"")),
             "a form without the CSRF field: {form}"
         );
+    }
+}
+
+/// The names of a tag's attributes (lowercased), its quoted values skipped: a value that says
+/// `x" onclick="…` (its quotes escaped) is no attribute.
+fn attribute_names(tag: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = tag.trim_start_matches('/');
+    // The tag's own name.
+    rest = rest.trim_start_matches(|c: char| !c.is_whitespace() && c != '/');
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == '/');
+        if rest.is_empty() {
+            return names;
+        }
+        let end = rest.find(|c: char| c.is_whitespace() || c == '=' || c == '/').unwrap_or(rest.len());
+        names.push(rest[..end].to_ascii_lowercase());
+        rest = rest[end..].trim_start();
+        if let Some(after) = rest.strip_prefix('=') {
+            let after = after.trim_start();
+            rest = match after.chars().next() {
+                Some(q @ ('"' | '\'')) => after[1..].find(q).map_or("", |i| &after[1 + i + 1..]),
+                _ => after.find(char::is_whitespace).map_or("", |i| &after[i..]),
+            };
+        }
     }
 }
 
@@ -482,4 +512,24 @@ pub async fn serve_jwks(issuer: &TestIssuer) -> String {
     let url = format!("http://{}/jwks", listener.local_addr().unwrap_or_else(|e| panic!("JWKS address: {e}")));
     tokio::spawn(async move { axum::serve(listener, provider).await });
     url
+}
+
+#[cfg(test)]
+mod rules_tests {
+    use super::*;
+
+    #[test]
+    fn attributes_are_read_inside_tags_and_outside_their_values() {
+        assert_eq!(attribute_names("a href=\"x\" title='y z' rel=a"), ["href", "title", "rel"]);
+        assert_eq!(attribute_names("img/src=x onerror=y"), ["src", "onerror"]);
+        assert_eq!(attribute_names("img src=x/onerror=y"), ["src"], "as browsers read it: one value");
+        assert_eq!(attribute_names("/p"), Vec::<String>::new());
+        // Text people wrote, shown as text, and a title whose value says an event: no attribute.
+        let page = "<p>&lt;b style=\"x\" onclick=\"y\" class=\"evil\"&gt; href=\"javascript:z\"</p>\
+                    <a href=\"https://a.example\" title=\"x&quot; onmouseover=&quot;y\" rel=\"noopener noreferrer nofollow ugc\">a</a>";
+        assert_fragment_rules(page, "/p/x");
+        for bad in ["<p style=\"color:red\">", "<p onclick=\"x\">", "<img src=x onerror=y>", "<p class=\"evil\">"] {
+            assert!(std::panic::catch_unwind(|| assert_fragment_rules(bad, "/p/x")).is_err(), "{bad}");
+        }
+    }
 }
