@@ -106,6 +106,7 @@ pub async fn start(idp: &AppState, opts: &StackOptions) -> anyhow::Result<Stack>
             client_id: Some(kind.client_id()),
             client_secret: Some(secret),
             mail: opts.mail.clone(),
+            origin: None,
         };
         let server = kind
             .entry

@@ -20,7 +20,7 @@ mod harness;
 mod matrix;
 mod smtp;
 
-pub use harness::{Answer, Harness, TestFile, multipart};
+pub use harness::{Answer, Harness, ORIGIN_KEY, ORIGIN_URL, TestFile, multipart};
 pub use matrix::{Expect, Matrix, NO_CLASS_CONTENT, Route};
 pub use smtp::{MAIL_WAIT, Received, SmtpReceiver, TEST_SENDER, closed_port};
 
