@@ -50,6 +50,7 @@ pub mod link;
 pub mod mail;
 pub mod origin;
 pub mod public;
+pub mod richtext;
 pub mod server;
 pub mod service;
 pub mod tables;

@@ -35,6 +35,16 @@ impl Html {
     pub fn of(template: &impl Template) -> Result<Html, PortletError> {
         render(template).map(Html)
     }
+
+    /// Markup the kit made safe itself (`richtext`).
+    pub(crate) fn cleaned(html: String) -> Html {
+        Html(html)
+    }
+
+    /// The markup.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
 }
 
 impl std::fmt::Display for Html {
