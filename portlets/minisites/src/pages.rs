@@ -11,7 +11,7 @@ use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Posted, see_other};
 use crate::App;
 use crate::access;
 use crate::model::VersionState;
-use crate::render::{self, Rendered};
+use crate::render::{self, Place};
 use crate::sites::{self, Draft};
 use crate::store::{Page, Site, Version, Writing};
 use crate::texts::{Texts, texts};
@@ -57,7 +57,7 @@ pub async fn create(
 struct Current {
     title: String,
     meta: String,
-    html: Rendered,
+    html: Html,
 }
 
 #[derive(Template)]
@@ -129,7 +129,7 @@ async fn page_view(
         current: current.as_ref().map(|c| Current {
             title: c.title.clone(),
             meta: version_meta(t, c, ctx),
-            html: render::markdown(&c.body, None),
+            html: render::markdown(&c.body, Place::Ent),
         }),
         history_href: ctx.href(&Link::to(format!("/view/p/{}/history", page.id))),
         writer,
@@ -246,7 +246,7 @@ struct VersionView {
     title: String,
     badge: Badge,
     meta: String,
-    html: Rendered,
+    html: Html,
     can_decide: bool,
     decide_action: String,
     can_restore: bool,
@@ -272,7 +272,7 @@ pub async fn version(
         title: v.title.clone(),
         badge: if is_current { Badge::ok(t.badge_current) } else { Badge::plain(t.state(v.state)) },
         meta: version_meta(t, &v, &ctx),
-        html: render::markdown(&v.body, None),
+        html: render::markdown(&v.body, Place::Ent),
         can_decide: moderator && v.state == VersionState::Pending,
         decide_action: ctx.href(&Link::to(format!("/view/v/{}/decide", v.id))),
         can_restore: moderator && v.state == VersionState::Published && !is_current,

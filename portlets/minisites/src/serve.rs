@@ -21,8 +21,9 @@ use ent_portlet_kit::origin::refusal;
 use crate::App;
 use crate::links;
 use crate::model::{PageId, PictureId, SiteId};
-use crate::render::{self, Rendered};
+use crate::render::{self, Place};
 use crate::store::{Site, Version};
+use ent_portlet_kit::views::Html;
 
 /// Where a site's pictures are, relative to its pages: what a page's Markdown may show.
 pub const PICTURES: &str = "img/";
@@ -89,7 +90,7 @@ struct Published {
     class_name: String,
     page_title: String,
     menu: Vec<(String, String, bool)>,
-    html: Rendered,
+    html: Html,
 }
 
 /// The site's published pages in menu order: (page, its online version).
@@ -122,7 +123,7 @@ async fn show(state: &App, site: &Site, wanted: Option<&PageId>) -> Response {
         page_title: v.title.clone(),
         // Relative links: they keep the site's access segment.
         menu: pages.iter().map(|(p, pv)| (p.to_string(), pv.title.clone(), p == shown_id)).collect(),
-        html: render::markdown(&v.body, Some(PICTURES)),
+        html: render::markdown(&v.body, Place::Site { pictures: PICTURES }),
     };
     match page.render() {
         Ok(html) => {
@@ -141,7 +142,7 @@ fn empty_site(site: &Site) -> Response {
         class_name: site.class_name.clone(),
         page_title: site.title.clone(),
         menu: Vec::new(),
-        html: Rendered::default(),
+        html: Html::default(),
     };
     match page.render() {
         Ok(html) => {

@@ -184,3 +184,60 @@ async fn the_two_listeners_serve_each_their_own() {
     server.shutdown().await.unwrap();
     drop(guard);
 }
+
+/// The corpus of the kit's richtext tests: one payload per line, `\n` for a line break.
+fn payloads() -> Vec<String> {
+    include_str!("../../kit/tests/xss/payloads.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.replace("\\n", "\n"))
+        .collect()
+}
+
+/// What a published text may hold once served: no element that runs or loads anything but the
+/// site's own pictures, no event or style attribute, no address but http(s) links and `img/`.
+fn assert_inert(html: &str, what: &str) {
+    for tag in html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("").to_ascii_lowercase()) {
+        let name: String = tag.trim_start_matches('/').chars().take_while(|c| c.is_ascii_alphanumeric()).collect();
+        assert!(
+            !["script", "iframe", "object", "embed", "style", "form", "svg", "math", "link", "meta", "base", "input"]
+                .contains(&name.as_str()),
+            "<{tag}> in {what}"
+        );
+        // Attribute names only: quoted values may say anything.
+        let names: String = tag.split('"').step_by(2).collect::<Vec<_>>().join(" ");
+        for word in names.split(|c: char| c.is_whitespace() || c == '/') {
+            assert!(!(word.starts_with("on") && word.contains('=')), "event {word} in <{tag}> of {what}");
+            assert!(!word.starts_with("style="), "style in <{tag}> of {what}");
+        }
+        for attr in ["href", "src"] {
+            if let Some(value) = tag.split(&format!(" {attr}=\"")).nth(1).map(|v| v.split('"').next().unwrap_or("")) {
+                let ok = value.starts_with("https://")
+                    || value.starts_with("http://")
+                    || (attr == "src" && value.starts_with("img/") && !value.contains(".."));
+                assert!(ok, "{attr}={value} in {what}");
+            }
+        }
+    }
+}
+
+both_backends!(MIGRATIONS; every_xss_payload_stays_text_on_the_site_and_in_the_ent, |db| async move {
+    let h = harness(db.clone());
+    let n = &h.net;
+    let site = site_a1(&h, "Journal").await;
+    let link = open_link(&h, &n.teacher_a1, &site).await;
+    let corpus = payloads();
+    assert!(corpus.len() >= 100, "{}", corpus.len());
+    for (i, payload) in corpus.iter().enumerate() {
+        let body = format!("Avant {i}\n\n{payload}\n\nAprès *{i}*");
+        let p = page(&h, &n.teacher_a1, &site, &format!("Page {i}"), &body).await;
+        let served = h.get_origin(&format!("{link}{p}")).await;
+        assert_eq!(served.status, 200, "{payload}");
+        let main = served.body.split("<main>").nth(1).and_then(|m| m.split("</main>").next()).unwrap();
+        assert_inert(main, &format!("the site's page for {payload:?}: {main}"));
+        let ent = h.get(&n.parent_a1, &format!("/view/p/{p}")).await;
+        assert_eq!(ent.status, 200, "{payload}");
+        let shown = ent.body.split("<div class=\"card\">").nth(1).and_then(|c| c.split("</div>").next()).unwrap();
+        assert_inert(shown, &format!("the ENT's page for {payload:?}"));
+    }
+});
