@@ -23,6 +23,8 @@
 //! * [`directory`]: class rosters read from the provider with the portlet's own credentials;
 //! * [`origin`]: a portlet's own origin for what it serves to browsers directly (the
 //!   mini-sites), sandboxed and cookie-free, opened by short-lived signed links;
+//! * [`picture`]: pictures people send, decoded within limits (no decompression bomb) and
+//!   encoded again without their metadata (no GPS position);
 //! * [`mail`]: outgoing plain-text mail through the configured SMTP server ([`Mailer`]);
 //! * [`server`]: the shared layers, `/health`, and a handle on the running service;
 //! * [`jobs`]: periodic work beside the server, run by one instance at a time through a lease
@@ -49,6 +51,7 @@ mod killable;
 pub mod link;
 pub mod mail;
 pub mod origin;
+pub mod picture;
 pub mod public;
 pub mod richtext;
 pub mod server;
