@@ -2,7 +2,7 @@
 //! site — pages of Markdown text, pictures and links, a menu — that a teacher of the class
 //! approves page by page (`access`, `store`); every published version is kept and can be put
 //! back. The ENT's pages (through the portal) are where sites are written and reviewed
-//! (`sites`, `pages`, `summary`); the published sites are served on an origin of their own,
+//! (`sites`, `pages`, `pictures`, `summary`); the published sites are served on an origin of their own,
 //! never the portal's (`serve`, through the kit's `Portlet::origin`), opened by short-lived
 //! signed links the ENT's pages mint for the people entitled to them (`links`). See
 //! docs/portlet-minisites.md.
@@ -16,6 +16,7 @@ mod demo;
 pub mod links;
 pub mod model;
 mod pages;
+mod pictures;
 pub mod render;
 mod serve;
 mod sites;
@@ -66,6 +67,7 @@ fn routes() -> Router<App> {
         .route("/view/s/{id}/settings", post(sites::settings))
         .route("/view/s/{id}/public", post(sites::approve_public))
         .route("/view/s/{id}/pages", post(pages::create))
+        .route("/view/s/{id}/pictures", post(pictures::add))
         .route("/view/p/{id}", get(pages::show).post(pages::write))
         .route("/view/p/{id}/history", get(pages::history))
         .route("/view/p/{id}/move", post(pages::move_page))

@@ -45,7 +45,9 @@ pub async fn create(
         Ok(ok) => ok,
         Err(error) => {
             let draft = Draft { error, title: form.text("title"), body: form.text("body") };
-            return Err(PortletError::Form(sites::site_page(&state, &who, &ctx, &site, None, Some(draft)).await?));
+            return Err(PortletError::Form(
+                sites::site_page(&state, &who, &ctx, &site, None, Some(draft), None).await?,
+            ));
         }
     };
     let publish = access::can_moderate(&who, &site);
@@ -120,7 +122,7 @@ async fn page_view(
             badges: vec![Badge::warn(t.badge_pending)],
         })
         .collect();
-    let pictures = if writer { pictures_part(state, ctx, site).await? } else { Html::default() };
+    let pictures = if writer { crate::pictures::part(state, ctx, site, None).await? } else { Html::default() };
     views::render(&PageView {
         t,
         back: ctx.href(&Link::to(format!("/view/s/{}", site.id))),
@@ -335,9 +337,4 @@ pub async fn move_page(
     access::require(access::can_moderate(&who, &site), lang)?;
     state.store.move_page(&page.id, form.text("dir") == "up").await?;
     Ok(see_other(&Link::to(format!("/view/s/{}", site.id)).q("done", "saved")))
-}
-
-/// The site's pictures and the form to add one, beside a writer's forms (none yet).
-pub async fn pictures_part(_state: &App, _ctx: &Ctx, _site: &Site) -> Result<Html, PortletError> {
-    Ok(Html::default())
 }

@@ -16,7 +16,7 @@ use crate::model::Visibility;
 use crate::store::{NewSite, Settings, Site};
 use crate::texts::{Texts, texts};
 use crate::views::{self as shared, DoneQuery};
-use crate::{App, pages};
+use crate::{App, pictures};
 
 #[derive(Template)]
 #[template(path = "sites.html")]
@@ -172,6 +172,7 @@ pub async fn site_page(
     site: &Site,
     notice: Option<Notice>,
     draft: Option<Draft<'_>>,
+    picture_error: Option<&'static str>,
 ) -> Result<String, PortletError> {
     let t = texts(ctx.lang);
     let moderator = access::can_moderate(who, site);
@@ -211,7 +212,7 @@ pub async fn site_page(
     }
     let pupils = if moderator { class_pupils(state, site).await } else { Vec::new() };
     let effective = site.effective();
-    let pictures = if writer { pages::pictures_part(state, ctx, site).await? } else { Html::default() };
+    let pictures = if writer { pictures::part(state, ctx, site, picture_error).await? } else { Html::default() };
     views::render(&SitePage {
         t,
         back: ctx.href(&Link::to("/view/")),
@@ -268,7 +269,7 @@ pub async fn show(
     Query(q): Query<DoneQuery>,
 ) -> Result<Response, PortletError> {
     let site = shared::site(&state, &who, &id, ctx.lang).await?;
-    Ok(ent_portlet_kit::html(site_page(&state, &who, &ctx, &site, q.notice(ctx.lang), None).await?))
+    Ok(ent_portlet_kit::html(site_page(&state, &who, &ctx, &site, q.notice(ctx.lang), None, None).await?))
 }
 
 /// `POST /view/s/{id}/settings`: title, visibility and writers, by a teacher of the class or
@@ -285,7 +286,7 @@ pub async fn settings(
     access::require(access::can_moderate(&who, &site), lang)?;
     let Some(title) = shared::title(form.text("title")) else {
         let draft = Draft { error: texts(lang).title_missing, title: "", body: "" };
-        return Err(PortletError::Form(site_page(&state, &who, &ctx, &site, None, Some(draft)).await?));
+        return Err(PortletError::Form(site_page(&state, &who, &ctx, &site, None, Some(draft), None).await?));
     };
     let visibility = form.text("visibility").parse::<Visibility>().unwrap_or(site.visibility);
     // Only the class's pupils can be its writers; without the roster, the writers stay.

@@ -106,6 +106,9 @@ both_backends!(MIGRATIONS; every_route_for_everyone, |db| async move {
         act(WRITERS, CLASS_READERS),
     )
     .await;
+    // A post without its picture: the form again, for those who may send one.
+    m.everyone(&Route::post(format!("/view/s/{site}/pictures"), &[]), |l| Expect::rule(l, WRITERS, CLASS_READERS, 422))
+        .await;
     m.everyone(&Route::post(format!("/view/s/{school}/settings"), &[("title", "x"), ("visibility", "school")]), act(MODERATORS, SCHOOL_READERS))
         .await;
     m.everyone(&Route::post("/view/sites", &[("class", CLASS_A1), ("title", "Encore un site")]), act(MODERATORS, CLASS_READERS))
