@@ -75,6 +75,13 @@ impl LinkKey {
     pub fn new(bytes: Vec<u8>) -> Result<LinkKey, ShortKey> {
         if bytes.len() < MIN_KEY_BYTES { Err(ShortKey) } else { Ok(LinkKey(bytes)) }
     }
+
+    /// A fresh random key (`ent demo`: the links of one run die with it).
+    pub fn generate() -> Result<LinkKey, aws_lc_rs::error::Unspecified> {
+        let mut bytes = vec![0u8; MIN_KEY_BYTES];
+        aws_lc_rs::rand::fill(&mut bytes)?;
+        Ok(LinkKey(bytes))
+    }
 }
 
 /// The running origin as the portlet's handlers see it (`state.origin()`): its public address
@@ -196,6 +203,11 @@ mod tests {
     #[test]
     fn keys_are_long_and_never_printed() {
         assert!(LinkKey::new(b"short".to_vec()).is_err());
+        let (a, b) = (
+            LinkKey::generate().unwrap_or_else(|e| panic!("{e}")),
+            LinkKey::generate().unwrap_or_else(|e| panic!("{e}")),
+        );
+        assert!(a.0.len() == MIN_KEY_BYTES && a.0 != b.0);
         let config: Result<OriginConfig, _> = serde_json::from_value(serde_json::json!({
             "listen": "127.0.0.1:0", "public_url": "https://sites.test", "link_key": KEY
         }));
