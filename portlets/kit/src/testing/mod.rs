@@ -447,11 +447,14 @@ pub fn assert_fragment_rules(html: &str, base: &str) {
     }
     for tag in html.split('<').skip(1).map(|t| t.split('>').next().unwrap_or("")) {
         // A link out of the ENT (the messaging's "you are leaving" page) tells the browser to
-        // send nothing of the ENT to the site and the search engines to give it no credit.
+        // send nothing of the ENT to the site and the search engines to give it no credit; one
+        // in what people wrote (`richtext`) also says it is theirs (`ugc`).
         if let Some(value) = tag.split("href=\"").nth(1).map(|v| v.split('"').next().unwrap_or(""))
             && (value.starts_with("https://") || value.starts_with("http://"))
         {
-            assert!(tag.contains("rel=\"noopener noreferrer nofollow\""), "an outside link without rel: {tag}");
+            let marked = tag.contains("rel=\"noopener noreferrer nofollow\"")
+                || tag.contains(&format!("rel=\"{}\"", crate::richtext::LINK_REL));
+            assert!(marked, "an outside link without rel: {tag}");
         }
     }
     for part in html.split("href=\"").skip(1).chain(html.split("action=\"").skip(1)) {
