@@ -198,3 +198,15 @@ both_backends!(MIGRATIONS; forms_say_what_is_wrong_and_speak_english_on_request,
     assert_eq!(h.get(&n.teacher_a1, "/view/s/..%2F..%2Fetc").await.status, 404);
     assert_eq!(h.get(&n.teacher_a1, "/view/p/ABC").await.status, 404);
 });
+
+both_backends!(MIGRATIONS; markdown_is_formatted_and_links_out_are_marked, |db| async move {
+    let h = harness(db.clone());
+    let n = &h.net;
+    let site = site_a1(&h, "Journal").await;
+    let body = "# Notre sortie\n\nNous avons vu **des tableaux**. [Le musée](https://musee.example/expo)";
+    let p = page(&h, &n.teacher_a1, &site, "Sortie", body).await;
+    let shown = h.get(&n.parent_a1, &format!("/view/p/{p}")).await;
+    h.assert_fragment_rules(&shown.body);
+    assert!(shown.body.contains("<h3>Notre sortie</h3>") && shown.body.contains("<strong>des tableaux</strong>"));
+    assert!(shown.body.contains("rel=\"noopener noreferrer nofollow ugc\""), "{}", shown.body);
+});
