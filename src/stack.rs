@@ -150,12 +150,18 @@ pub async fn start(idp: &AppState, opts: &StackOptions) -> anyhow::Result<Stack>
 }
 
 /// The origin of a portlet that serves one (the mini-sites): its port (`NAME-origin` among the
-/// ports, else the registry's; 0 picks a free one now, so that its address is known), on the
+/// ports; else any free one when the portlet's own is 0, as in tests; else the registry's; 0
+/// picks a free one now, so that its address is known), on the
 /// other loopback name than the portal's, so that the browser sends it none of the portal's
 /// cookies; a link key of this run.
 fn origin(kind: &Registered, opts: &StackOptions) -> anyhow::Result<Option<ent_portlet_kit::OriginConfig>> {
     let Some(default) = registry::origin_port(kind.name()) else { return Ok(None) };
-    let mut port = opts.portlet_ports.get(&format!("{}-origin", kind.name())).copied().unwrap_or(default);
+    let free = opts.portlet_ports.get(kind.name()) == Some(&0);
+    let mut port = match opts.portlet_ports.get(&format!("{}-origin", kind.name())) {
+        Some(port) => *port,
+        None if free => 0,
+        None => default,
+    };
     if port == 0 {
         port = std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port();
     }
