@@ -41,3 +41,26 @@ async fn a_pupil_writes_the_teacher_publishes_a_parent_reads_on_the_sites_origin
     println!("the scenario took {:.1} s (workspace and browser)", started.elapsed().as_secs_f64());
     Ok(())
 }
+
+/// Every payload of the kit's XSS corpus, as a page of a site, read in the ENT and on the sites'
+/// origin with the pages' CSP switched off: the sanitising alone keeps each from running.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_payload_of_the_xss_corpus_runs_even_without_the_csp() -> Result<()> {
+    if !ent_e2e::browser::ready()? {
+        return Ok(());
+    }
+    let w = Workspace::start(FRAGMENT_DEADLINE_MS).await?;
+    let vars = vec![("ENT_PORTAL_URL", w.portal_url().to_string()), ("ENT_PASSWORD", DEMO_PASSWORD.to_string())];
+    let steps = ["ok ent", "ok site"];
+    let out = ent_e2e::browser::run(
+        "minisites_xss.mjs",
+        vars,
+        Duration::from_secs(600),
+        "minisites-xss: no payload ran",
+        &steps,
+    )
+    .await;
+    w.stop().await;
+    println!("{}", out?.stdout);
+    Ok(())
+}
