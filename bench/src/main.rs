@@ -15,13 +15,13 @@
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow, bail};
 use argon2::{Algorithm, Argon2, Params, PasswordVerifier, Version};
 use clap::{Parser, ValueEnum};
+use ent_bench::db::BenchDb;
 use ent_directory_sync::generate::{GenerateOptions, generate};
 use ent_idp::admin::{ClientSpec, register_client};
 use ent_idp::password::{M_COST_KIB, P_COST, T_COST, hash_blocking};
@@ -30,7 +30,6 @@ use ent_idp::state::AppState;
 use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 use serde_json::Value;
-use sqlx::{Connection, PgConnection};
 use tokio::net::TcpListener;
 use url::Url;
 
@@ -113,8 +112,9 @@ async fn run(args: Args) -> anyhow::Result<()> {
     let phc = tokio::task::spawn_blocking(|| hash_blocking(PASSWORD)).await.context("hashing task")??;
     let mut results = Vec::new();
     if http_needed {
-        let db = BenchDb::create(args.database_url.as_deref()).await?;
-        println!("database        {}", db.describe());
+        let db = BenchDb::create(args.database_url.as_deref(), "idp").await?;
+        let setup = if db.backend() == "SQLite" { "(WAL, synchronous=NORMAL)" } else { "" };
+        println!("database        {} {setup}, {}", db.backend(), db.place());
         // Ctrl-C still drops the benchmark database.
         let outcome = tokio::select! {
             r = http_benchmarks(&args, &db.url, &phc) => r,
@@ -166,87 +166,6 @@ fn print_machine() {
     println!("memory          {mem_gib}");
     println!("build profile   {profile}");
     println!("argon2id        m={M_COST_KIB} KiB, t={T_COST}, p={P_COST} (ent_idp::password constants)");
-}
-
-// ----- The database -----
-
-/// The benchmark's own database, removed at the end.
-struct BenchDb {
-    url: String,
-    place: Place,
-}
-
-enum Place {
-    Sqlite { dir: PathBuf },
-    Postgres { admin_url: String, name: String },
-}
-
-impl BenchDb {
-    async fn create(url: Option<&str>) -> anyhow::Result<Self> {
-        let suffix = secret::sha256_hex(&secret::new_id())[..16].to_string();
-        match url {
-            None => {
-                let dir = std::env::temp_dir().join(format!("ent-bench-{suffix}"));
-                std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-                let url = format!("sqlite://{}", dir.join("idp.db").display());
-                Ok(BenchDb { url, place: Place::Sqlite { dir } })
-            }
-            Some(u) if u.starts_with("postgres:") || u.starts_with("postgresql:") => {
-                let mut parsed = Url::parse(u).context("--database-url is not a URL")?;
-                parsed.set_path("/postgres");
-                let admin_url = parsed.to_string();
-                let name = format!("ent_bench_{suffix}");
-                let mut admin = PgConnection::connect(&admin_url)
-                    .await
-                    .with_context(|| format!("connecting to {}", redact(&admin_url)))?;
-                // `name` is ent_bench_ and lower-case hex: nothing to escape.
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                    .execute(&mut admin)
-                    .await
-                    .with_context(|| format!("creating database {name}"))?;
-                let _ = admin.close().await;
-                parsed.set_path(&format!("/{name}"));
-                Ok(BenchDb { url: parsed.to_string(), place: Place::Postgres { admin_url, name } })
-            }
-            Some(_) => bail!("--database-url must be a postgres:// URL (SQLite is the default)"),
-        }
-    }
-
-    fn describe(&self) -> String {
-        match &self.place {
-            Place::Sqlite { dir } => format!("SQLite (WAL, synchronous=NORMAL), file in {}", dir.display()),
-            Place::Postgres { name, .. } => {
-                format!("PostgreSQL, database {name} (dropped at the end)")
-            }
-        }
-    }
-
-    async fn remove(self) -> anyhow::Result<()> {
-        match self.place {
-            Place::Sqlite { dir } => {
-                std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))
-            }
-            Place::Postgres { admin_url, name } => {
-                let mut admin = PgConnection::connect(&admin_url).await?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
-                    .execute(&mut admin)
-                    .await
-                    .with_context(|| format!("dropping database {name}"))?;
-                let _ = admin.close().await;
-                Ok(())
-            }
-        }
-    }
-}
-
-fn redact(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
 }
 
 // ----- The provider -----

@@ -25,12 +25,12 @@
 //! docs/benchmarks.md.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use clap::{Parser, ValueEnum};
+use ent_bench::db::BenchDb;
 use ent_portlet_kit::directory::{Guardian, Member, Pupil};
 use ent_portlet_kit::testing::TestIssuer;
 use ent_portlet_kit::{
@@ -39,9 +39,7 @@ use ent_portlet_kit::{
 };
 use ent_portlet_messaging::{MIGRATIONS, PORTLET};
 use reqwest::StatusCode;
-use sqlx::{Connection, PgConnection};
 use tokio::sync::Barrier;
-use url::Url;
 
 const SCHOOL: &str = "0750100A";
 const AUDIENCE: &str = "urn:ent:portlet:messaging";
@@ -141,14 +139,15 @@ async fn run(args: Args) -> Result<()> {
     ensure!(!backends.is_empty(), "--no-sqlite needs --database-url");
     let mut all = Vec::new();
     for url in backends {
-        let db = BenchDb::create(url).await?;
+        let db = BenchDb::create(url, "msg").await?;
         println!();
-        println!("database        {}", db.describe());
+        let setup = if db.backend() == "SQLite" { "(WAL, 8 readers, 1 writer)" } else { "(pool of 16)" };
+        println!("database        {} {setup}, {}", db.backend(), db.place());
         let outcome = tokio::select! {
             r = measure(&args, &school, &db.url) => r,
             _ = tokio::signal::ctrl_c() => Err(anyhow::anyhow!("interrupted")),
         };
-        let name = db.name();
+        let name = db.backend().to_string();
         let removed = if args.keep_database {
             println!("kept            {}", db.url);
             Ok(())
@@ -713,78 +712,4 @@ fn side_by_side(all: &[(String, Measured)]) {
 fn total_cpu(s: &Stats) -> f64 {
     let (own, postgres) = s.cpu_per_request_ms();
     own + postgres
-}
-
-// ----- The database -----
-
-/// The benchmark's own database, removed at the end.
-struct BenchDb {
-    url: String,
-    place: Place,
-}
-
-enum Place {
-    Sqlite { dir: PathBuf },
-    Postgres { admin_url: String, name: String },
-}
-
-impl BenchDb {
-    async fn create(url: Option<&str>) -> Result<BenchDb> {
-        let suffix = ent_idp::secret::sha256_hex(&ent_idp::secret::new_id())[..16].to_string();
-        match url {
-            None => {
-                let dir = std::env::temp_dir().join(format!("ent-bench-msg-{suffix}"));
-                std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-                let url = format!("sqlite://{}", dir.join("messaging.db").display());
-                Ok(BenchDb { url, place: Place::Sqlite { dir } })
-            }
-            Some(u) if u.starts_with("postgres:") || u.starts_with("postgresql:") => {
-                let mut parsed = Url::parse(u).context("--database-url is not a URL")?;
-                parsed.set_path("/postgres");
-                let admin_url = parsed.to_string();
-                let name = format!("ent_bench_msg_{suffix}");
-                let mut admin = PgConnection::connect(&admin_url).await.context("connecting to PostgreSQL")?;
-                // `name` is ent_bench_msg_ and lower-case hex: nothing to escape.
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
-                    .execute(&mut admin)
-                    .await
-                    .with_context(|| format!("creating database {name}"))?;
-                let _ = admin.close().await;
-                parsed.set_path(&format!("/{name}"));
-                Ok(BenchDb { url: parsed.to_string(), place: Place::Postgres { admin_url, name } })
-            }
-            Some(_) => bail!("--database-url must be a postgres:// URL (SQLite is the default)"),
-        }
-    }
-
-    fn name(&self) -> String {
-        match self.place {
-            Place::Sqlite { .. } => "SQLite".into(),
-            Place::Postgres { .. } => "PostgreSQL".into(),
-        }
-    }
-
-    fn describe(&self) -> String {
-        match &self.place {
-            Place::Sqlite { dir } => format!("SQLite (WAL, 8 readers, 1 writer), file in {}", dir.display()),
-            Place::Postgres { name, .. } => format!("PostgreSQL (pool of 16), database {name} (dropped at the end)"),
-        }
-    }
-
-    async fn remove(self) -> Result<()> {
-        match self.place {
-            Place::Sqlite { dir } => {
-                std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))
-            }
-            Place::Postgres { admin_url, name } => {
-                let mut admin = PgConnection::connect(&admin_url).await?;
-                sqlx::raw_sql(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")))
-                    .execute(&mut admin)
-                    .await
-                    .with_context(|| format!("dropping database {name}"))?;
-                let _ = admin.close().await;
-                Ok(())
-            }
-        }
-    }
 }

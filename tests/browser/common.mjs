@@ -21,3 +21,26 @@ export const launch = () => chromium.launch({
 
 // axe-core's source, evaluated in pages through the DevTools protocol (the pages' CSP stays on).
 export const axeSource = () => readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// The directives of a CSP header, as {name: [sources]}.
+export const directives = (csp) => Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0])
+  .map(([name, ...sources]) => [name.toLowerCase(), sources]));
+
+// A check of every document the browser receives, for page.on('response'): a CSP that allows no
+// inline script, and on the portal's origin no script at all; what is wrong goes to
+// problem(who, what).
+export const cspCheck = (portal, problem) => (person, response) => {
+  const request = response.request();
+  if (request.resourceType() !== 'document' || (response.status() >= 300 && response.status() < 400)) return;
+  const url = response.url();
+  const csp = response.headers()['content-security-policy'];
+  if (!csp) { problem(person.who, `no Content-Security-Policy on ${url}`); return; }
+  const d = directives(csp);
+  const scripts = d['script-src'] ?? d['default-src'] ?? ['*'];
+  if (scripts.some((s) => ["'unsafe-inline'", "'unsafe-eval'", '*', 'data:'].includes(s))) {
+    problem(person.who, `the CSP of ${url} lets inline scripts run: ${csp}`);
+  }
+  if (url.startsWith(`${portal}/`) && !(d['script-src'] === undefined && (d['default-src'] ?? []).join(' ') === "'none'")) {
+    problem(person.who, `the portal's CSP allows scripts on ${url}: ${csp}`);
+  }
+};

@@ -19,7 +19,7 @@
 // Environment: ENT_PORTAL_URL, ENT_PASSWORD, ENT_TEACHER_NAME and ENT_PARENT_NAME (as the
 // directory gives them), ENT_PARENT_SUB (the parent's subject, as portlets see it), ENT_CHROMIUM
 // (default /usr/bin/chromium), ENT_SCREENSHOTS (a folder; optional).
-import { env, launch, axeSource as axe } from './common.mjs';
+import { env, launch, axeSource as axe, cspCheck } from './common.mjs';
 
 const portal = env('ENT_PORTAL_URL').replace(/\/+$/, '');
 const password = env('ENT_PASSWORD');
@@ -44,24 +44,7 @@ const text = async (locator) => ((await locator.textContent()) ?? '').replace(/\
 
 const browser = await launch();
 
-const directives = (csp) => Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0])
-  .map(([name, ...sources]) => [name.toLowerCase(), sources]));
-
-// Every document: a CSP that allows no inline script; the portal's allows no script at all.
-const checkDocument = (person, response) => {
-  if (response.request().resourceType() !== 'document' || (response.status() >= 300 && response.status() < 400)) return;
-  const url = response.url();
-  const csp = response.headers()['content-security-policy'];
-  if (!csp) { problem(person.who, `no Content-Security-Policy on ${url}`); return; }
-  const d = directives(csp);
-  const scripts = d['script-src'] ?? d['default-src'] ?? ['*'];
-  if (scripts.some((s) => ["'unsafe-inline'", "'unsafe-eval'", '*', 'data:'].includes(s))) {
-    problem(person.who, `the CSP of ${url} lets inline scripts run: ${csp}`);
-  }
-  if (url.startsWith(`${portal}/`) && !(d['script-src'] === undefined && (d['default-src'] ?? []).join(' ') === "'none'")) {
-    problem(person.who, `the portal's CSP allows scripts on ${url}: ${csp}`);
-  }
-};
+const checkDocument = cspCheck(portal, problem);
 
 const snap = async (person, name) => {
   if (shots) await person.page.screenshot({ path: `${shots}/messaging-${name}.png`, fullPage: true });

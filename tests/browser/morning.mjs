@@ -22,7 +22,7 @@
 // Environment: ENT_PORTAL_URL, ENT_PASSWORD, ENT_LESSON_DAY and ENT_DUE_DAY, ENT_AGENDA_FIRST
 // (the weekly event's first day, last week) and ENT_AGENDA_NEXT (its next one) (YYYY-MM-DD),
 // ENT_CHROMIUM (default /usr/bin/chromium), ENT_SCREENSHOTS (a folder; optional).
-import { env, launch, axeSource as axe } from './common.mjs';
+import { env, launch, axeSource as axe, cspCheck } from './common.mjs';
 
 const portal = env('ENT_PORTAL_URL').replace(/\/+$/, '');
 const password = env('ENT_PASSWORD');
@@ -50,27 +50,7 @@ const text = async (locator) => ((await locator.textContent()) ?? '').replace(/\
 
 const browser = await launch();
 
-// The directives of a CSP header, as {name: [sources]}.
-const directives = (csp) => Object.fromEntries(csp.split(';').map((d) => d.trim().split(/\s+/)).filter((d) => d[0])
-  .map(([name, ...sources]) => [name.toLowerCase(), sources]));
-
-// Every document the browser receives: a CSP that allows no inline script; the portal's allows
-// no script at all.
-const checkDocument = (person, response) => {
-  const request = response.request();
-  if (request.resourceType() !== 'document' || (response.status() >= 300 && response.status() < 400)) return;
-  const url = response.url();
-  const csp = response.headers()['content-security-policy'];
-  if (!csp) { problem(person.who, `no Content-Security-Policy on ${url}`); return; }
-  const d = directives(csp);
-  const scripts = d['script-src'] ?? d['default-src'] ?? ['*'];
-  if (scripts.some((s) => ["'unsafe-inline'", "'unsafe-eval'", '*', 'data:'].includes(s))) {
-    problem(person.who, `the CSP of ${url} lets inline scripts run: ${csp}`);
-  }
-  if (url.startsWith(`${portal}/`) && !(d['script-src'] === undefined && (d['default-src'] ?? []).join(' ') === "'none'")) {
-    problem(person.who, `the portal's CSP allows scripts on ${url}: ${csp}`);
-  }
-};
+const checkDocument = cspCheck(portal, problem);
 
 const snap = async (person, name) => {
   if (shots) await person.page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });

@@ -1,0 +1,3 @@
+//! What the benchmarks share: their own throw-away database.
+
+pub mod db;
