@@ -6,13 +6,14 @@
 //   4. the parent reads the page in the ENT, then opens the site ("Ouvrir le site"): a new tab on
 //      the sites' own origin (another host than the portal's: the browser holds no cookie for it),
 //      sandboxed by its CSP, showing the page; none of the payloads ran.
-// On every portal page: no script, inline style or event attribute, every post form carrying the
+// Every document has a CSP that runs no inline script (the portal's, none at all). On every
+// portal page: no script, inline style or event attribute, every post form carrying the
 // portal's `_csrf`; no accessibility violation of impact "serious" or "critical" (axe-core) on the
 // sites' list, the editor (the site's page) and the published page.
 //
 // Environment: ENT_PORTAL_URL, ENT_PASSWORD, ENT_CHROMIUM (default /usr/bin/chromium),
 // ENT_SCREENSHOTS (a folder; optional).
-import { env, launch, axeSource as axe } from './common.mjs';
+import { env, launch, axeSource as axe, cspCheck } from './common.mjs';
 
 const portal = env('ENT_PORTAL_URL').replace(/\/+$/, '');
 const password = env('ENT_PASSWORD');
@@ -102,6 +103,9 @@ const signIn = async (who, login) => {
   page.setDefaultTimeout(15000);
   const person = { who, login, context, page, csrf: null };
   page.on('pageerror', (e) => problem(who, `page error at ${page.url()}: ${e}`));
+  // Every document, the portal's and the site's tab alike: a CSP that runs no inline script.
+  const csp = cspCheck(portal, problem);
+  context.on('response', (r) => csp(person, r));
   await page.goto(`${portal}/`);
   await Promise.all([page.waitForURL((u) => !u.href.startsWith(`${portal}/`)), page.click('main a[href="/login"]')]);
   await page.waitForSelector('input[name=login]');
