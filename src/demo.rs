@@ -35,7 +35,8 @@ pub struct DemoArgs {
     #[arg(long, default_value_t = 8402)]
     portal_port: u16,
     /// A portlet's port, as NAME=PORT (repeatable); the others keep the registry's (homework
-    /// 8411, liaison 8412, agenda 8413, messaging 8414, forum 8417; see `ent::registry`). Portlets are reached by the portal only.
+    /// 8411, liaison 8412, agenda 8413, messaging 8414, minisites 8415 and its sites' origin
+    /// `minisites-origin` 8416, forum 8417; see `ent::registry`). Portlets are reached by the portal only.
     #[arg(long = "portlet-port", value_name = "NAME=PORT", value_parser = portlet_port)]
     portlet_ports: Vec<(String, u16)>,
     /// `policy`: the production rule (directors, staff, city agents and admins must use a
@@ -102,6 +103,14 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     println!("  identity provider  {issuer}   (discovery: {issuer}/.well-known/openid-configuration)");
     println!("  demo school tool   {app_url}   (signs in with the provider; open it in a browser)");
     println!("  demo client        client_id={}  client_secret={}", client.client_id, client.client_secret);
+    for (kind, server) in &stack.portlets {
+        if let Some(addr) = server.origin_addr {
+            println!(
+                "  {:<18} http://{addr}   (opened from the portal's pages by signed links)",
+                format!("{} origin", kind.name())
+            );
+        }
+    }
     match &args.smtp {
         Some(url) => println!("  mail               {url}   (messaging's digest to parents who ask for it)"),
         None => println!("  mail               off   (--smtp URL to send messaging's digest)"),
@@ -137,10 +146,15 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `NAME=PORT`, for a portlet of the registry.
+/// `NAME=PORT`, for a portlet of the registry (`NAME-origin=PORT` for its own origin).
 fn portlet_port(arg: &str) -> Result<(String, u16), String> {
     let (name, port) = arg.split_once('=').ok_or_else(|| format!("expected NAME=PORT, got {arg:?}"))?;
-    ent::registry::find(name).map_err(|e| e.to_string())?;
+    match name.strip_suffix("-origin") {
+        Some(portlet) if ent::registry::origin_port(portlet).is_some() => {}
+        _ => {
+            ent::registry::find(name).map_err(|e| e.to_string())?;
+        }
+    }
     let port = port.parse().map_err(|_| format!("invalid port {port:?}"))?;
     Ok((name.to_string(), port))
 }

@@ -54,6 +54,14 @@ pub static PORTLETS: &[Registered] = &[
         title_en: "Messages",
         profiles: &Profile::ALL,
     },
+    // A class's pupils write its sites; they are read on their own origin (ORIGINS).
+    Registered {
+        entry: &ent_portlet_minisites::PORTLET,
+        default_port: 8415,
+        title_fr: "Mini-sites",
+        title_en: "Mini sites",
+        profiles: FAMILY_AND_SCHOOL,
+    },
     // Class and school forums: the school's adults, its pupils and their families.
     Registered {
         entry: &ent_portlet_forum::PORTLET,
@@ -63,6 +71,15 @@ pub static PORTLETS: &[Registered] = &[
         profiles: &[Profile::Pupil, Profile::Parent, Profile::Teacher, Profile::Director, Profile::Staff],
     },
 ];
+
+/// The ports `ent demo` gives the origins of the portlets that serve one of their own
+/// (`Portlet::origin`; `--portlet-port NAME-origin=PORT` changes it).
+pub static ORIGINS: &[(&str, u16)] = &[("minisites", 8416)];
+
+/// The demo port of this portlet's own origin, if it serves one.
+pub fn origin_port(name: &str) -> Option<u16> {
+    ORIGINS.iter().find(|(n, _)| *n == name).map(|(_, port)| *port)
+}
 
 impl Registered {
     /// Its name in the portal's URLs (`/p/homework/`) and on the command line.
@@ -111,10 +128,11 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), PORTLETS.len());
-        let mut ports: Vec<u16> = PORTLETS.iter().map(|r| r.default_port).collect();
+        let mut ports: Vec<u16> = PORTLETS.iter().map(|r| r.default_port).chain(ORIGINS.iter().map(|o| o.1)).collect();
         ports.sort_unstable();
         ports.dedup();
-        assert_eq!(ports.len(), PORTLETS.len());
+        assert_eq!(ports.len(), PORTLETS.len() + ORIGINS.len());
+        assert!(ORIGINS.iter().all(|(name, _)| find(name).is_ok()));
         assert!(PORTLETS.iter().all(|r| r.name().bytes().all(|b| b.is_ascii_lowercase() || b == b'-')));
     }
 
@@ -122,6 +140,9 @@ mod tests {
     fn an_unknown_name_is_an_error() {
         assert_eq!(find("liaison").map(Registered::name).ok(), Some("liaison"));
         let err = find("calendar").err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(err.contains("\"calendar\"") && err.contains("homework, liaison, agenda, messaging"), "{err}");
+        assert!(
+            err.contains("\"calendar\"") && err.contains("homework, liaison, agenda, messaging, minisites"),
+            "{err}"
+        );
     }
 }

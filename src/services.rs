@@ -42,6 +42,19 @@ fn secret_from_env(prefix: &str) -> anyhow::Result<Option<String>> {
     Ok(None)
 }
 
+/// The link key of a portlet's own origin from `ENT_PORTLET_ORIGIN_LINK_KEY` or the file
+/// `ENT_PORTLET_ORIGIN_LINK_KEY_FILE` names, rather than the configuration file.
+fn origin_key_from_env() -> anyhow::Result<Option<String>> {
+    if let Ok(v) = std::env::var("ENT_PORTLET_ORIGIN_LINK_KEY") {
+        return Ok(Some(v.trim().to_string()));
+    }
+    if let Ok(path) = std::env::var("ENT_PORTLET_ORIGIN_LINK_KEY_FILE") {
+        let v = std::fs::read_to_string(&path).with_context(|| format!("reading {path}"))?;
+        return Ok(Some(v.trim().to_string()));
+    }
+    Ok(None)
+}
+
 fn read(path: &Path) -> anyhow::Result<String> {
     std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))
 }
@@ -76,6 +89,11 @@ pub async fn portlet(args: PortletArgs) -> anyhow::Result<()> {
         value.try_into().with_context(|| format!("in {}", args.config.display()))?;
     if let Some(secret) = secret_from_env("ENT_PORTLET")? {
         config.client_secret = Some(secret);
+    }
+    if let Some(origin) = config.origin.as_mut()
+        && let Some(key) = origin_key_from_env()?
+    {
+        origin.link_key = ent_portlet_kit::origin::LinkKey::new(key.into_bytes())?;
     }
     if let Some(l) = &args.listen {
         config.listen = l.parse().with_context(|| format!("invalid --listen {l:?}"))?;

@@ -82,7 +82,12 @@ pub async fn start(idp: &AppState, opts: &StackOptions) -> anyhow::Result<Stack>
 
     // A port given for a portlet the workspace does not run is a mistake, not a default.
     for name in opts.portlet_ports.keys() {
-        registry::find(name)?;
+        match name.strip_suffix("-origin") {
+            Some(portlet) if registry::origin_port(portlet).is_some() => {}
+            _ => {
+                registry::find(name)?;
+            }
+        }
     }
     let mut portlets = Vec::new();
     for kind in registry::PORTLETS {
@@ -106,6 +111,7 @@ pub async fn start(idp: &AppState, opts: &StackOptions) -> anyhow::Result<Stack>
             client_id: Some(kind.client_id()),
             client_secret: Some(secret),
             mail: opts.mail.clone(),
+            origin: origin(kind, opts)?,
         };
         let server = kind
             .entry
@@ -141,6 +147,31 @@ pub async fn start(idp: &AppState, opts: &StackOptions) -> anyhow::Result<Stack>
     let state = ent_portal::PortalState::init(config).await.context("starting the portal")?;
     let portal = ent_portal::serve(listener, state).await.context("serving the portal")?;
     Ok(Stack { portal, portal_url, portlets })
+}
+
+/// The origin of a portlet that serves one (the mini-sites): its port (`NAME-origin` among the
+/// ports; else any free one when the portlet's own is 0, as in tests; else the registry's; 0
+/// picks a free one now, so that its address is known), on the
+/// other loopback name than the portal's, so that the browser sends it none of the portal's
+/// cookies; a link key of this run.
+fn origin(kind: &Registered, opts: &StackOptions) -> anyhow::Result<Option<ent_portlet_kit::OriginConfig>> {
+    let Some(default) = registry::origin_port(kind.name()) else { return Ok(None) };
+    let free = opts.portlet_ports.get(kind.name()) == Some(&0);
+    let mut port = match opts.portlet_ports.get(&format!("{}-origin", kind.name())) {
+        Some(port) => *port,
+        None if free => 0,
+        None => default,
+    };
+    if port == 0 {
+        port = std::net::TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port();
+    }
+    let host = if opts.host == "127.0.0.1" { "localhost" } else { "127.0.0.1" };
+    let link_key = ent_portlet_kit::origin::LinkKey::generate().map_err(|_| anyhow::anyhow!("no random link key"))?;
+    Ok(Some(ent_portlet_kit::OriginConfig {
+        listen: ([127, 0, 0, 1], port).into(),
+        public_url: format!("http://{host}:{port}"),
+        link_key,
+    }))
 }
 
 fn sqlite_url(data: &Path, name: &str) -> String {

@@ -479,6 +479,7 @@ async fn measure(args: &Args, school: &School, url: &str) -> Result<Measured> {
         directory: Some(school.directory.clone()),
         clock: Clock::system(),
         mailer: None,
+        origin: None,
     };
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
     let server = ent_portlet_kit::server::serve(listener, PORTLET.app(kit, db.clone()))?;

@@ -60,8 +60,15 @@ pub use store::Store;
 pub static MIGRATIONS: Migrations = ent_portlet_kit::migrations!();
 
 /// The agenda, as the kit runs it.
-pub static PORTLET: Portlet<Agenda> =
-    Portlet { name: "agenda", migrations: &MIGRATIONS, state: Agenda::new, routes, demo: Some(demo::fill), jobs: None };
+pub static PORTLET: Portlet<Agenda> = Portlet {
+    name: "agenda",
+    migrations: &MIGRATIONS,
+    state: Agenda::new,
+    routes,
+    demo: Some(demo::fill),
+    jobs: None,
+    origin: None,
+};
 
 /// The agenda's own part of the handlers' state.
 #[derive(Debug)]

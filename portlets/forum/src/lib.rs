@@ -30,8 +30,15 @@ pub static MIGRATIONS: Migrations = ent_portlet_kit::migrations!();
 
 /// The forum, as the kit runs it. Without the directory a director finds the class forums
 /// already made; everyone else's forums come from their token.
-pub static PORTLET: Portlet<Forum> =
-    Portlet { name: "forum", migrations: &MIGRATIONS, state: Forum::new, routes, demo: Some(demo::fill), jobs: None };
+pub static PORTLET: Portlet<Forum> = Portlet {
+    name: "forum",
+    migrations: &MIGRATIONS,
+    state: Forum::new,
+    routes,
+    demo: Some(demo::fill),
+    jobs: None,
+    origin: None,
+};
 
 /// The forum's own part of the handlers' state.
 #[derive(Debug)]

@@ -31,6 +31,7 @@ pub static PORTLET: Portlet<Homework> = Portlet {
     routes,
     demo: Some(demo::fill),
     jobs: None,
+    origin: None,
 };
 
 /// The diary's own part of the handlers' state.

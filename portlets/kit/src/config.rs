@@ -1,6 +1,7 @@
 //! What every portlet is configured with: where it listens, which provider it trusts and under
 //! which resource (audience) it is registered, its database, and its own client credentials for
-//! directory reads; optionally, the SMTP server it sends mail through. Read from the portlet's
+//! directory reads; optionally, the SMTP server it sends mail through, and the listener and
+//! link key of an origin of its own. Read from the portlet's
 //! section of a TOML file or built in code.
 
 use std::net::SocketAddr;
@@ -10,6 +11,7 @@ use serde::Deserialize;
 
 use crate::directory::Directory;
 use crate::mail::MailConfig;
+use crate::origin::OriginConfig;
 use crate::verify::Verifier;
 
 #[derive(Clone, Debug, Deserialize)]
@@ -35,6 +37,10 @@ pub struct PortletConfig {
     /// Outgoing mail (`[portlet.mail]`); without it the portlet sends none.
     #[serde(default)]
     pub mail: Option<MailConfig>,
+    /// The portlet's own origin (`[portlet.origin]`), for a portlet that serves pages to
+    /// browsers directly (`Portlet::origin`); without it, such a portlet serves none.
+    #[serde(default)]
+    pub origin: Option<OriginConfig>,
 }
 
 fn default_listen() -> SocketAddr {

@@ -21,6 +21,10 @@
 //! * [`public`]: what a portlet's public routes (`/public/…`, no session, no token) rest on: the
 //!   client's address the portal saw, and refusals that say nothing of why;
 //! * [`directory`]: class rosters read from the provider with the portlet's own credentials;
+//! * [`origin`]: a portlet's own origin for what it serves to browsers directly (the
+//!   mini-sites), sandboxed and cookie-free, opened by short-lived signed links;
+//! * [`picture`]: pictures people send, decoded within limits (no decompression bomb) and
+//!   encoded again without their metadata (no GPS position);
 //! * [`mail`]: outgoing plain-text mail through the configured SMTP server ([`Mailer`]);
 //! * [`server`]: the shared layers, `/health`, and a handle on the running service;
 //! * [`jobs`]: periodic work beside the server, run by one instance at a time through a lease
@@ -46,6 +50,8 @@ pub mod jobs;
 mod killable;
 pub mod link;
 pub mod mail;
+pub mod origin;
+pub mod picture;
 pub mod public;
 pub mod richtext;
 pub mod server;
@@ -72,6 +78,7 @@ pub use identity::{Child, ClassRef, ClassRole, Identity, Profile, SchoolRole, St
 pub use jobs::{Job, JobError, Leases};
 pub use link::Link;
 pub use mail::{Mail, MailConfig, MailError, Mailer};
+pub use origin::{Origin, OriginConfig};
 pub use service::{Kit, Portlet, Shared, Start, StartError};
 pub use verify::{TokenError, Verifier};
 pub use window::{Window, WindowError};

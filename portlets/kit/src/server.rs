@@ -51,6 +51,8 @@ fn logged_path(path: &str) -> &str {
 /// A running portlet.
 pub struct Server {
     pub addr: SocketAddr,
+    /// The address of the portlet's own origin, when it serves one (`Portlet::origin`).
+    pub origin_addr: Option<SocketAddr>,
     handle: JoinHandle<std::io::Result<()>>,
     /// The portlet's periodic jobs (`crate::jobs`), stopped with the server.
     jobs: Vec<JoinHandle<()>>,
@@ -107,16 +109,37 @@ impl Server {
 
 /// Serves a portlet's router (already wrapped) on a bound listener.
 pub fn serve(listener: TcpListener, router: Router) -> std::io::Result<Server> {
+    serve_with_origin(listener, router, None)
+}
+
+/// Serves a portlet's router, and its own origin's on a second listener: both stop together.
+pub fn serve_with_origin(
+    listener: TcpListener,
+    router: Router,
+    origin: Option<(TcpListener, Router)>,
+) -> std::io::Result<Server> {
     let addr = listener.local_addr()?;
-    let (stop, mut stopped) = tokio::sync::watch::channel(false);
+    let origin_addr = origin.as_ref().map(|(l, _)| l.local_addr()).transpose()?;
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let (kill, killed) = tokio::sync::watch::channel(false);
-    let listener = crate::killable::KillableListener { inner: listener, killed };
+    let one = |listener: TcpListener, router: Router| {
+        let listener = crate::killable::KillableListener { inner: listener, killed: killed.clone() };
+        let mut stopped = stopped.clone();
+        async move {
+            axum::serve(listener, router)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                })
+                .await
+        }
+    };
+    let main = one(listener, router);
+    let own = origin.map(|(l, r)| one(l, r));
     let handle = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.wait_for(|s| *s).await;
-            })
-            .await
+        match own {
+            Some(own) => tokio::try_join!(main, own).map(|_| ()),
+            None => main.await,
+        }
     });
-    Ok(Server { addr, handle, jobs: Vec::new(), stop, kill })
+    Ok(Server { addr, origin_addr, handle, jobs: Vec::new(), stop, kill })
 }

@@ -3,7 +3,7 @@
 //! does the rest the same way for every portlet: connects and migrates the database, builds the
 //! token verifier and the directory client from the configuration, wraps the routes with the
 //! shared layers and `/health`, binds the listener and serves with a graceful shutdown, and runs
-//! the portlet's periodic jobs beside it.
+//! the portlet's periodic jobs beside it, and serves its own origin when it has one.
 //!
 //! Handlers share a [`Shared`]: the kit's part ([`Kit`]: verifier, directory, mailer, clock) and the
 //! portlet's own (its store), reached through `Deref`. The `Identity` extractor finds the
@@ -26,6 +26,7 @@ use crate::demo::{DemoSchool, Fill};
 use crate::directory::Directory;
 use crate::jobs::{Job, Leases};
 use crate::mail::{MailError, Mailer};
+use crate::origin::Origin;
 use crate::server::{self, Server};
 use crate::verify::Verifier;
 use ent_storage::{Db, DbError, Migrations};
@@ -51,6 +52,9 @@ pub struct Kit {
     /// Outgoing mail; absent without a `mail` section in the configuration.
     pub mailer: Option<Mailer>,
     pub clock: Clock,
+    /// The portlet's own origin (its address, its link key); absent without an `origin`
+    /// section, or for a portlet that serves none.
+    pub origin: Option<Origin>,
 }
 
 /// The handlers' state: the kit's part and the portlet's own (`T`, reached by `Deref`).
@@ -97,6 +101,12 @@ impl<T> Shared<T> {
         self.kit.mailer.as_ref()
     }
 
+    /// The portlet's own origin, when it has one: where its pages for browsers live, and the
+    /// key its signed links are made with.
+    pub fn origin(&self) -> Option<&Origin> {
+        self.kit.origin.as_ref()
+    }
+
     /// Seconds since the epoch, by the portlet's clock.
     pub fn now(&self) -> i64 {
         self.kit.clock.now()
@@ -122,6 +132,10 @@ pub struct Portlet<T> {
     /// Its periodic jobs, made from the handlers' state (`None`: none); the kit runs them
     /// beside the server, one instance per run (`jobs`).
     pub jobs: Option<fn(Shared<T>) -> Vec<Job>>,
+    /// The routes it serves on its own origin (`None`: none), when the configuration has an
+    /// `origin` section: reached by browsers directly, never through the portal, with no
+    /// token and no cookie, under the origin's layers (`origin::wrap`).
+    pub origin: Option<fn() -> Router<Shared<T>>>,
 }
 
 /// Why a portlet could not start.
@@ -141,8 +155,19 @@ impl<T: Send + Sync + 'static> Portlet<T> {
         self.router(Shared::new(kit, (self.state)(db)))
     }
 
+    /// The routes of its own origin, wrapped with the origin's layers, on the same state as
+    /// [`Portlet::app`]'s (`None` when the portlet serves no origin).
+    pub fn apps(&self, kit: Kit, db: Db) -> (Router, Option<Router>) {
+        let shared = Shared::new(kit, (self.state)(db));
+        (self.router(shared.clone()), self.origin_router(shared))
+    }
+
     fn router(&self, shared: Shared<T>) -> Router {
         server::wrap((self.routes)().with_state(shared))
+    }
+
+    fn origin_router(&self, shared: Shared<T>) -> Option<Router> {
+        self.origin.map(|routes| crate::origin::wrap(routes().with_state(shared)))
     }
 
     /// Connects (and migrates: the portlet's migrations, then the kit's tables) the database,
@@ -155,12 +180,34 @@ impl<T: Send + Sync + 'static> Portlet<T> {
             tracing::warn!(portlet = self.name, "no client credentials: the directory is unavailable");
         }
         let mailer = config.mail.as_ref().map(Mailer::new).transpose().map_err(|e| StartError::Mail(self.name, e))?;
-        let kit = Kit { verifier: config.verifier(), directory, mailer, clock: Clock::system() };
+        let origin = match (&config.origin, self.origin) {
+            (Some(o), Some(_)) => Some(o),
+            (Some(_), None) => {
+                tracing::warn!(portlet = self.name, "an origin section for a portlet that serves no origin: ignored");
+                None
+            }
+            (None, _) => None,
+        };
+        let kit = Kit {
+            verifier: config.verifier(),
+            directory,
+            mailer,
+            clock: Clock::system(),
+            origin: origin.map(Origin::from_config),
+        };
         let listen = |e| StartError::Listen(self.name, config.listen, e);
         let listener = TcpListener::bind(config.listen).await.map_err(listen)?;
         let clock = kit.clock.clone();
         let shared = Shared::new(kit, (self.state)(db.clone()));
-        let mut server = server::serve(listener, self.router(shared.clone())).map_err(listen)?;
+        let own = match (origin, self.origin_router(shared.clone())) {
+            (Some(o), Some(router)) => {
+                let bound =
+                    TcpListener::bind(o.listen).await.map_err(|e| StartError::Listen(self.name, o.listen, e))?;
+                Some((bound, router))
+            }
+            _ => None,
+        };
+        let mut server = server::serve_with_origin(listener, self.router(shared.clone()), own).map_err(listen)?;
         if let Some(jobs) = self.jobs {
             server.run_jobs(jobs(shared), Leases::new(db), clock);
         }

@@ -109,6 +109,7 @@ async fn the_server_runs_its_jobs_and_stops_them_when_it_stops() {
         routes: Router::new,
         demo: None,
         jobs: Some(ticker_jobs),
+        origin: None,
     };
     let issuer = TestIssuer::new();
     let (database_url, guard) = sqlite_shared_url();
@@ -121,6 +122,7 @@ async fn the_server_runs_its_jobs_and_stops_them_when_it_stops() {
         client_id: None,
         client_secret: None,
         mail: None,
+        origin: None,
     };
     let mut runs = RUNS.subscribe();
     let server = portlet.build(config).await.unwrap();

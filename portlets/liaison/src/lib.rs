@@ -37,6 +37,7 @@ pub static PORTLET: Portlet<Liaison> = Portlet {
     routes,
     demo: Some(demo::fill),
     jobs: None,
+    origin: None,
 };
 
 /// The notebook's own part of the handlers' state.

@@ -25,6 +25,7 @@ async fn build_serves_on_port_0_with_the_providers_keys() {
         client_id: None,
         client_secret: None,
         mail: None,
+        origin: None,
     };
     let server = PORTLET.build(config).await.unwrap();
     assert_ne!(server.addr.port(), 0);

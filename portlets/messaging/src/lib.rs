@@ -48,6 +48,7 @@ pub static PORTLET: Portlet<Messaging> = Portlet {
     routes,
     demo: Some(demo::fill),
     jobs: Some(notify::digest::jobs),
+    origin: None,
 };
 
 /// Messaging's own part of the handlers' state.

@@ -15,11 +15,24 @@ use crate::clock::Clock;
 use crate::directory::Directory;
 use crate::identity::Identity;
 use crate::mail::Mailer;
+use crate::origin::{LinkKey, Origin};
 use crate::service::{Kit, Portlet};
+
+/// Where the harness says a portlet's own origin is.
+pub const ORIGIN_URL: &str = "https://sites.test";
+/// The link key of the harness's origin.
+pub const ORIGIN_KEY: &str = "test-origin-key-test-origin-key-0123456789";
+
+fn test_origin_key() -> LinkKey {
+    LinkKey::new(ORIGIN_KEY.as_bytes().to_vec()).unwrap_or_else(|e| panic!("{e}"))
+}
 
 /// A portlet under test.
 pub struct Harness {
     pub app: Router,
+    /// The portlet's own origin (`Portlet::origin`), served at [`ORIGIN_URL`] with
+    /// [`ORIGIN_KEY`]; `None` for a portlet that serves none.
+    pub origin: Option<Router>,
     pub issuer: TestIssuer,
     pub net: Network,
     pub clock: Clock,
@@ -85,9 +98,12 @@ impl Harness {
     ) -> Harness {
         let issuer = TestIssuer::new();
         let audience = format!("urn:ent:portlet:{}", portlet.name);
-        let kit = Kit { verifier: issuer.verifier(&audience), directory, mailer, clock: clock.clone() };
+        let origin = portlet.origin.is_some().then(|| Origin::new(ORIGIN_URL, test_origin_key()));
+        let kit = Kit { verifier: issuer.verifier(&audience), directory, mailer, clock: clock.clone(), origin };
+        let (app, origin) = portlet.apps(kit, db);
         Harness {
-            app: portlet.app(kit, db),
+            app,
+            origin,
             issuer,
             net: Network::new(),
             clock,
@@ -143,6 +159,27 @@ impl Harness {
             .header("x-ent-public-base", &self.public_base)
             .header("x-forwarded-for", client_address);
         self.send(req, Body::empty()).await
+    }
+
+    /// A request to the portlet's own origin, as a browser sends it (with a cookie of the
+    /// ENT's, which the origin must never see): `GET path`.
+    pub async fn get_origin(&self, path: &str) -> Answer {
+        let app = self.origin.clone().unwrap_or_else(|| panic!("this portlet serves no origin"));
+        let req = Request::builder()
+            .method("GET")
+            .uri(path)
+            .header("cookie", "__Host-ent=session-of-the-portal")
+            .body(Body::empty())
+            .unwrap_or_else(|e| panic!("test request: {e}"));
+        let res = match app.oneshot(req).await {
+            Ok(res) => res,
+            Err(never) => match never {},
+        };
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = axum::body::to_bytes(res.into_body(), usize::MAX).await.map(|b| b.to_vec()).unwrap_or_default();
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        Answer { status, headers, bytes, body }
     }
 
     pub async fn get_with_token(&self, token: &str, path: &str, lang: &str) -> Answer {
