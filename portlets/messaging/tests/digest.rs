@@ -190,3 +190,33 @@ both_backends!(MIGRATIONS; only_parents_and_only_where_mail_is_set_up, |t: &Test
     let store = Store::new(t.db.clone());
     assert_eq!(store.window(school).await.unwrap().to_string(), "mon-fri 08:00-18:00");
 });
+
+both_backends!(MIGRATIONS; concurrent_guesses_share_the_five_tries, |t: &TestDb| async move {
+    use ent_portlet_messaging::store::digest::{Confirmation, MAX_ATTEMPTS, NewSubscription};
+    let store = Store::new(t.db.clone());
+    let schools = vec!["0750001A".to_string()];
+    let right = ent_web::secret::sha256_hex("123456");
+    let s = NewSubscription {
+        sub: "parent-x",
+        email: "x@example.org",
+        lang: ent_portlet_kit::Lang::Fr,
+        schools: &schools,
+        link: None,
+        code_hash: &right,
+    };
+    store.subscribe(&s, 1_000).await.unwrap();
+    // 40 wrong codes at once, as a script guessing would send them.
+    let mut guesses = tokio::task::JoinSet::new();
+    for i in 0..40 {
+        let store = store.clone();
+        let typed = ent_web::secret::sha256_hex(&format!("{i:06}"));
+        guesses.spawn(async move { store.confirm("parent-x", &typed, 1_000).await.unwrap() });
+    }
+    let answers = guesses.join_all().await;
+    let compared = answers.iter().filter(|a| !matches!(a, Confirmation::Nothing)).count();
+    assert_eq!(compared as i64, MAX_ATTEMPTS, "only five guesses are compared: {answers:?}");
+    assert!(answers.contains(&Confirmation::TooMany));
+    // The address is forgotten: even the right code confirms nothing now.
+    assert_eq!(store.confirm("parent-x", &right, 1_000).await.unwrap(), Confirmation::Nothing);
+    assert!(store.subscription("parent-x").await.unwrap().is_none());
+});

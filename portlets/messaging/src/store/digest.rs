@@ -123,15 +123,21 @@ impl Store {
         Ok(())
     }
 
-    /// Checks a typed code against the one mailed (`code_hash` of what was typed).
+    /// Checks a typed code against the one mailed (`code_hash` of what was typed). The try is
+    /// counted before the code is compared, in one statement, so that concurrent guesses share
+    /// the [`MAX_ATTEMPTS`] tries instead of each seeing them all left.
     pub async fn confirm(&self, sub: &str, typed_hash: &str, now: i64) -> Result<Confirmation, DbError> {
-        let Some(s) = self.subscription(sub).await? else { return Ok(Confirmation::Nothing) };
-        let stored: Option<String> = sqlx::query_scalar("SELECT code_hash FROM digests WHERE sub = $1")
-            .bind(sub)
-            .fetch_optional(&self.db.writer)
-            .await?
-            .flatten();
-        let Some(stored) = stored else { return Ok(Confirmation::Nothing) };
+        let counted = sqlx::query(
+            "UPDATE digests SET attempts = attempts + 1 \
+             WHERE sub = $1 AND code_hash IS NOT NULL AND attempts < $2 RETURNING attempts, code_hash",
+        )
+        .bind(sub)
+        .bind(MAX_ATTEMPTS)
+        .fetch_optional(&self.db.writer)
+        .await?;
+        let Some(row) = counted else { return Ok(Confirmation::Nothing) };
+        let attempts: i64 = row.try_get("attempts")?;
+        let stored: String = row.try_get("code_hash")?;
         if ent_web::secret::ct_eq(&stored, typed_hash) {
             // Conditional on the same code: a code asked for again meanwhile is not confirmed by the old.
             let done =
@@ -143,15 +149,16 @@ impl Store {
                     .await?;
             return Ok(if done.rows_affected() == 1 { Confirmation::Confirmed } else { Confirmation::Nothing });
         }
-        if s.attempts + 1 >= MAX_ATTEMPTS {
-            self.unsubscribe(sub).await?;
+        if attempts >= MAX_ATTEMPTS {
+            // The last try: the address is forgotten (only while still unconfirmed with this code).
+            sqlx::query("DELETE FROM digests WHERE sub = $1 AND code_hash = $2")
+                .bind(sub)
+                .bind(&stored)
+                .execute(&self.db.writer)
+                .await?;
             return Ok(Confirmation::TooMany);
         }
-        sqlx::query("UPDATE digests SET attempts = attempts + 1 WHERE sub = $1")
-            .bind(sub)
-            .execute(&self.db.writer)
-            .await?;
-        Ok(Confirmation::Wrong(MAX_ATTEMPTS - s.attempts - 1))
+        Ok(Confirmation::Wrong(MAX_ATTEMPTS - attempts))
     }
 
     /// No more digest: the address is forgotten.
