@@ -62,6 +62,17 @@ pub struct Db {
 }
 
 impl Db {
+    /// Holds, until the end of the transaction `tx` is in, every other transaction that names
+    /// the same `key` here: a check and the write it allows (a quota, say) then see each other.
+    /// On PostgreSQL a transaction-scoped advisory lock on the key's hash; on SQLite nothing,
+    /// since its one writer connection already runs write transactions one at a time.
+    pub async fn serialize_on(&self, tx: &mut sqlx::AnyConnection, key: &str) -> Result<(), DbError> {
+        if self.backend == Backend::Postgres {
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0)) IS NULL").bind(key).execute(tx).await?;
+        }
+        Ok(())
+    }
+
     /// Connects (creating a SQLite file if needed) and applies the service's pending migrations.
     pub async fn connect(url: &str, migrations: &Migrations) -> Result<Self, DbError> {
         sqlx::any::install_default_drivers();

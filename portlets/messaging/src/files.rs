@@ -10,6 +10,7 @@ use ent_portlet_kit::{Ctx, DbError, Identity, PortletError, Profile};
 use crate::App;
 use crate::access;
 use crate::limits;
+use crate::store::Attached;
 use crate::texts::Texts;
 
 /// Adds the uploads to a draft of this person's, `kept` files already on it; the problem in the
@@ -39,14 +40,11 @@ pub async fn attach(
     {
         return Ok(Some(t.file_refused_for_pupils(&f.name)));
     }
-    let adding: i64 = accepted.iter().map(|f| f.data.len() as i64).sum();
-    let used = state.store.quota_used(&who.sub).await?;
     let quota = limits::quota(who.profile);
-    if used + adding > quota {
-        return Ok(Some(t.over_quota(&upload::human_size(quota - used.min(quota), t.lang))));
+    match state.store.attach(draft_id, &who.sub, &accepted, quota, now).await? {
+        Attached::OverQuota { used } => Ok(Some(t.over_quota(&upload::human_size(quota - used.min(quota), t.lang)))),
+        Attached::Done | Attached::NoDraft => Ok(None),
     }
-    state.store.attach(draft_id, &who.sub, &accepted, now).await?;
-    Ok(None)
 }
 
 /// What the form says before an upload: the size limit and the room left.

@@ -12,7 +12,7 @@ use ent_portlet_kit::{Db, Profile};
 use ent_portlet_messaging::MIGRATIONS;
 use ent_portlet_messaging::model::{HoldReason, Mode, State, ToPart};
 use ent_portlet_messaging::store::school::EVERY_SCHOOL;
-use ent_portlet_messaging::store::{DraftText, Listed, Message, Outgoing, Page, RECALL_SECS, Store};
+use ent_portlet_messaging::store::{Attached, DraftText, Listed, Message, Outgoing, Page, RECALL_SECS, Store};
 use ent_storage::Backend;
 use ent_storage::both_backends;
 use ent_storage::bucket::{BucketStore, Rate, Taken};
@@ -722,7 +722,7 @@ both_backends!(MIGRATIONS; lists_page_through_every_conversation_once, |db| asyn
 both_backends!(MIGRATIONS; files_count_in_the_quota_and_stay_with_their_draft, |db| async move {
     let store = Store::new(db);
     let id = draft(&store, &TEACHER, None, "Fiches", "x", T0).await;
-    assert!(store.attach(&id, TEACHER.sub, &[file("a.pdf", b"%PDF"), file("b.pdf", b"%PDF-1")], T0).await.unwrap());
+    assert_eq!(store.attach(&id, TEACHER.sub, &[file("a.pdf", b"%PDF"), file("b.pdf", b"%PDF-1")], i64::MAX, T0).await.unwrap(), Attached::Done);
     let files = store.attachments(&[id.as_str()]).await.unwrap();
     assert_eq!(files.iter().map(|f| (f.name.as_str(), f.size)).collect::<Vec<_>>(), [("a.pdf", 4), ("b.pdf", 6)]);
     assert_eq!(store.quota_used(TEACHER.sub).await.unwrap(), 10);
@@ -740,7 +740,7 @@ both_backends!(MIGRATIONS; files_count_in_the_quota_and_stay_with_their_draft, |
     assert_eq!(store.attachments(&[m.id.as_str()]).await.unwrap().len(), 1);
     // Files of a deleted draft leave the quota with it.
     let other = draft(&store, &TEACHER, None, "Brouillon", "x", T0 + 2).await;
-    assert!(store.attach(&other, TEACHER.sub, &[file("c.pdf", b"12345")], T0 + 2).await.unwrap());
+    assert_eq!(store.attach(&other, TEACHER.sub, &[file("c.pdf", b"12345")], i64::MAX, T0 + 2).await.unwrap(), Attached::Done);
     assert_eq!(store.quota_used(TEACHER.sub).await.unwrap(), 11);
     assert!(store.delete_draft(&other, TEACHER.sub).await.unwrap());
     assert_eq!(store.quota_used(TEACHER.sub).await.unwrap(), 6);
@@ -752,14 +752,38 @@ both_backends!(MIGRATIONS; files_go_only_on_ones_own_draft, |db| async move {
     let store = Store::new(db);
     let mine = draft(&store, &TEACHER, None, "Fiches", "x", T0).await;
     // Someone else's draft takes no file from me.
-    assert!(!store.attach(&mine, LEA.sub, &[file("intrus.pdf", b"%PDF")], T0).await.unwrap());
+    assert_eq!(store.attach(&mine, LEA.sub, &[file("intrus.pdf", b"%PDF")], i64::MAX, T0).await.unwrap(), Attached::NoDraft);
     assert!(store.attachments(&[mine.as_str()]).await.unwrap().is_empty());
     assert_eq!(store.quota_used(LEA.sub).await.unwrap(), 0);
     // A message already sent (from another tab) takes no more files: its recipients have it as it was.
     let m = send(&store, &mine, &TEACHER, &[&LEA], None, T0 + 1).await;
-    assert!(!store.attach(&m.id, TEACHER.sub, &[file("tard.pdf", b"%PDF")], T0 + 2).await.unwrap());
+    assert_eq!(store.attach(&m.id, TEACHER.sub, &[file("tard.pdf", b"%PDF")], i64::MAX, T0 + 2).await.unwrap(), Attached::NoDraft);
     assert!(store.attachments(&[m.id.as_str()]).await.unwrap().is_empty());
     assert_eq!(store.quota_used(TEACHER.sub).await.unwrap(), 0);
+});
+
+both_backends!(MIGRATIONS; uploads_at_once_cannot_together_pass_the_quota, |db| async move {
+    let store = Store::new(db);
+    // A quota of 10 bytes; eight drafts each get 4 bytes at the same moment: two fit.
+    let mut drafts = Vec::new();
+    for i in 0..8 {
+        drafts.push(draft(&store, &TEACHER, None, &format!("Brouillon {i}"), "x", T0).await);
+    }
+    let mut uploads = tokio::task::JoinSet::new();
+    for id in drafts {
+        let store = store.clone();
+        uploads.spawn(async move { store.attach(&id, TEACHER.sub, &[file("f.pdf", b"%PDF")], 10, T0).await.unwrap() });
+    }
+    let answers = uploads.join_all().await;
+    assert_eq!(answers.iter().filter(|a| **a == Attached::Done).count(), 2, "{answers:?}");
+    assert!(answers.iter().all(|a| matches!(a, Attached::Done | Attached::OverQuota { .. })));
+    assert_eq!(store.quota_used(TEACHER.sub).await.unwrap(), 8);
+    // Over the quota, nothing is added and the room used is said.
+    let last = draft(&store, &TEACHER, None, "Encore", "x", T0).await;
+    assert_eq!(
+        store.attach(&last, TEACHER.sub, &[file("g.pdf", b"%PDF")], 10, T0).await.unwrap(),
+        Attached::OverQuota { used: 8 }
+    );
 });
 
 // ----- Reports -----

@@ -475,9 +475,17 @@ impl Store {
             .await?)
     }
 
-    /// Adds accepted files to a draft of the owner; whether it was one (nothing is added to
-    /// someone else's draft, nor to a message sent meanwhile from another tab).
-    pub async fn attach(&self, message_id: &str, owner: &str, files: &[Accepted], now: i64) -> Result<bool, DbError> {
+    /// Adds files to a draft of their owner, within the owner's quota of `quota` bytes. The
+    /// quota is read and the files written in one transaction that holds the owner's other
+    /// uploads, so that uploads at once cannot together pass it.
+    pub async fn attach(
+        &self,
+        message_id: &str,
+        owner: &str,
+        files: &[Accepted],
+        quota: i64,
+        now: i64,
+    ) -> Result<Attached, DbError> {
         let mut tx = self.db.writer.begin().await?;
         // Checked by a write, so that the draft's row stays locked until the files are in: a
         // concurrent send waits for them (PostgreSQL) instead of going out without them.
@@ -489,7 +497,13 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if draft.rows_affected() != 1 {
-            return Ok(false);
+            return Ok(Attached::NoDraft);
+        }
+        self.db.serialize_on(&mut tx, &format!("messaging-quota:{owner}")).await?;
+        let used: i64 = sqlx::query_scalar(QUOTA_USED).bind(owner).fetch_one(&mut *tx).await?;
+        let adding: i64 = files.iter().map(|f| f.data.len() as i64).sum();
+        if used + adding > quota {
+            return Ok(Attached::OverQuota { used });
         }
         for f in files {
             sqlx::query(
@@ -508,7 +522,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(Attached::Done)
     }
 
     /// Removes a file from a draft of its owner; whether there was one.
@@ -575,12 +589,24 @@ impl Store {
 
     /// The bytes of every file this person attached (their quota's use).
     pub async fn quota_used(&self, owner: &str) -> Result<i64, DbError> {
-        // PostgreSQL sums BIGINTs as NUMERIC, which the `Any` driver does not read: cast back.
-        Ok(sqlx::query_scalar("SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments WHERE owner_sub = $1")
-            .bind(owner)
-            .fetch_one(&self.db.pool)
-            .await?)
+        Ok(sqlx::query_scalar(QUOTA_USED).bind(owner).fetch_one(&self.db.pool).await?)
     }
+}
+
+/// The bytes of every file a person (`$1`) attached. PostgreSQL sums BIGINTs as NUMERIC, which
+/// the `Any` driver does not read: cast back.
+const QUOTA_USED: &str = "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM attachments WHERE owner_sub = $1";
+
+/// What adding files to a draft did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Attached {
+    Done,
+    /// No draft of this owner by that id (sent meanwhile, or another's): nothing added.
+    NoDraft,
+    /// The files would pass the quota; this much was used: nothing added.
+    OverQuota {
+        used: i64,
+    },
 }
 
 /// `$from, $from+1, …` for `n` values.
