@@ -44,3 +44,51 @@ export const cspCheck = (portal, problem) => (person, response) => {
     problem(person.who, `the portal's CSP allows scripts on ${url}: ${csp}`);
   }
 };
+
+// Throws `why` unless `ok`: a step that failed.
+export const check = (ok, why) => { if (!ok) throw new Error(why); };
+
+// A locator's text, its white space folded.
+export const text = async (locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
+
+// Clicks a link of `person.page`: the page it opens must answer 200 at a path starting with `path`.
+export const follow = async (person, link, path) => {
+  const { page } = person;
+  const href = await link.getAttribute('href');
+  const [response] = await Promise.all([page.waitForNavigation(), link.click()]);
+  await page.waitForLoadState('load');
+  check(response?.status() === 200, `the link ${href} answered ${response?.status()}`);
+  const at = new URL(page.url()).pathname;
+  check(at.startsWith(path), `the link ${href} led to ${at}, expected ${path}…`);
+};
+
+// Reports the page's console errors (not the favicon's, nor what `ignore(message)` excuses).
+export const reportConsoleErrors = (page, report, ignore = () => false) => {
+  page.on('console', (m) => {
+    if (m.type() !== 'error') return;
+    if (/\/favicon\.ico(\?|$)/.test(m.location()?.url ?? '') || /favicon/i.test(m.text())) return;
+    if (ignore(m)) return;
+    report(`console error at ${page.url()}: ${m.text()}`);
+  });
+};
+
+// Signs `page` in at the portal as a person does: the welcome page (`welcome(page)` may check
+// it), "Se connecter", the provider's login form, a consent if the provider asks (the portal is
+// first party: none is expected, but one asked is obeyed), back on the home page. Returns the
+// portal's CSRF token, read from its logout form.
+export const portalSignIn = async (page, { portal, login, password, welcome = async () => {} }) => {
+  await page.goto(`${portal}/`);
+  await welcome(page);
+  await Promise.all([page.waitForURL((u) => !u.href.startsWith(`${portal}/`)), page.click('main a[href="/login"]')]);
+  await page.waitForSelector('input[name=login]');
+  await page.fill('input[name=login]', login);
+  await page.fill('input[name=password]', password);
+  const home = (u) => u.href === `${portal}/`;
+  await page.click('form:has(input[name=password]) button[type=submit]');
+  await Promise.race([page.waitForURL(home), page.waitForSelector('button[value=allow]')]);
+  if (!home(new URL(page.url()))) await Promise.all([page.waitForURL(home), page.click('button[value=allow]')]);
+  await page.waitForLoadState('load');
+  const csrf = await page.getAttribute('form.logout input[name=_csrf]', 'value');
+  check(csrf, 'no _csrf in the portal\'s logout form');
+  return csrf;
+};

@@ -16,7 +16,7 @@
 // Environment: ENT_PORTAL_URL, ENT_PASSWORD, ENT_PAYLOADS (the corpus file), ENT_CHROMIUM
 // (default /usr/bin/chromium), ENT_SCREENSHOTS (a folder; optional).
 import { readFileSync } from 'node:fs';
-import { env, launch, axeSource as axe } from './common.mjs';
+import { env, launch, axeSource as axe, check, text, follow, reportConsoleErrors, portalSignIn } from './common.mjs';
 
 const portal = env('ENT_PORTAL_URL').replace(/\/+$/, '');
 const password = env('ENT_PASSWORD');
@@ -30,8 +30,6 @@ const TITLE = `Le corpus (${stamp})`;
 let step = 'launch';
 const problems = [];
 const problem = (who, what) => problems.push(`${step} (${who}): ${what}`);
-const check = (ok, why) => { if (!ok) throw new Error(why); };
-const text = async (locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 const browser = await launch();
 
@@ -100,25 +98,10 @@ const signIn = async (who, login) => {
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   const person = { who, login, context, page, csrf: null };
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (/\/favicon\.ico(\?|$)/.test(m.location()?.url ?? '') || /favicon/i.test(m.text())) return;
-    // What the CSP refuses would be logged here: a payload that got through as markup.
-    problem(who, `console error at ${page.url()}: ${m.text()}`);
-  });
+  // What the CSP refuses would be logged here: a payload that got through as markup.
+  reportConsoleErrors(page, (what) => problem(who, what));
   page.on('pageerror', (e) => problem(who, `page error at ${page.url()}: ${e}`));
-  await page.goto(`${portal}/`);
-  await Promise.all([page.waitForURL((u) => !u.href.startsWith(`${portal}/`)), page.click('main a[href="/login"]')]);
-  await page.waitForSelector('input[name=login]');
-  await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', password);
-  const home = (u) => u.href === `${portal}/`;
-  await page.click('form:has(input[name=password]) button[type=submit]');
-  await Promise.race([page.waitForURL(home), page.waitForSelector('button[value=allow]')]);
-  if (!home(new URL(page.url()))) await Promise.all([page.waitForURL(home), page.click('button[value=allow]')]);
-  await page.waitForLoadState('load');
-  person.csrf = await page.getAttribute('form.logout input[name=_csrf]', 'value');
-  check(person.csrf, 'no _csrf in the portal\'s logout form');
+  person.csrf = await portalSignIn(page, { portal, login, password });
   return person;
 };
 
@@ -137,15 +120,6 @@ const submit = async (person, button) => {
   check(location.startsWith('/p/forum/'), `the post went on to ${location}`);
   await page.waitForURL(new URL(location, portal).href);
   await page.waitForLoadState('load');
-};
-
-const follow = async (person, link, path) => {
-  const { page } = person;
-  const href = await link.getAttribute('href');
-  const [response] = await Promise.all([page.waitForNavigation(), link.click()]);
-  await page.waitForLoadState('load');
-  check(response?.status() === 200, `the link ${href} answered ${response?.status()}`);
-  check(new URL(page.url()).pathname.startsWith(path), `the link ${href} led to ${page.url()}, expected ${path}…`);
 };
 
 // Every page of the thread, as this person reads it.

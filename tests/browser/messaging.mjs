@@ -19,7 +19,7 @@
 // Environment: ENT_PORTAL_URL, ENT_PASSWORD, ENT_TEACHER_NAME and ENT_PARENT_NAME (as the
 // directory gives them), ENT_PARENT_SUB (the parent's subject, as portlets see it), ENT_CHROMIUM
 // (default /usr/bin/chromium), ENT_SCREENSHOTS (a folder; optional).
-import { env, launch, axeSource as axe, cspCheck } from './common.mjs';
+import { env, launch, axeSource as axe, cspCheck, check, text, follow, reportConsoleErrors, portalSignIn } from './common.mjs';
 
 const portal = env('ENT_PORTAL_URL').replace(/\/+$/, '');
 const password = env('ENT_PASSWORD');
@@ -39,8 +39,6 @@ const FORGED = `Pour tes parents (${stamp})`;
 let step = 'launch';
 const problems = [];
 const problem = (who, what) => problems.push(`${step} (${who}): ${what}`);
-const check = (ok, why) => { if (!ok) throw new Error(why); };
-const text = async (locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 const browser = await launch();
 
@@ -108,17 +106,6 @@ const submit = async (person, button, expected, status = 303) => {
   return response;
 };
 
-// Clicks a link: the page it opens must answer 200 at a path starting with `path`.
-const follow = async (person, link, path) => {
-  const { page } = person;
-  const href = await link.getAttribute('href');
-  const [response] = await Promise.all([page.waitForNavigation(), link.click()]);
-  await page.waitForLoadState('load');
-  check(response?.status() === 200, `the link ${href} answered ${response?.status()}`);
-  const at = new URL(page.url()).pathname;
-  check(at.startsWith(path), `the link ${href} led to ${at}, expected ${path}…`);
-};
-
 // A new browser context, signed in at the portal through the provider's login page.
 const signIn = async (who, login) => {
   step = `${who}-sign-in`;
@@ -126,27 +113,11 @@ const signIn = async (who, login) => {
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   const person = { who, login, context, page, csrf: null, axed: new Set() };
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (/\/favicon\.ico(\?|$)/.test(m.location()?.url ?? '') || /favicon/i.test(m.text())) return;
-    // The refused send answers 422 on purpose; Chromium logs every 4xx document.
-    if (/status of 422/.test(m.text()) && step === 'pupil-forged') return;
-    problem(who, `console error at ${page.url()}: ${m.text()}`);
-  });
+  // The refused send answers 422 on purpose; Chromium logs every 4xx document.
+  reportConsoleErrors(page, (what) => problem(who, what), (m) => /status of 422/.test(m.text()) && step === 'pupil-forged');
   page.on('pageerror', (e) => problem(who, `page error at ${page.url()}: ${e}`));
   page.on('response', (r) => checkDocument(person, r));
-  await page.goto(`${portal}/`);
-  await Promise.all([page.waitForURL((u) => !u.href.startsWith(`${portal}/`)), page.click('main a[href="/login"]')]);
-  await page.waitForSelector('input[name=login]');
-  await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', password);
-  const home = (u) => u.href === `${portal}/`;
-  await page.click('form:has(input[name=password]) button[type=submit]');
-  await Promise.race([page.waitForURL(home), page.waitForSelector('button[value=allow]')]);
-  if (!home(new URL(page.url()))) await Promise.all([page.waitForURL(home), page.click('button[value=allow]')]);
-  await page.waitForLoadState('load');
-  person.csrf = await page.getAttribute('form.logout input[name=_csrf]', 'value');
-  check(person.csrf, 'no _csrf in the portal\'s logout form');
+  person.csrf = await portalSignIn(page, { portal, login, password });
   return person;
 };
 

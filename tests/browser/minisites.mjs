@@ -13,7 +13,7 @@
 //
 // Environment: ENT_PORTAL_URL, ENT_PASSWORD, ENT_CHROMIUM (default /usr/bin/chromium),
 // ENT_SCREENSHOTS (a folder; optional).
-import { env, launch, axeSource as axe, cspCheck } from './common.mjs';
+import { env, launch, axeSource as axe, cspCheck, check, text, follow, portalSignIn } from './common.mjs';
 
 const portal = env('ENT_PORTAL_URL').replace(/\/+$/, '');
 const password = env('ENT_PASSWORD');
@@ -28,8 +28,6 @@ const BODY = `Nous avons planté **des radis** (${stamp}).\n\n<img src=x onerror
 let step = 'launch';
 const problems = [];
 const problem = (who, what) => problems.push(`${step} (${who}): ${what}`);
-const check = (ok, why) => { if (!ok) throw new Error(why); };
-const text = async (locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 const browser = await launch();
 
@@ -86,16 +84,6 @@ const submit = async (person, button, expected) => {
   await page.waitForLoadState('load');
 };
 
-const follow = async (person, link, path) => {
-  const { page } = person;
-  const href = await link.getAttribute('href');
-  const [response] = await Promise.all([page.waitForNavigation(), link.click()]);
-  await page.waitForLoadState('load');
-  check(response?.status() === 200, `the link ${href} answered ${response?.status()}`);
-  const at = new URL(page.url()).pathname;
-  check(at.startsWith(path), `the link ${href} led to ${at}, expected ${path}…`);
-};
-
 const signIn = async (who, login) => {
   step = `${who}-sign-in`;
   const context = await browser.newContext({ locale: 'fr-FR' });
@@ -106,18 +94,7 @@ const signIn = async (who, login) => {
   // Every document, the portal's and the site's tab alike: a CSP that runs no inline script.
   const csp = cspCheck(portal, problem);
   context.on('response', (r) => csp(person, r));
-  await page.goto(`${portal}/`);
-  await Promise.all([page.waitForURL((u) => !u.href.startsWith(`${portal}/`)), page.click('main a[href="/login"]')]);
-  await page.waitForSelector('input[name=login]');
-  await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', password);
-  const home = (u) => u.href === `${portal}/`;
-  await page.click('form:has(input[name=password]) button[type=submit]');
-  await Promise.race([page.waitForURL(home), page.waitForSelector('button[value=allow]')]);
-  if (!home(new URL(page.url()))) await Promise.all([page.waitForURL(home), page.click('button[value=allow]')]);
-  await page.waitForLoadState('load');
-  person.csrf = await page.getAttribute('form.logout input[name=_csrf]', 'value');
-  check(person.csrf, 'no _csrf in the portal\'s logout form');
+  person.csrf = await portalSignIn(page, { portal, login, password });
   return person;
 };
 

@@ -22,7 +22,7 @@
 // Environment: ENT_PORTAL_URL, ENT_PASSWORD, ENT_LESSON_DAY and ENT_DUE_DAY, ENT_AGENDA_FIRST
 // (the weekly event's first day, last week) and ENT_AGENDA_NEXT (its next one) (YYYY-MM-DD),
 // ENT_CHROMIUM (default /usr/bin/chromium), ENT_SCREENSHOTS (a folder; optional).
-import { env, launch, axeSource as axe, cspCheck } from './common.mjs';
+import { env, launch, axeSource as axe, cspCheck, check, text, follow, reportConsoleErrors, portalSignIn } from './common.mjs';
 
 const portal = env('ENT_PORTAL_URL').replace(/\/+$/, '');
 const password = env('ENT_PASSWORD');
@@ -44,9 +44,7 @@ const NOTE_BODY = 'La classe ira à la ferme pédagogique jeudi.\nMerci de signe
 let step = 'launch';
 const problems = [];
 const problem = (who, what) => problems.push(`${step} (${who}): ${what}`);
-const check = (ok, why) => { if (!ok) throw new Error(why); };
 const escapeRe = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const text = async (locator) => ((await locator.textContent()) ?? '').replace(/\s+/g, ' ').trim();
 
 const browser = await launch();
 
@@ -167,30 +165,11 @@ const signIn = async (who, login) => {
   const page = await context.newPage();
   page.setDefaultTimeout(15000);
   const person = { who, login, context, page, csrf: null, name: null, linksSeen: new Set() };
-  page.on('console', (m) => {
-    if (m.type() !== 'error') return;
-    if (/\/favicon\.ico(\?|$)/.test(m.location()?.url ?? '') || /favicon/i.test(m.text())) return;
-    problem(who, `console error at ${page.url()}: ${m.text()}`);
-  });
+  reportConsoleErrors(page, (what) => problem(who, what));
   page.on('pageerror', (e) => problem(who, `page error at ${page.url()}: ${e}`));
   page.on('response', (r) => checkDocument(person, r));
 
-  await page.goto(`${portal}/`);
-  check((await page.getAttribute('html', 'lang')) === 'fr', 'the welcome page is not in French');
-  await Promise.all([page.waitForURL((u) => !u.href.startsWith(`${portal}/`)), page.click('main a[href="/login"]')]);
-  await page.waitForSelector('input[name=login]');
-  await page.fill('input[name=login]', login);
-  await page.fill('input[name=password]', password);
-  const home = (u) => u.href === `${portal}/`;
-  await page.click('form:has(input[name=password]) button[type=submit]');
-  await Promise.race([page.waitForURL(home), page.waitForSelector('button[value=allow]')]);
-  if (!home(new URL(page.url()))) {
-    // The portal is first party: no consent is expected, but a provider that asks is obeyed.
-    await Promise.all([page.waitForURL(home), page.click('button[value=allow]')]);
-  }
-  await page.waitForLoadState('load');
-  person.csrf = await page.getAttribute('form.logout input[name=_csrf]', 'value');
-  check(person.csrf, 'no _csrf in the portal\'s logout form');
+  person.csrf = await portalSignIn(page, { portal, login, password, welcome: async (p) => check((await p.getAttribute('html', 'lang')) === 'fr', 'the welcome page is not in French') });
   person.name = await text(page.locator('header .who .name'));
   check(person.name, 'no name in the header');
   check((await text(page.locator('main h1'))).includes(person.name), 'the home page does not greet the person by name');
@@ -218,17 +197,6 @@ const cardOk = async (person, title) => {
 const home = async (person, shot) => {
   await look(person, `home page`, { axe: true });
   await snap(person, shot);
-};
-
-// Clicks a link: the page it opens must answer 200 at a path starting with `path`.
-const follow = async (person, link, path) => {
-  const { page } = person;
-  const href = await link.getAttribute('href');
-  const [response] = await Promise.all([page.waitForNavigation(), link.click()]);
-  await page.waitForLoadState('load');
-  check(response?.status() === 200, `the link ${href} answered ${response?.status()}`);
-  const at = new URL(page.url()).pathname;
-  check(at.startsWith(path), `the link ${href} led to ${at}, expected ${path}…`);
 };
 
 const nav = (person, title, path) => follow(person, person.page.locator(`nav.services a:text-is("${title}")`), path);
