@@ -8,13 +8,13 @@ use axum::extract::{Path, Query, State};
 use axum::response::Response;
 use ent_portlet_kit::field::{self, Errors, Problem};
 use ent_portlet_kit::views::{self, Cell, Html, Notice, Row, Table};
-use ent_portlet_kit::{Ctx, Identity, Link, PortletError, Posted, see_other};
+use ent_portlet_kit::{Ctx, Identity, Lang, Link, PortletError, Posted, see_other};
 
 use crate::App;
 use crate::access::can_moderate;
 use crate::forums::forum_title;
 use crate::model::{CategoryId, Mode, PostState, ReportId, Scope};
-use crate::store::{Forum, Post};
+use crate::store::{Forum, Post, Thread};
 use crate::texts::{Texts, texts};
 use crate::threads::{BODY_MAX, actor, body_problem};
 use crate::views::{PageQuery, moderated_forums, post_html, readable_forum, readable_post, readable_thread, when};
@@ -28,6 +28,19 @@ fn back(posted: &Posted, post: &Post, done: &str) -> Response {
     }
 }
 
+/// The post a path names, for a moderator of its forum: 404 for who does not see it, 403 for
+/// who sees it but does not moderate.
+async fn moderated_post(state: &App, who: &Identity, lang: Lang, id: &str) -> Result<Post, PortletError> {
+    let (forum, _, post) = readable_post(state, who, lang, id).await?;
+    if can_moderate(who, &forum) { Ok(post) } else { Err(PortletError::Forbidden(lang)) }
+}
+
+/// The thread a path names with its forum, for a moderator of the forum (404, then 403).
+async fn moderated_thread(state: &App, who: &Identity, lang: Lang, id: &str) -> Result<(Forum, Thread), PortletError> {
+    let (forum, thread) = readable_thread(state, who, lang, id).await?;
+    if can_moderate(who, &forum) { Ok((forum, thread)) } else { Err(PortletError::Forbidden(lang)) }
+}
+
 /// POST /view/p/{id}/approve
 pub async fn approve(
     State(state): State<App>,
@@ -36,10 +49,7 @@ pub async fn approve(
     Path(id): Path<String>,
     posted: Posted,
 ) -> Result<Response, PortletError> {
-    let (forum, _, post) = readable_post(&state, &who, ctx.lang, &id).await?;
-    if !can_moderate(&who, &forum) {
-        return Err(PortletError::Forbidden(ctx.lang));
-    }
+    let post = moderated_post(&state, &who, ctx.lang, &id).await?;
     state.store.approve(&post.id, actor(&who), state.now()).await?;
     Ok(back(&posted, &post, "approved"))
 }
@@ -52,10 +62,7 @@ pub async fn hide(
     Path(id): Path<String>,
     posted: Posted,
 ) -> Result<Response, PortletError> {
-    let (forum, _, post) = readable_post(&state, &who, ctx.lang, &id).await?;
-    if !can_moderate(&who, &forum) {
-        return Err(PortletError::Forbidden(ctx.lang));
-    }
+    let post = moderated_post(&state, &who, ctx.lang, &id).await?;
     state.store.hide(&post.id, actor(&who), state.now()).await?;
     if posted.text("back") == "queue" {
         return Ok(see_other(&Link::to("/view/moderation").q("done", "hidden")));
@@ -101,10 +108,7 @@ pub async fn edit_form(
     ctx: Ctx,
     Path(id): Path<String>,
 ) -> Result<Response, PortletError> {
-    let (forum, _, post) = readable_post(&state, &who, ctx.lang, &id).await?;
-    if !can_moderate(&who, &forum) {
-        return Err(PortletError::Forbidden(ctx.lang));
-    }
+    let post = moderated_post(&state, &who, ctx.lang, &id).await?;
     Ok(ent_portlet_kit::html(edit_page(texts(ctx.lang), &ctx, &post, &post.body, None)?))
 }
 
@@ -116,10 +120,7 @@ pub async fn edit(
     Path(id): Path<String>,
     posted: Posted,
 ) -> Result<Response, PortletError> {
-    let (forum, _, post) = readable_post(&state, &who, ctx.lang, &id).await?;
-    if !can_moderate(&who, &forum) {
-        return Err(PortletError::Forbidden(ctx.lang));
-    }
+    let post = moderated_post(&state, &who, ctx.lang, &id).await?;
     let t = texts(ctx.lang);
     match field::required(&field::multiline(posted.text("body")), BODY_MAX) {
         Ok(body) => {
@@ -138,10 +139,7 @@ pub async fn lock(
     Path(id): Path<String>,
     posted: Posted,
 ) -> Result<Response, PortletError> {
-    let (forum, thread) = readable_thread(&state, &who, ctx.lang, &id).await?;
-    if !can_moderate(&who, &forum) {
-        return Err(PortletError::Forbidden(ctx.lang));
-    }
+    let (_, thread) = moderated_thread(&state, &who, ctx.lang, &id).await?;
     let locked = posted.text("locked") == "1";
     state.store.set_locked(&thread.id, locked, actor(&who), state.now()).await?;
     let done = if locked { "locked" } else { "unlocked" };
@@ -156,10 +154,7 @@ pub async fn move_thread(
     Path(id): Path<String>,
     posted: Posted,
 ) -> Result<Response, PortletError> {
-    let (forum, thread) = readable_thread(&state, &who, ctx.lang, &id).await?;
-    if !can_moderate(&who, &forum) {
-        return Err(PortletError::Forbidden(ctx.lang));
-    }
+    let (forum, thread) = moderated_thread(&state, &who, ctx.lang, &id).await?;
     let category = CategoryId::parse(posted.text("category")).ok_or(PortletError::NotFound(ctx.lang))?;
     if !state.store.move_thread(&thread.id, &category, actor(&who), state.now()).await? {
         return Err(PortletError::NotFound(ctx.lang));
