@@ -297,5 +297,13 @@ both_backends!(MIGRATIONS; the_schools_pages, |db| async move {
         only(&["director_a", "director_b", "admin"], l, 303, 403)
     })
     .await;
+    // The school's notification hours (a text that is not hours: nothing saved, said so).
+    let hours = Route::post("/view/settings/hours", &[("school", SCHOOL_A), ("hours", "lundi matin")]);
+    m.everyone(&hours, |l| only(&["director_a", "admin"], l, 303, 404)).await;
+    // The e-mail digest: a page everyone may open (it says to whom it is offered and that this
+    // ENT sends no mail); asking for it, nobody here, where no mail is set up.
+    m.everyone(&Route::get("/view/notifications"), |_| Expect::status(200)).await;
+    let subscribe = Route::post("/view/notifications", &[("action", "subscribe"), ("email", "x@example.org")]);
+    m.everyone(&subscribe, |_| Expect::status(403)).await;
     m.finish();
 });
